@@ -1,0 +1,30 @@
+// One interface for every place a lowered program can run: the twin, a FreeBSD VM, or a
+// recorded trace. A backend never interprets expectations; it only executes ops and records.
+
+import type { Op, RawTrace } from "../harness/ops.ts";
+
+/** What a backend needs to know about the program besides its ops. */
+export interface ProgramRef {
+  readonly id: string;
+  readonly title: string;
+}
+
+export interface Backend {
+  /** "twin", "freebsd", "replay:10.4-RELEASE", ... */
+  readonly name: string;
+  /** Runs `ops` from a clean state and returns one result per op. Rejects with
+   * BackendUnavailableError when the backend cannot run at all (no VM, no trace). */
+  run(ops: readonly Op[], program: ProgramRef): Promise<RawTrace>;
+  close(): Promise<void>;
+}
+
+/** The backend cannot run here (VM missing, trace not recorded); the CLI exits 3 on it. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backend: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BackendUnavailableError";
+  }
+}
