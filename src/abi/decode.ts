@@ -1,0 +1,91 @@
+// The error value every decoder returns instead of throwing, plus the small byte helpers the
+// codecs share (fixed-size C strings, bounds checks).
+
+export interface DecodeError {
+  readonly kind: "decode-error";
+  /** The C struct being read, e.g. "rt_msghdr". */
+  readonly struct: string;
+  /** Byte offset (into the caller's buffer) where the problem was found. */
+  readonly offset: number;
+  readonly message: string;
+}
+
+export function decodeError(struct: string, offset: number, message: string): DecodeError {
+  return { kind: "decode-error", struct, offset, message };
+}
+
+export function isDecodeError(x: unknown): x is DecodeError {
+  return (
+    typeof x === "object" && x !== null && "kind" in x && (x as { kind: unknown }).kind === "decode-error"
+  );
+}
+
+export function formatDecodeError(e: DecodeError): string {
+  return `${e.struct} at byte ${e.offset}: ${e.message}`;
+}
+
+/** Error value when fewer than `need` bytes remain at `offset`; null when there is room. */
+export function checkLength(
+  struct: string,
+  bytes: Uint8Array,
+  offset: number,
+  need: number,
+): DecodeError | null {
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+    return decodeError(struct, offset, `offset outside a ${bytes.length}-byte buffer`);
+  }
+  if (bytes.length - offset < need) {
+    return decodeError(struct, offset, `truncated: needs ${need} bytes, ${bytes.length - offset} available`);
+  }
+  return null;
+}
+
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Buffer to encode into: the caller's, after checking room, or a fresh zeroed one. */
+export function outputBuffer(
+  struct: string,
+  size: number,
+  into: Uint8Array | undefined,
+  offset: number,
+): Uint8Array {
+  if (into === undefined) return new Uint8Array(offset + size);
+  if (offset < 0 || into.length - offset < size) {
+    throw new RangeError(`${struct}: needs ${size} bytes at offset ${offset}, buffer has ${into.length}`);
+  }
+  return into;
+}
+
+/** A NUL-terminated C string in a fixed array (e.g. ifr_name[IFNAMSIZ]); stops at the first NUL. */
+export function readCString(bytes: Uint8Array, offset: number, size: number): string {
+  let end = offset;
+  while (end < offset + size && bytes[end] !== 0) end++;
+  return String.fromCharCode(...bytes.subarray(offset, end));
+}
+
+/** Writes `s` as bytes into a fixed array, NUL-padding the rest; longer names are cut to fit. */
+export function writeCString(bytes: Uint8Array, offset: number, size: number, s: string): void {
+  bytes.fill(0, offset, offset + size);
+  const n = Math.min(s.length, size);
+  for (let i = 0; i < n; i++) bytes[offset + i] = s.charCodeAt(i) & 0xff;
+}
+
+export function hex(n: number, width = 0): string {
+  return "0x" + (n >>> 0).toString(16).padStart(width, "0");
+}
+
+/**
+ * Reads a little-endian 64-bit unsigned field (u_long, uint64_t, time_t on amd64) as a number;
+ * null when it exceeds 2^53 - 1, which no counter or time the kernel reports reaches.
+ */
+export function getU64(view: DataView, offset: number): number | null {
+  const v = view.getBigUint64(offset, true);
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(v);
+}
+
+/** Writes a number as a little-endian 64-bit unsigned field. */
+export function setU64(view: DataView, offset: number, value: number): void {
+  view.setBigUint64(offset, BigInt.asUintN(64, BigInt(Math.trunc(value))), true);
+}

@@ -1,0 +1,360 @@
+// Interface constants and structs of 10.4 sys/net/if.h and sys/net/if_types.h: IFF_* flags,
+// IFT_* types, struct ifreq (the 32-byte request most interface ioctls carry) and struct if_data
+// (the statistics block inside if_msghdr).
+
+import {
+  checkLength,
+  decodeError,
+  getU64,
+  outputBuffer,
+  readCString,
+  setU64,
+  viewOf,
+  writeCString,
+  type DecodeError,
+} from "./decode.ts";
+import { SOCKADDR_IN_SIZE, sockaddrInFromImage, sockaddrInImage, type SockaddrIn } from "./socket.ts";
+
+// 10.4 sys/net/if.h:62
+export const IF_NAMESIZE = 16;
+export const IFNAMSIZ = IF_NAMESIZE;
+export const IF_MAXUNIT = 0x7fff;
+
+// 10.4 sys/net/if.h:141-163
+export const IFF_UP = 0x1;
+export const IFF_BROADCAST = 0x2;
+export const IFF_DEBUG = 0x4;
+export const IFF_LOOPBACK = 0x8;
+export const IFF_POINTOPOINT = 0x10;
+export const IFF_SMART = 0x20;
+export const IFF_DRV_RUNNING = 0x40;
+export const IFF_NOARP = 0x80;
+export const IFF_PROMISC = 0x100;
+export const IFF_ALLMULTI = 0x200;
+export const IFF_DRV_OACTIVE = 0x400;
+export const IFF_SIMPLEX = 0x800;
+export const IFF_LINK0 = 0x1000;
+export const IFF_LINK1 = 0x2000;
+export const IFF_LINK2 = 0x4000;
+export const IFF_ALTPHYS = IFF_LINK2;
+export const IFF_MULTICAST = 0x8000;
+export const IFF_CANTCONFIG = 0x10000;
+export const IFF_PPROMISC = 0x20000;
+export const IFF_MONITOR = 0x40000;
+export const IFF_STATICARP = 0x80000;
+export const IFF_DYING = 0x200000;
+export const IFF_RENAMING = 0x400000;
+// User-space names of the driver flags (if.h:168-171).
+export const IFF_RUNNING = IFF_DRV_RUNNING;
+export const IFF_OACTIVE = IFF_DRV_OACTIVE;
+
+/** if.h:174-177: flags SIOCSIFFLAGS cannot change. */
+export const IFF_CANTCHANGE =
+  IFF_BROADCAST |
+  IFF_POINTOPOINT |
+  IFF_DRV_RUNNING |
+  IFF_DRV_OACTIVE |
+  IFF_SIMPLEX |
+  IFF_MULTICAST |
+  IFF_ALLMULTI |
+  IFF_SMART |
+  IFF_PROMISC |
+  IFF_DYING |
+  IFF_CANTCONFIG;
+
+/** Names in the order ifconfig(8) prints them (its IFFBITS string, user-space names). */
+const IFF_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [IFF_UP, "UP"],
+  [IFF_BROADCAST, "BROADCAST"],
+  [IFF_DEBUG, "DEBUG"],
+  [IFF_LOOPBACK, "LOOPBACK"],
+  [IFF_POINTOPOINT, "POINTOPOINT"],
+  [IFF_SMART, "SMART"],
+  [IFF_DRV_RUNNING, "RUNNING"],
+  [IFF_NOARP, "NOARP"],
+  [IFF_PROMISC, "PROMISC"],
+  [IFF_ALLMULTI, "ALLMULTI"],
+  [IFF_DRV_OACTIVE, "OACTIVE"],
+  [IFF_SIMPLEX, "SIMPLEX"],
+  [IFF_LINK0, "LINK0"],
+  [IFF_LINK1, "LINK1"],
+  [IFF_LINK2, "LINK2"],
+  [IFF_MULTICAST, "MULTICAST"],
+  [IFF_CANTCONFIG, "CANTCONFIG"],
+  [IFF_PPROMISC, "PPROMISC"],
+  [IFF_MONITOR, "MONITOR"],
+  [IFF_STATICARP, "STATICARP"],
+  [IFF_DYING, "DYING"],
+  [IFF_RENAMING, "RENAMING"],
+];
+
+/** "UP,BROADCAST,RUNNING" (unknown bits as hex). */
+export function formatIfFlags(flags: number): string {
+  return formatBits(flags, IFF_NAMES);
+}
+
+/** Names set bits from a table, unknown bits as one hex remainder. */
+export function formatBits(value: number, table: ReadonlyArray<readonly [number, string]>): string {
+  let rest = value >>> 0;
+  const out: string[] = [];
+  for (const [bit, name] of table) {
+    if ((rest & bit) !== 0) {
+      out.push(name);
+      rest = (rest & ~bit) >>> 0;
+    }
+  }
+  if (rest !== 0) out.push("0x" + rest.toString(16));
+  return out.join(",");
+}
+
+// if.h:180-182
+export const LINK_STATE_UNKNOWN = 0;
+export const LINK_STATE_DOWN = 1;
+export const LINK_STATE_UP = 2;
+
+// if.h IFAN_* (if_announcemsghdr.ifan_what)
+export const IFAN_ARRIVAL = 0;
+export const IFAN_DEPARTURE = 1;
+
+// 10.4 sys/net/if_types.h. lo(4) is IFT_LOOP; vtnet(4) and epair(4) attach through
+// ether_ifattach and are IFT_ETHER; tun(4) sets IFT_PPP.
+export const IFT_OTHER = 0x1;
+export const IFT_ETHER = 0x6;
+export const IFT_PPP = 0x17;
+export const IFT_LOOP = 0x18;
+export const IFT_PROPVIRTUAL = 0x35;
+export const IFT_L2VLAN = 0x87;
+export const IFT_TUNNEL = 0x83;
+export const IFT_BRIDGE = 0xd1;
+export const IFT_GIF = 0xf0;
+
+// if.h IFCAP_* used by the NIC models.
+export const IFCAP_RXCSUM = 0x1;
+export const IFCAP_TXCSUM = 0x2;
+export const IFCAP_VLAN_MTU = 0x8;
+export const IFCAP_TSO4 = 0x100;
+export const IFCAP_LRO = 0x400;
+export const IFCAP_LINKSTATE = 0x80000;
+
+// ---------------------------------------------------------------------------------------------
+// struct ifreq (if.h:393-431): ifr_name[IFNAMSIZ] then a 16-byte union (sockaddr, ifreq_buffer
+// of size_t + pointer, short[2], int, caddr_t...) — 32 bytes on amd64.
+
+export const IFREQ_SIZE = 32;
+export const IFREQ_OFFSETS = {
+  ifr_name: 0,
+  ifr_ifru: 16,
+  ifr_addr: 16,
+  ifr_flags: 16,
+  ifr_flagshigh: 18,
+  ifr_index: 16,
+  ifr_metric: 16,
+  ifr_mtu: 16,
+  ifr_phys: 16,
+  ifr_media: 16,
+  ifr_reqcap: 16,
+  ifr_curcap: 20,
+  ifr_fib: 16,
+  ifr_jid: 16,
+  ifr_data: 16,
+} as const;
+export const IFRU_SIZE = 16;
+
+export interface Ifreq {
+  ifr_name: string;
+  /** The union, raw; use the ifr* views below to read or build it. */
+  ifr_ifru: Uint8Array;
+}
+
+export function decodeIfreq(bytes: Uint8Array, offset = 0): Ifreq | DecodeError {
+  const short = checkLength("ifreq", bytes, offset, IFREQ_SIZE);
+  if (short !== null) return short;
+  return {
+    ifr_name: readCString(bytes, offset, IFNAMSIZ),
+    ifr_ifru: bytes.slice(offset + IFREQ_OFFSETS.ifr_ifru, offset + IFREQ_SIZE),
+  };
+}
+
+export function encodeIfreq(ifr: Ifreq, into?: Uint8Array, offset = 0): Uint8Array {
+  const out = outputBuffer("ifreq", IFREQ_SIZE, into, offset);
+  writeCString(out, offset, IFNAMSIZ, ifr.ifr_name);
+  out.fill(0, offset + IFREQ_OFFSETS.ifr_ifru, offset + IFREQ_SIZE);
+  out.set(ifr.ifr_ifru.subarray(0, IFRU_SIZE), offset + IFREQ_OFFSETS.ifr_ifru);
+  return out;
+}
+
+function ifru(fill: (v: DataView, b: Uint8Array) => void): Uint8Array {
+  const b = new Uint8Array(IFRU_SIZE);
+  fill(viewOf(b), b);
+  return b;
+}
+
+/** An ifreq carrying a sockaddr_in (SIOCSIFADDR, SIOCDIFADDR, SIOCSIFNETMASK...). */
+export function ifreqWithAddr(name: string, sin: SockaddrIn): Ifreq {
+  return { ifr_name: name, ifr_ifru: sockaddrInImage(sin) };
+}
+
+/** An ifreq carrying 32-bit flags split as the kernel reads them: low half, high half. */
+export function ifreqWithFlags(name: string, flags: number): Ifreq {
+  return {
+    ifr_name: name,
+    ifr_ifru: ifru((v) => {
+      v.setInt16(0, (flags << 16) >> 16, true);
+      v.setInt16(2, flags >> 16, true);
+    }),
+  };
+}
+
+/** An ifreq carrying one int (ifr_metric, ifr_mtu, ifr_phys, ifr_media, ifr_fib, ifr_jid). */
+export function ifreqWithInt(name: string, value: number): Ifreq {
+  return { ifr_name: name, ifr_ifru: ifru((v) => v.setInt32(0, value | 0, true)) };
+}
+
+/** An ifreq with a zeroed union (the kernel fills it, e.g. SIOCGIFADDR). */
+export function ifreqEmpty(name: string): Ifreq {
+  return { ifr_name: name, ifr_ifru: new Uint8Array(IFRU_SIZE) };
+}
+
+/** ifr_addr, read as a sockaddr_in (its first 16 bytes, sin_len as written). */
+export function ifrAddr(ifr: Ifreq): SockaddrIn {
+  return sockaddrInFromImage(ifr.ifr_ifru.subarray(0, SOCKADDR_IN_SIZE));
+}
+
+/** ifr_flags (short, sign-extended as C reads it). */
+export function ifrFlags(ifr: Ifreq): number {
+  return viewOf(ifr.ifr_ifru).getInt16(0, true);
+}
+
+/** ifr_flagshigh (short). */
+export function ifrFlagshigh(ifr: Ifreq): number {
+  return viewOf(ifr.ifr_ifru).getInt16(2, true);
+}
+
+/** The 32-bit flags as if.c combines them: (ifr_flags & 0xffff) | (ifr_flagshigh << 16). */
+export function ifrFlagsAll(ifr: Ifreq): number {
+  return ((ifrFlags(ifr) & 0xffff) | (ifrFlagshigh(ifr) << 16)) >>> 0;
+}
+
+/** The union's first int: ifr_metric, ifr_mtu, ifr_phys, ifr_media, ifr_jid. */
+export function ifrInt(ifr: Ifreq): number {
+  return viewOf(ifr.ifr_ifru).getInt32(0, true);
+}
+
+export const ifrMetric = ifrInt;
+export const ifrMtu = ifrInt;
+
+/** ifr_index (short). */
+export function ifrIndex(ifr: Ifreq): number {
+  return viewOf(ifr.ifr_ifru).getInt16(0, true);
+}
+
+export function formatIfreq(ifr: Ifreq): string {
+  const hexUnion = [...ifr.ifr_ifru].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `ifreq ${ifr.ifr_name} ifru ${hexUnion}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// struct if_data (if.h:83-113) on amd64: eight u_char, then u_long statistics, uint64_t
+// ifi_hwassist, time_t ifi_epoch, struct timeval ifi_lastchange — 152 bytes. (_IFI_OQDROPS is
+// not defined for it in 10.4, so ifi_oqdrops is absent.)
+
+export const IF_DATA_SIZE = 152;
+export const IF_DATA_OFFSETS = {
+  ifi_type: 0,
+  ifi_physical: 1,
+  ifi_addrlen: 2,
+  ifi_hdrlen: 3,
+  ifi_link_state: 4,
+  ifi_vhid: 5,
+  ifi_baudrate_pf: 6,
+  ifi_datalen: 7,
+  ifi_mtu: 8,
+  ifi_metric: 16,
+  ifi_baudrate: 24,
+  ifi_ipackets: 32,
+  ifi_ierrors: 40,
+  ifi_opackets: 48,
+  ifi_oerrors: 56,
+  ifi_collisions: 64,
+  ifi_ibytes: 72,
+  ifi_obytes: 80,
+  ifi_imcasts: 88,
+  ifi_omcasts: 96,
+  ifi_iqdrops: 104,
+  ifi_noproto: 112,
+  ifi_hwassist: 120,
+  ifi_epoch: 128,
+  ifi_lastchange: 136,
+} as const;
+
+const IF_DATA_BYTES = [
+  "ifi_type",
+  "ifi_physical",
+  "ifi_addrlen",
+  "ifi_hdrlen",
+  "ifi_link_state",
+  "ifi_vhid",
+  "ifi_baudrate_pf",
+  "ifi_datalen",
+] as const;
+
+const IF_DATA_LONGS = [
+  "ifi_mtu",
+  "ifi_metric",
+  "ifi_baudrate",
+  "ifi_ipackets",
+  "ifi_ierrors",
+  "ifi_opackets",
+  "ifi_oerrors",
+  "ifi_collisions",
+  "ifi_ibytes",
+  "ifi_obytes",
+  "ifi_imcasts",
+  "ifi_omcasts",
+  "ifi_iqdrops",
+  "ifi_noproto",
+  "ifi_hwassist",
+  "ifi_epoch",
+] as const;
+
+export type IfData = Record<(typeof IF_DATA_BYTES)[number] | (typeof IF_DATA_LONGS)[number], number> & {
+  ifi_lastchange: { tv_sec: number; tv_usec: number };
+};
+
+export function emptyIfData(): IfData {
+  const d = { ifi_lastchange: { tv_sec: 0, tv_usec: 0 } } as IfData;
+  for (const k of IF_DATA_BYTES) d[k] = 0;
+  for (const k of IF_DATA_LONGS) d[k] = 0;
+  return d;
+}
+
+export function decodeIfData(bytes: Uint8Array, offset = 0): IfData | DecodeError {
+  const short = checkLength("if_data", bytes, offset, IF_DATA_SIZE);
+  if (short !== null) return short;
+  const v = viewOf(bytes);
+  const d = emptyIfData();
+  for (const k of IF_DATA_BYTES) d[k] = bytes[offset + IF_DATA_OFFSETS[k]];
+  for (const k of [...IF_DATA_LONGS, "tv_sec", "tv_usec"] as const) {
+    const at =
+      k === "tv_sec"
+        ? IF_DATA_OFFSETS.ifi_lastchange
+        : k === "tv_usec"
+          ? IF_DATA_OFFSETS.ifi_lastchange + 8
+          : IF_DATA_OFFSETS[k];
+    const n = getU64(v, offset + at);
+    if (n === null) return decodeError("if_data", offset + at, `${k} exceeds 2^53`);
+    if (k === "tv_sec" || k === "tv_usec") d.ifi_lastchange[k] = n;
+    else d[k] = n;
+  }
+  return d;
+}
+
+export function encodeIfData(d: IfData, into?: Uint8Array, offset = 0): Uint8Array {
+  const out = outputBuffer("if_data", IF_DATA_SIZE, into, offset);
+  const v = viewOf(out);
+  for (const k of IF_DATA_BYTES) out[offset + IF_DATA_OFFSETS[k]] = d[k] & 0xff;
+  for (const k of IF_DATA_LONGS) setU64(v, offset + IF_DATA_OFFSETS[k], d[k]);
+  setU64(v, offset + IF_DATA_OFFSETS.ifi_lastchange, d.ifi_lastchange.tv_sec);
+  setU64(v, offset + IF_DATA_OFFSETS.ifi_lastchange + 8, d.ifi_lastchange.tv_usec);
+  return out;
+}

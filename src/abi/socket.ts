@@ -1,0 +1,251 @@
+// Address families and the kernel's sockaddr types (10.4 sys/sys/socket.h, sys/net/if_dl.h,
+// sys/netinet/in.h), plus the variable-length sockaddr codec used inside routing messages,
+// where each sockaddr occupies sa_len bytes rounded up by SA_SIZE.
+
+import { checkLength, decodeError, outputBuffer, viewOf, type DecodeError } from "./decode.ts";
+
+// 10.4 sys/sys/socket.h:197-250
+export const AF_UNSPEC = 0;
+export const AF_LOCAL = 1;
+export const AF_UNIX = AF_LOCAL;
+export const AF_INET = 2;
+export const AF_ROUTE = 17;
+export const AF_LINK = 18;
+export const AF_INET6 = 28;
+export const AF_MAX = 42;
+
+// socket.h: protocol families equal their address families.
+export const PF_UNSPEC = AF_UNSPEC;
+export const PF_LOCAL = AF_LOCAL;
+export const PF_INET = AF_INET;
+export const PF_ROUTE = AF_ROUTE;
+export const PF_LINK = AF_LINK;
+export const PF_INET6 = AF_INET6;
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+
+/** sizeof(long) on amd64: the unit routing messages round sockaddrs to. */
+export const SIZEOF_LONG = 8;
+/** sizeof(struct sockaddr): sa_len, sa_family, sa_data[14]. */
+export const SOCKADDR_SIZE = 16;
+/** sizeof(struct sockaddr_in). */
+export const SOCKADDR_IN_SIZE = 16;
+/** sizeof(struct sockaddr_dl): 8 header bytes + sdl_data[46]. */
+export const SOCKADDR_DL_SIZE = 54;
+/** offsetof(struct sockaddr_dl, sdl_data). */
+export const SDL_DATA_OFFSET = 8;
+
+export interface SockaddrIn {
+  sin_len: number;
+  sin_family: number;
+  /** Host order. */
+  sin_port: number;
+  /** Host-order u32: 10.0.0.1 is 0x0a000001. */
+  sin_addr: number;
+  /** The 8 sin_zero bytes, only when some are non-zero (absent means all zero). */
+  sin_zero?: Uint8Array;
+}
+
+export interface SockaddrDl {
+  sdl_len: number;
+  sdl_family: number;
+  sdl_index: number;
+  sdl_type: number;
+  sdl_nlen: number;
+  sdl_alen: number;
+  sdl_slen: number;
+  /** Name (sdl_nlen bytes) then link address (sdl_alen) then selector, as if_dl.h lays out. */
+  sdl_data: Uint8Array;
+}
+
+export interface SockaddrRaw {
+  sa_len: number;
+  sa_family: number;
+  /** Everything after the two header bytes (sa_len - 2 bytes when decoded). */
+  sa_data: Uint8Array;
+}
+
+export type Sockaddr = SockaddrIn | SockaddrDl | SockaddrRaw;
+
+/**
+ * route.h SA_SIZE: bytes a sockaddr takes in a routing message — sa_len rounded up to a
+ * multiple of sizeof(long), and sizeof(long) when sa_len is 0.
+ */
+export function SA_SIZE(sa_len: number): number {
+  if (sa_len === 0) return SIZEOF_LONG;
+  return 1 + ((sa_len - 1) | (SIZEOF_LONG - 1));
+}
+
+export function sockaddrIn(addr: number, len = SOCKADDR_IN_SIZE): SockaddrIn {
+  return { sin_len: len, sin_family: AF_INET, sin_port: 0, sin_addr: addr >>> 0 };
+}
+
+export function isSockaddrIn(sa: Sockaddr): sa is SockaddrIn {
+  return "sin_addr" in sa;
+}
+
+export function isSockaddrDl(sa: Sockaddr): sa is SockaddrDl {
+  return "sdl_index" in sa;
+}
+
+export function isSockaddrRaw(sa: Sockaddr): sa is SockaddrRaw {
+  return "sa_data" in sa;
+}
+
+export function sockaddrLen(sa: Sockaddr): number {
+  if (isSockaddrIn(sa)) return sa.sin_len;
+  if (isSockaddrDl(sa)) return sa.sdl_len;
+  return sa.sa_len;
+}
+
+export function sockaddrFamily(sa: Sockaddr): number {
+  if (isSockaddrIn(sa)) return sa.sin_family;
+  if (isSockaddrDl(sa)) return sa.sdl_family;
+  return sa.sa_family;
+}
+
+/** if_dl.h LLADDR: the link-level address bytes, which follow the name in sdl_data. */
+export function LLADDR(sdl: SockaddrDl): Uint8Array {
+  return sdl.sdl_data.subarray(sdl.sdl_nlen, sdl.sdl_nlen + sdl.sdl_alen);
+}
+
+/** The interface name stored at the start of sdl_data. */
+export function sdlName(sdl: SockaddrDl): string {
+  return String.fromCharCode(...sdl.sdl_data.subarray(0, sdl.sdl_nlen));
+}
+
+/**
+ * Builds a sockaddr_dl holding `name` and `lladdr`. `len` is sdl_len; it defaults to the
+ * smallest that holds both (8 + nlen + alen). sdl_data gets len - 8 bytes, zero-padded.
+ */
+export function sockaddrDl(fields: {
+  index: number;
+  type: number;
+  name?: string;
+  lladdr?: Uint8Array;
+  len?: number;
+}): SockaddrDl {
+  const name = fields.name ?? "";
+  const lladdr = fields.lladdr ?? new Uint8Array(0);
+  const len = fields.len ?? SDL_DATA_OFFSET + name.length + lladdr.length;
+  const data = new Uint8Array(Math.max(len - SDL_DATA_OFFSET, name.length + lladdr.length));
+  for (let i = 0; i < name.length; i++) data[i] = name.charCodeAt(i) & 0xff;
+  data.set(lladdr, name.length);
+  return {
+    sdl_len: len,
+    sdl_family: AF_LINK,
+    sdl_index: fields.index,
+    sdl_type: fields.type,
+    sdl_nlen: name.length,
+    sdl_alen: lladdr.length,
+    sdl_slen: 0,
+    sdl_data: data,
+  };
+}
+
+// struct sockaddr_in offsets (in.h): sin_len 0, sin_family 1, sin_port 2 (big-endian),
+// sin_addr 4 (big-endian), sin_zero 8..16.
+// struct sockaddr_dl offsets (if_dl.h): sdl_len 0, sdl_family 1, sdl_index 2 (u_short,
+// little-endian on amd64), sdl_type 4, sdl_nlen 5, sdl_alen 6, sdl_slen 7, sdl_data 8.
+
+/** The full 16-byte image of a sockaddr_in, whatever its sin_len says. */
+export function sockaddrInImage(sin: SockaddrIn): Uint8Array {
+  const b = new Uint8Array(SOCKADDR_IN_SIZE);
+  const v = viewOf(b);
+  b[0] = sin.sin_len & 0xff;
+  b[1] = sin.sin_family & 0xff;
+  v.setUint16(2, sin.sin_port & 0xffff, false);
+  v.setUint32(4, sin.sin_addr >>> 0, false);
+  if (sin.sin_zero !== undefined) b.set(sin.sin_zero.subarray(0, 8), 8);
+  return b;
+}
+
+/** Reads a sockaddr_in from up to 16 bytes; bytes beyond `image.length` read as zero. */
+export function sockaddrInFromImage(image: Uint8Array): SockaddrIn {
+  const b = new Uint8Array(SOCKADDR_IN_SIZE);
+  b.set(image.subarray(0, SOCKADDR_IN_SIZE));
+  const v = viewOf(b);
+  const sin: SockaddrIn = {
+    sin_len: b[0],
+    sin_family: b[1],
+    sin_port: v.getUint16(2, false),
+    sin_addr: v.getUint32(4, false),
+  };
+  const zero = b.subarray(8, 16);
+  if (zero.some((x) => x !== 0)) sin.sin_zero = zero.slice();
+  return sin;
+}
+
+function sockaddrDlImage(sdl: SockaddrDl): Uint8Array {
+  const b = new Uint8Array(SDL_DATA_OFFSET + sdl.sdl_data.length);
+  b[0] = sdl.sdl_len & 0xff;
+  b[1] = sdl.sdl_family & 0xff;
+  viewOf(b).setUint16(2, sdl.sdl_index & 0xffff, true);
+  b[4] = sdl.sdl_type & 0xff;
+  b[5] = sdl.sdl_nlen & 0xff;
+  b[6] = sdl.sdl_alen & 0xff;
+  b[7] = sdl.sdl_slen & 0xff;
+  b.set(sdl.sdl_data, SDL_DATA_OFFSET);
+  return b;
+}
+
+/** Reads a sockaddr_dl from `image` (at least the 8 header bytes); sdl_data is the rest. */
+export function sockaddrDlFromImage(image: Uint8Array): SockaddrDl {
+  return {
+    sdl_len: image[0],
+    sdl_family: image[1],
+    sdl_index: viewOf(image).getUint16(2, true),
+    sdl_type: image[4],
+    sdl_nlen: image[5],
+    sdl_alen: image[6],
+    sdl_slen: image[7],
+    sdl_data: image.slice(SDL_DATA_OFFSET),
+  };
+}
+
+/**
+ * Encodes a sockaddr the way rtsock.c copies one into a routing message: exactly sa_len bytes
+ * (a trimmed netmask with sin_len 7 writes 7 bytes; sa_len 0 writes nothing). Returns the
+ * buffer; with `into`, writes at `offset` and the caller advances by SA_SIZE(sa_len).
+ */
+export function encodeSockaddr(sa: Sockaddr, into?: Uint8Array, offset = 0): Uint8Array {
+  const len = sockaddrLen(sa);
+  const out = outputBuffer("sockaddr", len, into, offset);
+  let image: Uint8Array;
+  if (isSockaddrIn(sa)) image = sockaddrInImage(sa);
+  else if (isSockaddrDl(sa)) image = sockaddrDlImage(sa);
+  else {
+    image = new Uint8Array(2 + sa.sa_data.length);
+    image[0] = sa.sa_len & 0xff;
+    image[1] = sa.sa_family & 0xff;
+    image.set(sa.sa_data, 2);
+  }
+  const n = Math.min(len, image.length);
+  out.set(image.subarray(0, n), offset);
+  out.fill(0, offset + n, offset + len);
+  return out;
+}
+
+/**
+ * Decodes one sockaddr of sa_len bytes at `offset`, reading no further than `limit`
+ * (default: end of buffer). AF_INET with sa_len ≤ 16 gives a SockaddrIn (missing bytes of a
+ * trimmed mask read as zero); AF_LINK with sa_len ≥ 8 gives a SockaddrDl; anything else a
+ * SockaddrRaw of sa_len bytes. sa_len 0 is a SockaddrRaw with no data, as rtsock.c permits.
+ */
+export function decodeSockaddr(bytes: Uint8Array, offset = 0, limit = bytes.length): Sockaddr | DecodeError {
+  const end = Math.min(limit, bytes.length);
+  const short = checkLength("sockaddr", bytes.subarray(0, end), offset, 1);
+  if (short !== null) return short;
+  const len = bytes[offset];
+  if (len === 0) return { sa_len: 0, sa_family: 0, sa_data: new Uint8Array(0) };
+  if (end - offset < len) {
+    return decodeError("sockaddr", offset, `sa_len ${len} runs past the ${end - offset} bytes left`);
+  }
+  const image = bytes.subarray(offset, offset + len);
+  const family = len >= 2 ? image[1] : AF_UNSPEC;
+  if (family === AF_INET && len <= SOCKADDR_IN_SIZE) return sockaddrInFromImage(image);
+  if (family === AF_LINK && len >= SDL_DATA_OFFSET) return sockaddrDlFromImage(image);
+  return { sa_len: len, sa_family: family, sa_data: image.slice(Math.min(2, len)) };
+}
