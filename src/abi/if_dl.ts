@@ -6,7 +6,6 @@ import { checkLength, outputBuffer, type DecodeError } from "./decode.ts";
 import {
   AF_LINK,
   LLADDR,
-  SDL_DATA_OFFSET,
   SOCKADDR_DL_SIZE,
   encodeSockaddr,
   sdlName,
