@@ -45,8 +45,15 @@ export const OpSchema = z.discriminatedUnion("op", [
   }),
   // sysctlbyname(3); `value` is the new value's bytes (absent: read only).
   z.object({ op: z.literal("sysctl"), cred: CredSchema, name: z.string(), value: HexString.optional() }),
-  // write(2) of one message on a fresh PF_ROUTE socket (not the monitoring socket).
-  z.object({ op: z.literal("rtsock_write"), cred: CredSchema, msg: HexString }),
+  // write(2) of one message on a fresh PF_ROUTE socket (not the monitoring socket). Interface
+  // indices differ between backends, so before writing, the backend stores
+  // if_nametoindex(ifname) as a little-endian u16 at each `ifindex[].at` byte offset of `msg`.
+  z.object({
+    op: z.literal("rtsock_write"),
+    cred: CredSchema,
+    msg: HexString,
+    ifindex: z.array(z.object({ at: z.number().int().nonnegative(), ifname: z.string() })).optional(),
+  }),
   // A frame arriving on `ifname` from the wire (VM: written host side into the NIC's netdev).
   z.object({ op: z.literal("inject"), ifname: z.string(), frame: HexString }),
   // Let time pass: the twin advances its virtual clock; the VM sleeps for real.
