@@ -1,0 +1,81 @@
+// One network stack instance (10.4 sys/net/vnet.h). Kernel-wide lists the address layer shares
+// live here; a module's own per-stack state is declared with VNET_DEFINE and read with VNET(),
+// which resolves against curvnet — set by every Kernel entry point, as CURVNET_SET is in FreeBSD.
+
+import { Clock } from "../kern/clock.ts";
+import { KASSERT } from "../kern/invariant.ts";
+import type { ifaddr, ifnet, in_ifaddr } from "./if_var.ts";
+
+/** A per-VNET variable: `init` makes its value the first time a VNET reads it. */
+export interface VnetKey<T> {
+  readonly name: string;
+  readonly init: (vnet: vnet) => T;
+}
+
+export class vnet {
+  readonly clock: Clock;
+  /** V_ifnet: attached interfaces in attach order. */
+  readonly ifnet: ifnet[] = [];
+  /** V_ifindex_table: slot 0 is never used. */
+  readonly ifindex_table: (ifnet | null)[] = [null];
+  /** V_if_index: highest index in use. */
+  if_index = 0;
+  /** V_loif: the first loopback interface. */
+  loif: ifnet | null = null;
+  /** V_in_ifaddrhead: every IPv4 address, in the order added. */
+  readonly in_ifaddrhead: in_ifaddr[] = [];
+  /** V_in_ifaddrhashtbl: bucket number → addresses, newest first (LIST_INSERT_HEAD). */
+  readonly in_ifaddrhashtbl = new Map<number, in_ifaddr[]>();
+  /** Every ifaddr allocated and not yet freed, for leak checks. */
+  readonly ifaddrs_live = new Set<ifaddr>();
+  readonly #vars = new Map<VnetKey<unknown>, unknown>();
+
+  constructor(clock = new Clock()) {
+    this.clock = clock;
+  }
+
+  get<T>(key: VnetKey<T>): T {
+    if (!this.#vars.has(key)) this.#vars.set(key, key.init(this));
+    return this.#vars.get(key) as T;
+  }
+}
+
+// vnet.h: VNET_DEFINE
+export function VNET_DEFINE<T>(name: string, init: (vnet: vnet) => T): VnetKey<T> {
+  return { name, init };
+}
+
+let current: vnet | null = null;
+
+/** vnet.h: curvnet — the stack the running entry point works on. */
+export function curvnet(): vnet {
+  KASSERT(current !== null, "curvnet used outside CURVNET_SET");
+  return current;
+}
+
+// vnet.h: VNET
+export function VNET<T>(key: VnetKey<T>): T {
+  return curvnet().get(key);
+}
+
+/** vnet.h: CURVNET_SET — returns the previous value for CURVNET_RESTORE. */
+export function CURVNET_SET(v: vnet): vnet | null {
+  const prev = current;
+  current = v;
+  return prev;
+}
+
+// vnet.h: CURVNET_RESTORE
+export function CURVNET_RESTORE(prev: vnet | null): void {
+  current = prev;
+}
+
+/** Runs `fn` with curvnet set to `v`, restoring the previous value even if it throws. */
+export function withVnet<T>(v: vnet, fn: () => T): T {
+  const prev = CURVNET_SET(v);
+  try {
+    return fn();
+  } finally {
+    CURVNET_RESTORE(prev);
+  }
+}
