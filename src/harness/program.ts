@@ -1,0 +1,308 @@
+// The Program: a scenario as versioned JSON ("inconf-program/1"). Steps are typed (addresses as
+// dotted quads, flags by name) or raw hex for malformed input; expectations ride on steps.
+// Schema errors name the file, the step index and the field (see formatProgramIssues).
+
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { parseIpv4 } from "../abi/in.ts";
+import { CredSchema, HexString } from "./ops.ts";
+
+export const PROGRAM_FORMAT = "inconf-program/1";
+
+const ipv4 = z
+  .string()
+  .refine((s) => parseIpv4(s) !== null, { message: "expected a dotted quad like 10.0.0.1" });
+
+/** "10.0.0.1" or "10.0.0.1/24". */
+const ipv4Prefix = z.string().refine(
+  (s) => {
+    const [a, len, ...rest] = s.split("/");
+    if (rest.length > 0 || parseIpv4(a) === null) return false;
+    return len === undefined || (/^\d{1,2}$/.test(len) && Number(len) <= 32);
+  },
+  { message: "expected an address like 10.0.0.1 or 10.0.0.0/24" },
+);
+
+const mac = z
+  .string()
+  .regex(/^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/, {
+    message: "expected a MAC like 02:00:00:00:00:01 (lowercase)",
+  });
+
+/**
+ * A sockaddr_in inside an ioctl struct: a dotted quad (a well-formed sockaddr_in), or its
+ * fields spelled out to build a malformed one (sin_len 0, another family, a port).
+ */
+export const SinSpecSchema = z.union([
+  ipv4Prefix,
+  z.strictObject({
+    addr: ipv4.optional(),
+    len: z.number().int().min(0).max(255).optional(),
+    family: z.number().int().min(0).max(255).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+  }),
+]);
+export type SinSpec = z.infer<typeof SinSpecSchema>;
+
+/** Typed ioctl arguments; which struct they fill follows from the command's size. */
+export const IoctlArgsSchema = z.strictObject({
+  /** in_aliasreq ifra_addr, or ifreq ifr_addr. "a.b.c.d/len" also sets ifra_mask. */
+  addr: SinSpecSchema.optional(),
+  mask: SinSpecSchema.optional(),
+  broadaddr: SinSpecSchema.optional(),
+  /** in_aliasreq: the point-to-point destination (same slot as broadaddr). */
+  dstaddr: SinSpecSchema.optional(),
+  vhid: z.number().int().optional(),
+  /** ifreq ifr_flags/ifr_flagshigh, by IFF_ name. */
+  flags: z.array(z.string()).optional(),
+  /** ifreq's first int (ifr_mtu, ifr_metric, ifr_fib). */
+  int: z.number().int().optional(),
+});
+export type IoctlArgs = z.infer<typeof IoctlArgsSchema>;
+
+export const RouteExpectSchema = z.strictObject({
+  dst: ipv4Prefix,
+  absent: z.boolean().optional(),
+  /** A dotted quad, or "link#" for a link-level (interface) gateway. */
+  gateway: z.string().optional(),
+  ifname: z.string().optional(),
+  /** RTF_ names (with or without the prefix) that must be set. */
+  flags: z.array(z.string()).optional(),
+  /** RTF_ names that must be clear. */
+  noflags: z.array(z.string()).optional(),
+});
+export type RouteExpect = z.infer<typeof RouteExpectSchema>;
+
+export const ArpExpectSchema = z.strictObject({
+  addr: ipv4,
+  absent: z.boolean().optional(),
+  /** A MAC, or "incomplete" for an entry still resolving. */
+  lladdr: z.union([mac, z.literal("incomplete")]).optional(),
+  ifname: z.string().optional(),
+  static: z.boolean().optional(),
+});
+export type ArpExpect = z.infer<typeof ArpExpectSchema>;
+
+export const AddrExpectSchema = z.strictObject({
+  ifname: z.string(),
+  /** "10.0.0.1" or "10.0.0.1/24" (then the mask must match too). */
+  addr: ipv4Prefix,
+  absent: z.boolean().optional(),
+  broadaddr: ipv4.optional(),
+  dstaddr: ipv4.optional(),
+});
+export type AddrExpect = z.infer<typeof AddrExpectSchema>;
+
+export const GroupExpectSchema = z.strictObject({
+  ifname: z.string(),
+  group: ipv4,
+  absent: z.boolean().optional(),
+});
+export type GroupExpect = z.infer<typeof GroupExpectSchema>;
+
+export const FrameExpectSchema = z.strictObject({
+  ifname: z.string().optional(),
+  /** Dotted paths into the decoded frame (see `inconf show`), e.g. { "arp.tpa": "10.0.0.5" }. */
+  where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Exactly this many matching frames; default: at least one. 0 means none may match. */
+  count: z.number().int().nonnegative().optional(),
+});
+export type FrameExpect = z.infer<typeof FrameExpectSchema>;
+
+export const RtsockExpectSchema = z.union([
+  z.string(),
+  z.strictObject({
+    type: z.string(),
+    absent: z.boolean().optional(),
+    /** Any address carried in the message equals this one (dst for RTM_ADD, ifa for RTM_NEWADDR). */
+    addr: ipv4.optional(),
+    ifname: z.string().optional(),
+  }),
+]);
+export type RtsockExpect = z.infer<typeof RtsockExpectSchema>;
+
+export const ExpectSchema = z.strictObject({
+  /** "OK", an errno name ("EEXIST") or its number. */
+  errno: z.union([z.string(), z.number().int()]).optional(),
+  routes: z.array(RouteExpectSchema).optional(),
+  arp: z.array(ArpExpectSchema).optional(),
+  addrs: z.array(AddrExpectSchema).optional(),
+  groups: z.array(GroupExpectSchema).optional(),
+  frames: z.array(FrameExpectSchema).optional(),
+  /** Routing messages this step caused, in order (other messages may come between). */
+  rtsock: z.array(RtsockExpectSchema).optional(),
+});
+export type Expect = z.infer<typeof ExpectSchema>;
+
+const stepBase = {
+  /** Why this step is here; shown in reports. */
+  note: z.string().optional(),
+  as: CredSchema.optional(),
+  expect: ExpectSchema.optional(),
+};
+
+export const FrameSpecSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("hex"), hex: HexString }),
+  z.strictObject({
+    kind: z.literal("arp-request"),
+    src_mac: mac,
+    src_ip: ipv4,
+    target_ip: ipv4,
+  }),
+  z.strictObject({
+    kind: z.literal("arp-reply"),
+    src_mac: mac,
+    src_ip: ipv4,
+    dst_mac: mac,
+    dst_ip: ipv4,
+  }),
+  z.strictObject({ kind: z.literal("garp"), src_mac: mac, ip: ipv4 }),
+  z.strictObject({
+    kind: z.literal("icmp-echo"),
+    src_mac: mac,
+    dst_mac: mac,
+    src_ip: ipv4,
+    dst_ip: ipv4,
+    id: z.number().int().min(0).max(65535).optional(),
+    seq: z.number().int().min(0).max(65535).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("igmp-report"),
+    src_mac: mac,
+    src_ip: ipv4,
+    group: ipv4,
+  }),
+  z.strictObject({
+    kind: z.literal("udp"),
+    src_mac: mac,
+    dst_mac: mac,
+    src_ip: ipv4,
+    dst_ip: ipv4,
+    src_port: z.number().int().min(0).max(65535),
+    dst_port: z.number().int().min(0).max(65535),
+    payload: HexString.optional(),
+  }),
+]);
+export type FrameSpec = z.infer<typeof FrameSpecSchema>;
+
+export const StepSchema = z.discriminatedUnion("op", [
+  z.strictObject({
+    op: z.literal("ioctl"),
+    /** A sockio.h name ("SIOCAIFADDR") or the command number. */
+    cmd: z.union([z.string(), z.number().int()]),
+    ifname: z.string().optional(),
+    args: IoctlArgsSchema.optional(),
+    /** The whole argument struct as hex, for malformed input; excludes ifname/args. */
+    hex: HexString.optional(),
+    ...stepBase,
+  }),
+  z.strictObject({
+    op: z.literal("ifflags"),
+    ifname: z.string(),
+    /** IFF_ names to set and to clear, e.g. set: ["IFF_UP"]. */
+    set: z.array(z.string()).default([]),
+    clear: z.array(z.string()).default([]),
+    ...stepBase,
+  }),
+  z.strictObject({ op: z.literal("ifcreate"), ifname: z.string(), ...stepBase }),
+  z.strictObject({ op: z.literal("ifdestroy"), ifname: z.string(), ...stepBase }),
+  z.strictObject({
+    op: z.literal("sysctl"),
+    name: z.string().min(1),
+    /** New value: an int, or raw bytes as { hex }. */
+    value: z.union([z.number().int(), z.strictObject({ hex: HexString })]).optional(),
+    ...stepBase,
+  }),
+  z.strictObject({
+    op: z.literal("route"),
+    /** RTM_ADD, RTM_DELETE, RTM_CHANGE, RTM_GET; ignored with hex. */
+    type: z.enum(["RTM_ADD", "RTM_DELETE", "RTM_CHANGE", "RTM_GET"]).optional(),
+    dst: ipv4Prefix.optional(),
+    gateway: ipv4.optional(),
+    /** A link-level gateway (as `arp -s` sends), with ifname naming the interface. */
+    lladdr: mac.optional(),
+    ifname: z.string().optional(),
+    /** RTF_ names; `route add` and `arp -s` add RTF_UP|RTF_STATIC and so on themselves. */
+    flags: z.array(z.string()).optional(),
+    /** The whole message as hex (rt_msghdr onwards), for malformed input. */
+    hex: HexString.optional(),
+    ...stepBase,
+  }),
+  z.strictObject({ op: z.literal("inject"), ifname: z.string(), frame: FrameSpecSchema, ...stepBase }),
+  z.strictObject({ op: z.literal("sleep"), seconds: z.number().nonnegative(), ...stepBase }),
+  z.strictObject({ op: z.literal("observe"), label: z.string().optional(), ...stepBase }),
+]);
+export type Step = z.infer<typeof StepSchema>;
+export type StepKind = Step["op"];
+
+export const NicSchema = z.strictObject({
+  name: z.string().regex(/^[a-z]+[0-9]+[ab]?$/, { message: "expected an interface name like vtnet1" }),
+  driver: z.enum(["vtnet", "epair", "tun"]),
+  mac,
+});
+export type Nic = z.infer<typeof NicSchema>;
+
+export const ProgramSchema = z.strictObject({
+  format: z.literal(PROGRAM_FORMAT),
+  /** "family/name", unique across suites. */
+  id: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-/]+$/, { message: 'expected "family/name" in lowercase' }),
+  title: z.string().min(1),
+  family: z.string().min(1),
+  /** Where the expected behaviour comes from: "in.c:in_aifaddr_ioctl", a FreeBSD test case... */
+  cites: z.array(z.string()),
+  nics: z.array(NicSchema),
+  modules: z.array(z.enum(["carp"])).optional(),
+  /** Set before the first step; ints only (e.g. net.link.ether.inet.max_age). */
+  sysctls: z.record(z.string(), z.number().int()).optional(),
+  steps: z.array(StepSchema),
+});
+export type Program = z.infer<typeof ProgramSchema>;
+
+/** A problem in a program file, located as file:step:field. */
+export class ProgramError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file}: invalid program\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ProgramError";
+  }
+}
+
+/** "steps[3] (ioctl): args.addr: expected a dotted quad" from a zod issue path. */
+function locateIssue(input: unknown, path: readonly PropertyKey[], message: string): string {
+  if (path[0] === "steps" && typeof path[1] === "number") {
+    const steps = (input as { steps?: unknown[] }).steps;
+    const step = Array.isArray(steps) ? steps[path[1]] : undefined;
+    const op = typeof step === "object" && step !== null && "op" in step ? String(step.op) : "?";
+    const field = path.slice(2).map(String).join(".");
+    return `step ${path[1]} (${op})${field ? `: ${field}` : ""}: ${message}`;
+  }
+  return `${path.length ? path.map(String).join(".") : "(top level)"}: ${message}`;
+}
+
+/** Validates `input` as a Program; throws ProgramError naming `file`, step and field. */
+export function parseProgram(input: unknown, file: string): Program {
+  const r = ProgramSchema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ProgramError(
+    file,
+    r.error.issues.map((i) => locateIssue(input, i.path, i.message)),
+  );
+}
+
+export async function loadProgramFile(file: string): Promise<Program> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new ProgramError(file, [`cannot read: ${(e as Error).message}`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ProgramError(file, [`not JSON: ${(e as Error).message}`]);
+  }
+  return parseProgram(json, file);
+}
