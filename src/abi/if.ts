@@ -15,12 +15,12 @@ import {
 } from "./decode.ts";
 import { SOCKADDR_IN_SIZE, sockaddrInFromImage, sockaddrInImage, type SockaddrIn } from "./socket.ts";
 
-// 10.4 sys/net/if.h:62
+// 10.4 sys/net/if.h IF_NAMESIZE
 export const IF_NAMESIZE = 16;
 export const IFNAMSIZ = IF_NAMESIZE;
 export const IF_MAXUNIT = 0x7fff;
 
-// 10.4 sys/net/if.h:141-163
+// 10.4 sys/net/if.h IFF_* ("Interface flags")
 export const IFF_UP = 0x1;
 export const IFF_BROADCAST = 0x2;
 export const IFF_DEBUG = 0x4;
@@ -44,11 +44,11 @@ export const IFF_MONITOR = 0x40000;
 export const IFF_STATICARP = 0x80000;
 export const IFF_DYING = 0x200000;
 export const IFF_RENAMING = 0x400000;
-// User-space names of the driver flags (if.h:168-171).
+// User-space names of the driver flags (if.h, !_KERNEL).
 export const IFF_RUNNING = IFF_DRV_RUNNING;
 export const IFF_OACTIVE = IFF_DRV_OACTIVE;
 
-/** if.h:174-177: flags SIOCSIFFLAGS cannot change. */
+/** if.h IFF_CANTCHANGE: flags SIOCSIFFLAGS cannot change. */
 export const IFF_CANTCHANGE =
   IFF_BROADCAST |
   IFF_POINTOPOINT |
@@ -107,7 +107,7 @@ export function formatBits(value: number, table: ReadonlyArray<readonly [number,
   return out.join(",");
 }
 
-// if.h:180-182
+// if.h LINK_STATE_*
 export const LINK_STATE_UNKNOWN = 0;
 export const LINK_STATE_DOWN = 1;
 export const LINK_STATE_UP = 2;
@@ -137,7 +137,7 @@ export const IFCAP_LRO = 0x400;
 export const IFCAP_LINKSTATE = 0x80000;
 
 // ---------------------------------------------------------------------------------------------
-// struct ifreq (if.h:393-431): ifr_name[IFNAMSIZ] then a 16-byte union (sockaddr, ifreq_buffer
+// struct ifreq (10.4 sys/net/if.h): ifr_name[IFNAMSIZ] then a 16-byte union (sockaddr, ifreq_buffer
 // of size_t + pointer, short[2], int, caddr_t...) — 32 bytes on amd64.
 
 export const IFREQ_SIZE = 32;
@@ -254,7 +254,7 @@ export function formatIfreq(ifr: Ifreq): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// struct if_data (if.h:83-113) on amd64: eight u_char, then u_long statistics, uint64_t
+// struct if_data (10.4 sys/net/if.h) on amd64: eight u_char, then u_long statistics, uint64_t
 // ifi_hwassist, time_t ifi_epoch, struct timeval ifi_lastchange — 152 bytes. (_IFI_OQDROPS is
 // not defined for it in 10.4, so ifi_oqdrops is absent.)
 

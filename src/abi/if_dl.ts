@@ -1,4 +1,4 @@
-// struct sockaddr_dl of 10.4 sys/net/if_dl.h:58-67 as a fixed 54-byte struct (its sizeof), for
+// struct sockaddr_dl of 10.4 sys/net/if_dl.h as a fixed 54-byte struct (its sizeof), for
 // places that copy the whole struct (in.c's in_lltable_dump writes sizeof(struct sockaddr_dl)).
 // Variable-length sockaddr_dl inside routing messages goes through socket.ts decodeSockaddr.
 

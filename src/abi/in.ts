@@ -12,7 +12,7 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_RAW = 255;
 
-// 10.4 sys/netinet/in.h:47-48, 412-425 (host-order values)
+// 10.4 sys/netinet/in.h INADDR_* (host-order values)
 export const INADDR_ANY = 0x00000000;
 export const INADDR_BROADCAST = 0xffffffff;
 export const INADDR_NONE = 0xffffffff;
@@ -26,7 +26,7 @@ export const INADDR_PFSYNC_GROUP = 0xe00000f0;
 export const INADDR_ALLMDNS_GROUP = 0xe00000fb;
 export const INADDR_MAX_LOCAL_GROUP = 0xe00000ff;
 
-// in.h:375-400 classful masks
+// in.h IN_CLASS*_NET/NSHIFT/HOST/MAX classful masks
 export const IN_CLASSA_NET = 0xff000000;
 export const IN_CLASSA_NSHIFT = 24;
 export const IN_CLASSA_HOST = 0x00ffffff;
@@ -44,7 +44,7 @@ export const IN_CLASSD_HOST = 0x0fffffff;
 export const IN_LOOPBACKNET = 127;
 export const IN_RFC3021_MASK = 0xfffffffe;
 
-// in.h:375-410 address class predicates; `i` is a host-order address.
+// in.h IN_CLASSA() ... IN_ANY_LOCAL() address predicates; `i` is a host-order address.
 export const IN_CLASSA = (i: number): boolean => ((i >>> 0) & 0x80000000) === 0;
 export const IN_CLASSB = (i: number): boolean => (i & 0xc0000000) >>> 0 === 0x80000000;
 export const IN_CLASSC = (i: number): boolean => (i & 0xe0000000) >>> 0 === 0xc0000000;
@@ -114,7 +114,7 @@ export function formatSockaddrIn(sin: SockaddrIn): string {
   return extras.length === 0 ? base : `${base} (${extras.join(", ")})`;
 }
 
-// 10.4 sys/netinet/in_var.h:84-91 struct in_aliasreq; ifra_dstaddr is a #define for
+// 10.4 sys/netinet/in_var.h struct in_aliasreq; ifra_dstaddr is a #define for
 // ifra_broadaddr, so a point-to-point destination travels in the broadaddr slot.
 export const IN_ALIASREQ_OFFSETS = {
   ifra_name: 0,
@@ -125,7 +125,7 @@ export const IN_ALIASREQ_OFFSETS = {
 } as const;
 /** sizeof(struct in_aliasreq) on amd64 (= sizeof(struct ifaliasreq)). */
 export const IN_ALIASREQ_SIZE = 68;
-/** The 9.x layout (struct oifaliasreq in 10.4 net/if.h:436-441): no ifra_vhid. */
+/** The 9.x layout (struct oifaliasreq, 10.4 sys/net/if.h): no ifra_vhid. */
 export const OIN_ALIASREQ_SIZE = 64;
 
 export interface InAliasreq {

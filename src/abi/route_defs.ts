@@ -3,7 +3,7 @@
 
 import { formatBits } from "./if.ts";
 
-// 10.4 sys/net/route.h:140-172
+// 10.4 sys/net/route.h RTF_*
 export const RTF_UP = 0x1;
 export const RTF_GATEWAY = 0x2;
 export const RTF_HOST = 0x4;
@@ -28,14 +28,14 @@ export const RTF_STICKY = 0x10000000;
 export const RTF_RNH_LOCKED = 0x40000000;
 export const RTF_GWFLAG_COMPAT = 0x80000000;
 
-/** route.h:175-177: flags RTM_CHANGE may modify. */
+/** route.h RTF_FMASK: flags RTM_CHANGE may modify. */
 export const RTF_FMASK =
   RTF_PROTO1 | RTF_PROTO2 | RTF_PROTO3 | RTF_BLACKHOLE | RTF_REJECT | RTF_STATIC | RTF_STICKY;
 
-// route.h:211
+// route.h RTM_VERSION
 export const RTM_VERSION = 5;
 
-// route.h:216-233
+// route.h "Message types"
 export const RTM_ADD = 0x1;
 export const RTM_DELETE = 0x2;
 export const RTM_CHANGE = 0x3;
@@ -53,7 +53,7 @@ export const RTM_DELMADDR = 0x10;
 export const RTM_IFANNOUNCE = 0x11;
 export const RTM_IEEE80211 = 0x12;
 
-// route.h:238-246
+// route.h RTV_* (rtm_inits, rmx_locks)
 export const RTV_MTU = 0x1;
 export const RTV_HOPCOUNT = 0x2;
 export const RTV_EXPIRE = 0x4;
@@ -64,7 +64,7 @@ export const RTV_RTT = 0x40;
 export const RTV_RTTVAR = 0x80;
 export const RTV_WEIGHT = 0x100;
 
-// route.h:251-258
+// route.h RTA_* (rtm_addrs)
 export const RTA_DST = 0x1;
 export const RTA_GATEWAY = 0x2;
 export const RTA_NETMASK = 0x4;
@@ -74,7 +74,7 @@ export const RTA_IFA = 0x20;
 export const RTA_AUTHOR = 0x40;
 export const RTA_BRD = 0x80;
 
-// route.h:263-271
+// route.h RTAX_*
 export const RTAX_DST = 0;
 export const RTAX_GATEWAY = 1;
 export const RTAX_NETMASK = 2;

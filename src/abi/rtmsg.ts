@@ -49,7 +49,7 @@ import {
 } from "./socket.ts";
 
 // ---------------------------------------------------------------------------------------------
-// struct rt_metrics (10.4 route.h:57-70): fourteen u_long — 112 bytes on amd64.
+// struct rt_metrics (10.4 sys/net/route.h): fourteen u_long — 112 bytes on amd64.
 
 export const RT_METRICS_SIZE = 112;
 const RMX_FIELDS = [
@@ -109,7 +109,7 @@ export function encodeRtMetrics(m: RtMetrics, into?: Uint8Array, offset = 0): Ui
 // ---------------------------------------------------------------------------------------------
 // Headers. All start with u_short msglen, u_char version, u_char type (route.h, if.h).
 
-/** struct rt_msghdr (10.4 route.h:188-202): 152 bytes on amd64. */
+/** struct rt_msghdr (10.4 sys/net/route.h): 152 bytes on amd64. */
 export const RT_MSGHDR_SIZE = 152;
 export const RT_MSGHDR_OFFSETS = {
   rtm_msglen: 0,
@@ -126,7 +126,7 @@ export const RT_MSGHDR_OFFSETS = {
   rtm_rmx: 40,
 } as const;
 
-/** struct ifa_msghdr (10.4 if.h:292-300): 20 bytes. */
+/** struct ifa_msghdr (10.4 sys/net/if.h): 20 bytes. */
 export const IFA_MSGHDR_SIZE = 20;
 export const IFA_MSGHDR_OFFSETS = {
   ifam_msglen: 0,
@@ -138,7 +138,7 @@ export const IFA_MSGHDR_OFFSETS = {
   ifam_metric: 16,
 } as const;
 
-/** struct if_msghdr (10.4 if.h:248-256): 16 header bytes + if_data (152) = 168. */
+/** struct if_msghdr (10.4 sys/net/if.h): 16 header bytes + if_data (152) = 168. */
 export const IF_MSGHDR_SIZE = 168;
 export const IF_MSGHDR_OFFSETS = {
   ifm_msglen: 0,
@@ -150,7 +150,7 @@ export const IF_MSGHDR_OFFSETS = {
   ifm_data: 16,
 } as const;
 
-/** struct ifma_msghdr (10.4 if.h:330-337): 14 bytes padded to 16. */
+/** struct ifma_msghdr (10.4 sys/net/if.h): 14 bytes padded to 16. */
 export const IFMA_MSGHDR_SIZE = 16;
 export const IFMA_MSGHDR_OFFSETS = {
   ifmam_msglen: 0,
@@ -161,7 +161,7 @@ export const IFMA_MSGHDR_OFFSETS = {
   ifmam_index: 12,
 } as const;
 
-/** struct if_announcemsghdr (10.4 if.h:342-349): 24 bytes. */
+/** struct if_announcemsghdr (10.4 sys/net/if.h): 24 bytes. */
 export const IF_ANNOUNCEMSGHDR_SIZE = 24;
 export const IF_ANNOUNCEMSGHDR_OFFSETS = {
   ifan_msglen: 0,

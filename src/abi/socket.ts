@@ -4,7 +4,7 @@
 
 import { checkLength, decodeError, outputBuffer, viewOf, type DecodeError } from "./decode.ts";
 
-// 10.4 sys/sys/socket.h:197-250
+// 10.4 sys/sys/socket.h AF_*
 export const AF_UNSPEC = 0;
 export const AF_LOCAL = 1;
 export const AF_UNIX = AF_LOCAL;
