@@ -1,0 +1,51 @@
+// MAC addresses as Uint8Array(6), and the Ethernet group address an IPv4 multicast group maps to.
+
+import { formatLladdr } from "../abi/if_dl.ts";
+import { wireError, type WireError } from "./error.ts";
+
+export const ETHER_ADDR_LEN = 6;
+export const BROADCAST_MAC: Readonly<Uint8Array> = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+export const ZERO_MAC: Readonly<Uint8Array> = new Uint8Array(ETHER_ADDR_LEN);
+
+/** "02:00:00:00:00:01" — same text the routing-socket decoders print for a sockaddr_dl. */
+export function macToString(mac: Uint8Array): string {
+  return formatLladdr(mac);
+}
+
+/** Six colon- or dash-separated hex octets; an error value on anything else. */
+export function parseMac(s: string): Uint8Array | WireError {
+  const parts = s.split(/[:-]/);
+  if (parts.length !== ETHER_ADDR_LEN || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
+    return wireError(
+      "mac",
+      0,
+      `not a MAC address: ${JSON.stringify(s)} (want six hex octets, e.g. 02:00:00:00:00:01)`,
+    );
+  }
+  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
+}
+
+/** parseMac for literals in suites and tests: a malformed literal is a programming error. */
+export function mac(s: string): Uint8Array {
+  const m = parseMac(s);
+  if (m instanceof Uint8Array) return m;
+  throw new Error(m.message);
+}
+
+export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Group bit: the low bit of the first octet (IEEE 802.3 clause 3.2.3). */
+export function isMulticastMac(m: Uint8Array): boolean {
+  return (m[0] & 1) === 1;
+}
+
+/**
+ * RFC 1112 section 6.4: an IPv4 group maps to 01-00-5e plus the group's low-order 23 bits
+ * (FreeBSD's ETHER_MAP_IP_MULTICAST does the same for arpresolve's M_MCAST case).
+ */
+export function ipv4MulticastMac(group: number): Uint8Array {
+  const g = group >>> 0;
+  return new Uint8Array([0x01, 0x00, 0x5e, (g >>> 16) & 0x7f, (g >>> 8) & 0xff, g & 0xff]);
+}
