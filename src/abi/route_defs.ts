@@ -19,6 +19,8 @@ export const RTF_STATIC = 0x800;
 export const RTF_BLACKHOLE = 0x1000;
 export const RTF_PROTO2 = 0x4000;
 export const RTF_PROTO1 = 0x8000;
+/** netinet/if_ether.h: RTF_ANNOUNCE is RTF_PROTO2 (a published ARP entry). */
+export const RTF_ANNOUNCE = RTF_PROTO2;
 export const RTF_PROTO3 = 0x40000;
 export const RTF_PINNED = 0x100000;
 export const RTF_LOCAL = 0x200000;
