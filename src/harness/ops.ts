@@ -88,7 +88,16 @@ export const OpResultSchema = z.object({
   /** Frames the NICs emitted since the previous op, in order. */
   frames: z.array(FrameRecordSchema),
   /** checkpoint only: the sysctl dump bytes. */
-  dumps: z.object({ routes: HexString, arp: HexString, iflist: HexString, ifmalist: HexString }).optional(),
+  dumps: z
+    .object({
+      routes: HexString,
+      arp: HexString,
+      iflist: HexString,
+      ifmalist: HexString,
+      /** time_uptime (seconds) when dumped: the clock ARP expiry times count on. */
+      uptime: z.number().optional(),
+    })
+    .optional(),
 });
 export type OpResult = z.infer<typeof OpResultSchema>;
 
