@@ -42,13 +42,14 @@ function indent(text: string): string {
 
 /** Printable tail of console text: escape sequences removed, last `lines` lines. */
 export function consoleTail(text: string, lines = 20): string {
+  /* eslint-disable no-control-regex -- console text is full of control characters */
   const clean = text
     // CSI and other escape sequences (menus and terminal resets on the serial line)
     .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
     .replace(/\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_]/g, "")
     .replace(/\r\n?/g, "\n")
-    // eslint-disable-next-line no-control-regex
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
+  /* eslint-enable no-control-regex */
   return clean.split("\n").slice(-lines).join("\n");
 }
 
