@@ -23,11 +23,9 @@ const ipv4Prefix = z.string().refine(
   { message: "expected an address like 10.0.0.1 or 10.0.0.0/24" },
 );
 
-const mac = z
-  .string()
-  .regex(/^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/, {
-    message: "expected a MAC like 02:00:00:00:00:01 (lowercase)",
-  });
+const mac = z.string().regex(/^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/, {
+  message: "expected a MAC like 02:00:00:00:00:01 (lowercase)",
+});
 
 /**
  * A sockaddr_in inside an ioctl struct: a dotted quad (a well-formed sockaddr_in), or its

@@ -1,0 +1,263 @@
+// RawTrace → Observations, through src/abi (routing messages, sysctl dumps) and src/wire
+// (frames). Interface indices become names using every iflist dump and announcement in the
+// trace, because indices differ between the twin and a VM with a management NIC.
+
+import { isDecodeError, formatDecodeError } from "../abi/decode.ts";
+import { formatIfFlags, IFF_POINTOPOINT } from "../abi/if.ts";
+import { formatLladdr } from "../abi/if_dl.ts";
+import { ipv4ToString, maskToPrefix } from "../abi/in.ts";
+import {
+  decodeRoutingMessage,
+  decodeRoutingMessages,
+  formatRoutingMessage,
+  formatRtFlags,
+  formatSockaddr,
+  rtmTypeName,
+  RTF_HOST,
+  RTAX_NAMES,
+  type RoutingMessage,
+} from "../abi/route.ts";
+import { AF_INET, LLADDR, isSockaddrDl, isSockaddrIn, sdlName, type Sockaddr } from "../abi/socket.ts";
+import { formatFrame } from "../wire/format.ts";
+import { frameToJson } from "../wire/json.ts";
+import { lowerProgram, type OpOrigin } from "./lower.ts";
+import { fromHex, type OpResult, type RawTrace } from "./ops.ts";
+import type { Program } from "./program.ts";
+import type {
+  AddrObs,
+  ArpObs,
+  FrameObs,
+  GroupObs,
+  IfObs,
+  Observations,
+  OpObs,
+  RouteObs,
+  RtMsgObs,
+  StateObs,
+} from "./observation.ts";
+
+type IfNames = Map<number, string>;
+
+/** Decodes a trace; `program` (when known) labels each op with the step it came from. */
+export function decodeTrace(trace: RawTrace, program?: Program): Observations {
+  const origins: OpOrigin[] =
+    program !== undefined ? lowerProgram(program).origins : trace.ops.map(() => ({ role: "setup" }));
+  const names = collectIfNames(trace.results);
+  return {
+    program: trace.program,
+    backend: trace.backend,
+    provenance: trace.provenance,
+    ops: trace.ops.map((op, i) => decodeOp(i, op, origins[i] ?? { role: "setup" }, trace.results[i], names)),
+  };
+}
+
+function decodeOp(
+  index: number,
+  op: RawTrace["ops"][number],
+  origin: OpOrigin,
+  r: OpResult,
+  names: IfNames,
+): OpObs {
+  const decodeErrors: string[] = [];
+  const rtsock: RtMsgObs[] = [];
+  for (const hex of r.rtsock) {
+    const m = decodeRoutingMessage(fromHex(hex));
+    if (isDecodeError(m)) decodeErrors.push(`routing message ${hex.slice(0, 16)}…: ${formatDecodeError(m)}`);
+    else rtsock.push(rtMsgObs(m, names));
+  }
+  const frames: FrameObs[] = r.frames.map((f) => {
+    const bytes = fromHex(f.frame);
+    return {
+      ifname: f.ifname,
+      time: f.time,
+      hex: f.frame,
+      summary: formatFrame(bytes),
+      json: frameToJson(bytes),
+    };
+  });
+  const obs: OpObs = { index, origin, op, errno: r.errno, rtsock, frames, decodeErrors };
+  if (r.data !== undefined) obs.data = r.data;
+  if (r.dumps !== undefined) obs.state = decodeState(r.dumps, names, decodeErrors);
+  return obs;
+}
+
+function dumpMessages(hex: string, what: string, errors: string[]): RoutingMessage[] {
+  const msgs = decodeRoutingMessages(fromHex(hex));
+  if (isDecodeError(msgs)) {
+    errors.push(`${what} dump: ${formatDecodeError(msgs)}`);
+    return [];
+  }
+  return msgs;
+}
+
+/** index → name from every iflist dump (RTM_IFINFO's sockaddr_dl) and RTM_IFANNOUNCE. */
+function collectIfNames(results: readonly OpResult[]): IfNames {
+  const names: IfNames = new Map();
+  const learn = (m: RoutingMessage): void => {
+    if (m.kind === "if" && m.addrs.ifp !== undefined && isSockaddrDl(m.addrs.ifp)) {
+      if (!names.has(m.hdr.ifm_index)) names.set(m.hdr.ifm_index, sdlName(m.addrs.ifp));
+    } else if (m.kind === "ifannounce" && !names.has(m.hdr.ifan_index)) {
+      names.set(m.hdr.ifan_index, m.hdr.ifan_name);
+    }
+  };
+  for (const r of results) {
+    if (r.dumps !== undefined) {
+      const msgs = decodeRoutingMessages(fromHex(r.dumps.iflist));
+      if (!isDecodeError(msgs)) msgs.forEach(learn);
+    }
+    for (const hex of r.rtsock) {
+      const m = decodeRoutingMessage(fromHex(hex));
+      if (!isDecodeError(m)) learn(m);
+    }
+  }
+  return names;
+}
+
+function ifname(names: IfNames, index: number): string {
+  return names.get(index) ?? `if#${index}`;
+}
+
+/** Address text: dotted quad, "link#vtnet1" or a MAC for sockaddr_dl, else the abi format. */
+function saText(sa: Sockaddr, names: IfNames): string {
+  if (isSockaddrIn(sa)) return ipv4ToString(sa.sin_addr);
+  if (isSockaddrDl(sa)) {
+    if (sa.sdl_alen > 0) return formatLladdr(LLADDR(sa));
+    return `link#${sa.sdl_nlen > 0 ? sdlName(sa) : ifname(names, sa.sdl_index)}`;
+  }
+  return formatSockaddr(sa);
+}
+
+function ipOf(sa: Sockaddr | undefined): string | undefined {
+  return sa !== undefined && isSockaddrIn(sa) ? ipv4ToString(sa.sin_addr) : undefined;
+}
+
+function rtMsgObs(m: RoutingMessage, names: IfNames): RtMsgObs {
+  const addrs: Record<string, string> = {};
+  if (m.kind !== "ifannounce") {
+    for (const slot of RTAX_NAMES) {
+      const sa = m.addrs[slot];
+      if (sa !== undefined) addrs[slot] = saText(sa, names);
+    }
+  }
+  const base = { addrs, pid: 0, seq: 0, errno: 0, text: formatRoutingMessage(m) };
+  switch (m.kind) {
+    case "rt":
+      return {
+        ...base,
+        type: rtmTypeName(m.hdr.rtm_type),
+        ifname: ifname(names, m.hdr.rtm_index),
+        flags: formatRtFlags(m.hdr.rtm_flags),
+        pid: m.hdr.rtm_pid,
+        seq: m.hdr.rtm_seq,
+        errno: m.hdr.rtm_errno,
+      };
+    case "ifa":
+      return {
+        ...base,
+        type: rtmTypeName(m.hdr.ifam_type),
+        ifname: ifname(names, m.hdr.ifam_index),
+        flags: formatIfFlags(m.hdr.ifam_flags),
+      };
+    case "if":
+      return {
+        ...base,
+        type: rtmTypeName(m.hdr.ifm_type),
+        ifname: ifname(names, m.hdr.ifm_index),
+        flags: formatIfFlags(m.hdr.ifm_flags),
+      };
+    case "ifma":
+      return {
+        ...base,
+        type: rtmTypeName(m.hdr.ifmam_type),
+        ifname: ifname(names, m.hdr.ifmam_index),
+        flags: "",
+      };
+    case "ifannounce":
+      return {
+        ...base,
+        type: rtmTypeName(m.hdr.ifan_type),
+        ifname: m.hdr.ifan_name,
+        flags: m.hdr.ifan_what === 0 ? "ARRIVAL" : "DEPARTURE",
+      };
+    default: {
+      const never: never = m;
+      throw new Error(`unhandled routing message ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, errors: string[]): StateObs {
+  const ifs: IfObs[] = [];
+  const addrs: AddrObs[] = [];
+  const p2p = new Set<string>();
+  for (const m of dumpMessages(dumps.iflist, "iflist", errors)) {
+    if (m.kind === "if") {
+      const ifp = m.addrs.ifp;
+      const name = ifname(names, m.hdr.ifm_index);
+      if ((m.hdr.ifm_flags & IFF_POINTOPOINT) !== 0) p2p.add(name);
+      ifs.push({
+        ifname: name,
+        index: m.hdr.ifm_index,
+        flags: formatIfFlags(m.hdr.ifm_flags),
+        lladdr: ifp !== undefined && isSockaddrDl(ifp) && ifp.sdl_alen > 0 ? formatLladdr(LLADDR(ifp)) : "",
+      });
+    } else if (m.kind === "ifa") {
+      const ifa = m.addrs.ifa;
+      if (ifa === undefined || !isSockaddrIn(ifa) || ifa.sin_family !== AF_INET) continue;
+      const name = ifname(names, m.hdr.ifam_index);
+      const maskSa = m.addrs.netmask;
+      const mask = maskSa !== undefined && isSockaddrIn(maskSa) ? maskSa.sin_addr : 0;
+      const a: AddrObs = {
+        ifname: name,
+        addr: ipv4ToString(ifa.sin_addr),
+        mask: ipv4ToString(mask),
+        prefixlen: maskToPrefix(mask),
+      };
+      const brd = ipOf(m.addrs.brd);
+      if (brd !== undefined) {
+        if (p2p.has(name)) a.dstaddr = brd;
+        else a.broadaddr = brd;
+      }
+      addrs.push(a);
+    }
+  }
+  const routes: RouteObs[] = [];
+  for (const m of dumpMessages(dumps.routes, "routes", errors)) {
+    if (m.kind !== "rt" || m.addrs.dst === undefined || !isSockaddrIn(m.addrs.dst)) continue;
+    const dst = ipv4ToString(m.addrs.dst.sin_addr);
+    const mask =
+      m.addrs.netmask !== undefined && isSockaddrIn(m.addrs.netmask) ? m.addrs.netmask.sin_addr : null;
+    const host = (m.hdr.rtm_flags & RTF_HOST) !== 0 || mask === null;
+    const r: RouteObs = {
+      dst: host ? dst : `${dst}/${maskToPrefix(mask ?? 0) ?? ipv4ToString(mask ?? 0)}`,
+      gateway: m.addrs.gateway !== undefined ? saText(m.addrs.gateway, names) : "",
+      flags: formatRtFlags(m.hdr.rtm_flags),
+      ifname: ifname(names, m.hdr.rtm_index),
+    };
+    const ifa = ipOf(m.addrs.ifa);
+    if (ifa !== undefined) r.ifa = ifa;
+    routes.push(r);
+  }
+  const arp: ArpObs[] = [];
+  for (const m of dumpMessages(dumps.arp, "arp", errors)) {
+    if (m.kind !== "rt" || m.addrs.dst === undefined || !isSockaddrIn(m.addrs.dst)) continue;
+    const gw = m.addrs.gateway;
+    arp.push({
+      addr: ipv4ToString(m.addrs.dst.sin_addr),
+      lladdr:
+        gw !== undefined && isSockaddrDl(gw) && gw.sdl_alen > 0 ? formatLladdr(LLADDR(gw)) : "incomplete",
+      ifname: ifname(names, m.hdr.rtm_index),
+      flags: formatRtFlags(m.hdr.rtm_flags),
+      expire: m.hdr.rtm_rmx.rmx_expire,
+    });
+  }
+  const groups: GroupObs[] = [];
+  for (const m of dumpMessages(dumps.ifmalist, "ifmalist", errors)) {
+    if (m.kind !== "ifma") continue;
+    const g = ipOf(m.addrs.ifa);
+    if (g !== undefined) groups.push({ ifname: ifname(names, m.hdr.ifmam_index), group: g });
+  }
+  const state: StateObs = { ifs, addrs, routes, arp, groups };
+  if (dumps.uptime !== undefined) state.uptime = dumps.uptime;
+  return state;
+}

@@ -1,0 +1,224 @@
+// Checks a program's expectations (packetdrill-style assertions on steps) against one
+// backend's observations. Each failure says what was expected and what happened.
+
+import { errnoByName, errnoName } from "../abi/errno.ts";
+import type { JsonValue } from "../wire/json.ts";
+import type { Finding } from "./findings.ts";
+import type { FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
+import type {
+  AddrExpect,
+  ArpExpect,
+  Expect,
+  FrameExpect,
+  GroupExpect,
+  Program,
+  RouteExpect,
+  RtsockExpect,
+} from "./program.ts";
+
+type ExpectFinding = Extract<Finding, { kind: "expect" }>;
+type Check = ExpectFinding["check"];
+
+/** The op a step lowered to, and the state right after it (its checkpoint, or itself). */
+function stepOps(obs: Observations, step: number): { main?: OpObs; state?: StateObs } {
+  const main = obs.ops.find((o) => o.origin.role === "step" && o.origin.step === step);
+  const cp = obs.ops.find((o) => o.origin.role === "checkpoint" && o.origin.step === step);
+  return { main, state: cp?.state ?? main?.state };
+}
+
+export function checkExpectations(program: Program, obs: Observations): Finding[] {
+  const out: Finding[] = [];
+  program.steps.forEach((step, i) => {
+    if (step.expect === undefined) return;
+    const { main, state } = stepOps(obs, i);
+    if (main === undefined) return;
+    const fail = (check: Check, what: string, expected: string, actual: string): void => {
+      out.push({
+        kind: "expect",
+        check,
+        step: i,
+        opIndex: main.index,
+        path: `step ${i} ${check} ${what}`.trimEnd(),
+        message: `${check}${what ? ` ${what}` : ""}: expected ${expected}, got ${actual}`,
+        expected,
+        actual,
+      });
+    };
+    checkStep(step.expect, main, state, fail);
+  });
+  return out;
+}
+
+type Fail = (check: Check, what: string, expected: string, actual: string) => void;
+
+function checkStep(e: Expect, main: OpObs, state: StateObs | undefined, fail: Fail): void {
+  if (e.errno !== undefined) {
+    const want = typeof e.errno === "number" ? e.errno : errnoByName(e.errno);
+    if (want === undefined) fail("errno", "", `a known errno name (got "${e.errno}")`, errnoName(main.errno));
+    else if (want !== main.errno) fail("errno", "", errnoName(want), errnoName(main.errno));
+  }
+  if (state !== undefined) {
+    for (const r of e.routes ?? []) checkRoute(r, state, fail);
+    for (const a of e.arp ?? []) checkArp(a, state, fail);
+    for (const a of e.addrs ?? []) checkAddr(a, state, fail);
+    for (const g of e.groups ?? []) checkGroup(g, state, fail);
+  }
+  for (const f of e.frames ?? []) checkFrames(f, main.frames, fail);
+  if (e.rtsock !== undefined) checkRtsock(e.rtsock, main.rtsock, fail);
+}
+
+const stripPrefix = (s: string, p: string): string => (s.startsWith(p) ? s.slice(p.length) : s);
+const flagSet = (s: string): Set<string> => new Set(s.split(",").filter((x) => x !== ""));
+const hostForm = (dst: string): string => (dst.endsWith("/32") ? dst.slice(0, -3) : dst);
+
+/** The expected fields that differ, as "field: want ≠ got" parts. */
+function mismatches(pairs: [string, string | undefined, string | undefined][]): string[] {
+  return pairs
+    .filter(([, want, got]) => want !== undefined && want !== got)
+    .map(([f, want, got]) => `${f} ${want} (got ${got ?? "none"})`);
+}
+
+function checkRoute(r: RouteExpect, s: StateObs, fail: Fail): void {
+  const dst = hostForm(r.dst);
+  const found = s.routes.filter((x) => x.dst === dst && (r.ifname === undefined || x.ifname === r.ifname));
+  const what = `${dst}${r.ifname ? ` on ${r.ifname}` : ""}`;
+  if (r.absent === true) {
+    if (found.length > 0)
+      fail("routes", what, "no such route", `${found[0].dst} via ${found[0].gateway} <${found[0].flags}>`);
+    return;
+  }
+  if (found.length === 0) {
+    fail("routes", what, "a route", `none (routes: ${s.routes.map((x) => x.dst).join(", ") || "empty"})`);
+    return;
+  }
+  const x = found[0];
+  const flags = flagSet(x.flags);
+  const problems = mismatches([
+    ["gateway", r.gateway === "link#" && x.gateway.startsWith("link#") ? undefined : r.gateway, x.gateway],
+  ]);
+  for (const f of r.flags ?? []) if (!flags.has(stripPrefix(f, "RTF_"))) problems.push(`flag ${f} set`);
+  for (const f of r.noflags ?? []) if (flags.has(stripPrefix(f, "RTF_"))) problems.push(`flag ${f} clear`);
+  if (problems.length > 0)
+    fail("routes", what, problems.join(", "), `${x.dst} via ${x.gateway} on ${x.ifname} <${x.flags}>`);
+}
+
+function checkArp(a: ArpExpect, s: StateObs, fail: Fail): void {
+  const x = s.arp.find((e) => e.addr === a.addr && (a.ifname === undefined || e.ifname === a.ifname));
+  if (a.absent === true) {
+    if (x !== undefined) fail("arp", a.addr, "no entry", `${x.lladdr} on ${x.ifname} <${x.flags}>`);
+    return;
+  }
+  if (x === undefined) {
+    fail("arp", a.addr, "an entry", `none (entries: ${s.arp.map((e) => e.addr).join(", ") || "empty"})`);
+    return;
+  }
+  const problems = mismatches([
+    ["lladdr", a.lladdr, x.lladdr],
+    ["ifname", a.ifname, x.ifname],
+  ]);
+  if (a.static !== undefined && flagSet(x.flags).has("STATIC") !== a.static)
+    problems.push(a.static ? "static" : "not static");
+  if (problems.length > 0)
+    fail("arp", a.addr, problems.join(", "), `${x.lladdr} on ${x.ifname} <${x.flags}>`);
+}
+
+function checkAddr(a: AddrExpect, s: StateObs, fail: Fail): void {
+  const [addr, len] = a.addr.split("/");
+  const x = s.addrs.find((e) => e.ifname === a.ifname && e.addr === addr);
+  const what = `${a.addr} on ${a.ifname}`;
+  if (a.absent === true) {
+    if (x !== undefined) fail("addrs", what, "no such address", `${x.addr}/${x.prefixlen ?? x.mask}`);
+    return;
+  }
+  if (x === undefined) {
+    const here = s.addrs
+      .filter((e) => e.ifname === a.ifname)
+      .map((e) => `${e.addr}/${e.prefixlen ?? e.mask}`);
+    fail("addrs", what, "the address", `none (${a.ifname} has ${here.join(", ") || "no IPv4 address"})`);
+    return;
+  }
+  const problems = mismatches([
+    ["prefixlen", len, x.prefixlen === null ? `mask ${x.mask}` : String(x.prefixlen)],
+    ["broadaddr", a.broadaddr, x.broadaddr],
+    ["dstaddr", a.dstaddr, x.dstaddr],
+  ]);
+  if (problems.length > 0) {
+    const got = `${x.addr}/${x.prefixlen ?? x.mask}${x.broadaddr ? ` broadcast ${x.broadaddr}` : ""}${x.dstaddr ? ` --> ${x.dstaddr}` : ""}`;
+    fail("addrs", what, problems.join(", "), got);
+  }
+}
+
+function checkGroup(g: GroupExpect, s: StateObs, fail: Fail): void {
+  const has = s.groups.some((x) => x.ifname === g.ifname && x.group === g.group);
+  const what = `${g.group} on ${g.ifname}`;
+  const here = s.groups.filter((x) => x.ifname === g.ifname).map((x) => x.group);
+  if (g.absent === true && has) fail("groups", what, "not a member", "member");
+  if (g.absent !== true && !has)
+    fail("groups", what, "a member", `not a member (${here.join(", ") || "no groups"})`);
+}
+
+/** A decoded frame's field by "layer.field" ("arp.targetIp", "ethernet.dst"). */
+export function frameField(f: FrameObs, path: string): JsonValue | undefined {
+  const [layer, ...rest] = path.split(".");
+  const l = f.json.layers.find((x) => x.layer === layer);
+  let v: JsonValue | undefined = l;
+  for (const k of rest) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+    v = v[k];
+  }
+  return v;
+}
+
+export function frameMatches(f: FrameObs, e: FrameExpect): boolean {
+  if (e.ifname !== undefined && f.ifname !== e.ifname) return false;
+  return Object.entries(e.where).every(([path, want]) => {
+    const got = frameField(f, path);
+    return got !== undefined && String(got) === String(want);
+  });
+}
+
+function checkFrames(e: FrameExpect, frames: readonly FrameObs[], fail: Fail): void {
+  const n = frames.filter((f) => frameMatches(f, e)).length;
+  const what = Object.entries(e.where)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const ok = e.count === undefined ? n > 0 : n === e.count;
+  if (!ok) {
+    const seen = frames.map((f) => `${f.ifname}: ${f.summary}`).join("; ") || "no frames";
+    fail(
+      "frames",
+      what,
+      e.count === undefined ? "at least one matching frame" : `${e.count} matching frame(s)`,
+      `${n} (${seen})`,
+    );
+  }
+}
+
+function rtsockMatches(m: RtMsgObs, e: RtsockExpect): boolean {
+  if (typeof e === "string") return m.type === e;
+  if (m.type !== e.type) return false;
+  if (e.ifname !== undefined && m.ifname !== e.ifname) return false;
+  return e.addr === undefined || Object.values(m.addrs).includes(e.addr);
+}
+
+/** Present expectations must appear in order (others may come between); absent ones not at all. */
+function checkRtsock(list: readonly RtsockExpect[], msgs: readonly RtMsgObs[], fail: Fail): void {
+  const seen =
+    msgs
+      .map((m) => `${m.type}${(m.addrs.dst ?? m.addrs.ifa) ? ` ${m.addrs.dst ?? m.addrs.ifa}` : ""}`)
+      .join(", ") || "none";
+  let at = 0;
+  for (const e of list) {
+    const label = typeof e === "string" ? e : `${e.type}${e.addr ? ` ${e.addr}` : ""}`;
+    if (typeof e !== "string" && e.absent === true) {
+      if (msgs.some((m) => rtsockMatches(m, e))) fail("rtsock", label, "no such message", seen);
+      continue;
+    }
+    const i = msgs.findIndex((m, j) => j >= at && rtsockMatches(m, e));
+    if (i === -1) {
+      fail("rtsock", label, `${label} (in this order)`, seen);
+      return;
+    }
+    at = i + 1;
+  }
+}

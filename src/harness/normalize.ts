@@ -1,0 +1,195 @@
+// Normalization by named rules. Each rule removes one kind of difference that says nothing
+// about behaviour (a pid, a clock reading); reports list every rule and how many values it
+// changed, so nothing is hidden.
+
+import type { JsonObject } from "../wire/json.ts";
+import type { Observations, OpObs, StateObs } from "./observation.ts";
+
+export interface NormalizeContext {
+  /** Interfaces the program uses (its nics plus any it creates); lo0 is always kept. */
+  interfaces: ReadonlySet<string>;
+}
+
+export interface NormalizationRule {
+  name: string;
+  description: string;
+  /** Rewrites `obs` in place; returns how many values it changed. */
+  apply(obs: Observations, ctx: NormalizeContext): number;
+}
+
+function eachState(obs: Observations, fn: (s: StateObs, op: OpObs) => number): number {
+  return obs.ops.reduce((n, op) => n + (op.state !== undefined ? fn(op.state, op) : 0), 0);
+}
+
+const rtmPid: NormalizationRule = {
+  name: "rtm-pid",
+  description:
+    "rtm_pid of routing messages set to 0: it is the writing process's pid, different on every run",
+  apply: (obs) =>
+    obs.ops.reduce(
+      (n, op) =>
+        n +
+        op.rtsock.filter((m) => {
+          const changed = m.pid !== 0;
+          m.pid = 0;
+          return changed;
+        }).length,
+      0,
+    ),
+};
+
+const rtmSeq: NormalizationRule = {
+  name: "rtm-seq",
+  description: "rtm_seq of routing messages set to 0: the writer's own counter",
+  apply: (obs) =>
+    obs.ops.reduce(
+      (n, op) =>
+        n +
+        op.rtsock.filter((m) => {
+          const changed = m.seq !== 0;
+          m.seq = 0;
+          return changed;
+        }).length,
+      0,
+    ),
+};
+
+const ifindexAsName: NormalizationRule = {
+  name: "ifindex-as-name",
+  description:
+    "interface indices dropped (set to 0) after decoding named every index: a VM's management NIC shifts them",
+  apply: (obs) =>
+    eachState(
+      obs,
+      (s) =>
+        s.ifs.filter((i) => {
+          const changed = i.index !== 0;
+          i.index = 0;
+          return changed;
+        }).length,
+    ),
+};
+
+const foreignInterfaces: NormalizationRule = {
+  name: "foreign-interfaces",
+  description:
+    "interfaces the program does not use (a VM's management NIC) are dropped with their addresses, routes, ARP entries, groups, routing messages and frames",
+  apply: (obs, ctx) => {
+    const keep = (ifname: string): boolean => ifname === "lo0" || ctx.interfaces.has(ifname);
+    let n = 0;
+    const filter = <T extends { ifname: string }>(xs: T[]): T[] => {
+      const kept = xs.filter((x) => keep(x.ifname));
+      n += xs.length - kept.length;
+      return kept;
+    };
+    for (const op of obs.ops) {
+      op.rtsock = filter(op.rtsock);
+      op.frames = filter(op.frames);
+      const s = op.state;
+      if (s === undefined) continue;
+      s.ifs = filter(s.ifs);
+      s.addrs = filter(s.addrs);
+      s.routes = filter(s.routes);
+      s.arp = filter(s.arp);
+      s.groups = filter(s.groups);
+    }
+    return n;
+  },
+};
+
+/** Seconds remaining, rounded to this many seconds: a VM's clock moves while it is dumped. */
+export const EXPIRE_GRANULARITY = 10;
+
+const lleExpireRelative: NormalizationRule = {
+  name: "lle-expire-relative",
+  description: `ARP expiry times made relative to the checkpoint's time_uptime and rounded to ${EXPIRE_GRANULARITY}s ("permanent" for 0; "expiring" when the backend gave no uptime)`,
+  apply: (obs) =>
+    eachState(
+      obs,
+      (s) =>
+        s.arp.filter((e) => {
+          if (typeof e.expire !== "number") return false;
+          if (e.expire === 0) e.expire = "permanent";
+          else if (s.uptime === undefined) e.expire = "expiring";
+          else e.expire = `${Math.round((e.expire - s.uptime) / EXPIRE_GRANULARITY) * EXPIRE_GRANULARITY}s`;
+          return true;
+        }).length,
+    ),
+};
+
+const checkpointUptime: NormalizationRule = {
+  name: "checkpoint-uptime",
+  description: "the checkpoint's time_uptime dropped after use: the VM booted at another time than the twin",
+  apply: (obs) =>
+    eachState(obs, (s) => {
+      const had = s.uptime !== undefined;
+      delete s.uptime;
+      return had ? 1 : 0;
+    }),
+};
+
+const frameTime: NormalizationRule = {
+  name: "frame-time",
+  description:
+    "frame timestamps dropped (order and the op that caused them are kept): wall clock against virtual clock",
+  apply: (obs) =>
+    obs.ops.reduce(
+      (n, op) =>
+        n +
+        op.frames.filter((f) => {
+          const had = f.time !== null;
+          f.time = null;
+          return had;
+        }).length,
+      0,
+    ),
+};
+
+const ipv4Ident: NormalizationRule = {
+  name: "ipv4-id",
+  description:
+    "the IPv4 identification field and the header checksum that covers it set to 0 in decoded frames: ip_id counts every packet the host sent before",
+  apply: (obs) =>
+    obs.ops.reduce(
+      (n, op) =>
+        n +
+        op.frames.filter((f) => {
+          const ip = f.json.layers.find((l: JsonObject) => l.layer === "ipv4");
+          if (ip === undefined) return false;
+          ip.ident = 0;
+          ip.checksum = 0;
+          return true;
+        }).length,
+      0,
+    ),
+};
+
+/** Every rule, in the order applied (relative expiry needs the uptime before it is dropped). */
+export const NORMALIZATION_RULES: readonly NormalizationRule[] = [
+  rtmPid,
+  rtmSeq,
+  foreignInterfaces,
+  ifindexAsName,
+  lleExpireRelative,
+  checkpointUptime,
+  frameTime,
+  ipv4Ident,
+];
+
+export interface NormalizeResult {
+  obs: Observations;
+  /** Rule name → values changed. */
+  applied: Record<string, number>;
+}
+
+/** A normalized copy of `obs`; the input is left alone. */
+export function normalize(
+  obs: Observations,
+  ctx: NormalizeContext,
+  rules: readonly NormalizationRule[] = NORMALIZATION_RULES,
+): NormalizeResult {
+  const copy = structuredClone(obs);
+  const applied: Record<string, number> = {};
+  for (const r of rules) applied[r.name] = r.apply(copy, ctx);
+  return { obs: copy, applied };
+}
