@@ -764,7 +764,7 @@ static void handle(char *line)
 
 	for (t = strtok_r(line, " \t\r", &save); t != NULL; t = strtok_r(NULL, " \t\r", &save)) {
 		if (ntok == MAX_TOKENS) {
-			reply_error("-", "too many tokens", NULL);
+			reply_error(valid_name(tok[0], 32) ? tok[0] : "-", "too many tokens", NULL);
 			return;
 		}
 		tok[ntok++] = t;

@@ -1,0 +1,239 @@
+// The guest agent's wire format (vm/agent/inconf-agent.c is the other side): one request per
+// line, one response line per request, space-separated tokens, bytes in lowercase hex, "-" for
+// "none". Both directions are encoded and decoded here so the stand-in agent (a twin behind
+// SSH) and the client share one codec with the C agent.
+//
+//   request:  <id> version | nic <name> <driver> <mac12> | module <name>
+//           | ioctl <cred> <cmd> <hex|-> | ifflags <cred> <ifname> <set> <clear>
+//           | sysctl <cred> <name> <-|=hex> | rtsock <cred> <hex> | dump | drain | quit
+//   cred:     <uid> | <uid>@<jail>:<ip4>,<ip4>...
+//   response: <id> ok key=value... | <id> error <text>
+
+import type { Cred } from "../harness/ops.ts";
+
+export type AgentRequest =
+  | { kind: "version" }
+  | { kind: "nic"; name: string; driver: string; mac: string /* 12 hex digits */ }
+  | { kind: "module"; name: string }
+  | { kind: "ioctl"; cred: Cred; cmd: number; data: string }
+  | { kind: "ifflags"; cred: Cred; ifname: string; set: number; clear: number }
+  | { kind: "sysctl"; cred: Cred; name: string; value?: string }
+  | { kind: "rtsock"; cred: Cred; msg: string }
+  | { kind: "dump" }
+  | { kind: "drain" }
+  | { kind: "quit" };
+
+export interface AgentOk {
+  ok: true;
+  errno: number;
+  data?: string;
+  /** Messages drained from the monitoring routing socket after the op. */
+  rt: string[];
+  dumps?: { routes: string; arp: string; iflist: string; ifmalist: string; uptime?: number };
+  version?: string;
+}
+export interface AgentErr {
+  ok: false;
+  message: string;
+}
+export type AgentResponse = AgentOk | AgentErr;
+
+export class AgentProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AgentProtocolError";
+  }
+}
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+const HEX = /^(?:[0-9a-f]{2})*$/;
+const IP4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+function name(what: string, s: string, max: number): string {
+  if (!NAME.test(s) || s.length >= max) throw new AgentProtocolError(`bad ${what} "${s}"`);
+  return s;
+}
+
+function hexOrDash(s: string): string {
+  if (s === "") return "-";
+  if (!HEX.test(s)) throw new AgentProtocolError(`not lowercase hex: "${s.slice(0, 32)}"`);
+  return s;
+}
+
+function u32(what: string, n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new AgentProtocolError(`bad ${what} ${n}`);
+  return String(n);
+}
+
+export function encodeCred(c: Cred): string {
+  const uid = u32("uid", c.uid);
+  if (!c.jail) return uid;
+  for (const ip of c.jail.ip4) if (!IP4.test(ip)) throw new AgentProtocolError(`bad jail address "${ip}"`);
+  return `${uid}@${name("jail name", c.jail.name, 64)}:${c.jail.ip4.join(",")}`;
+}
+
+export function decodeCred(s: string): Cred {
+  const m = /^(\d+)(?:@([A-Za-z0-9_.-]+):([0-9.,]*))?$/.exec(s);
+  if (!m) throw new AgentProtocolError(`bad cred "${s}"`);
+  const uid = Number(m[1]);
+  if (uid > 0x7fffffff) throw new AgentProtocolError(`bad uid in cred "${s}"`);
+  if (m[2] === undefined) return { uid };
+  const ip4 = m[3] === "" ? [] : m[3].split(",");
+  for (const ip of ip4) if (!IP4.test(ip)) throw new AgentProtocolError(`bad jail address "${ip}"`);
+  return { uid, jail: { name: m[2], ip4 } };
+}
+
+export function encodeRequest(id: number, r: AgentRequest): string {
+  const head = `${id} ${r.kind}`;
+  switch (r.kind) {
+    case "version":
+    case "dump":
+    case "drain":
+    case "quit":
+      return head;
+    case "nic":
+      if (!/^[0-9a-f]{12}$/.test(r.mac)) throw new AgentProtocolError(`bad MAC "${r.mac}"`);
+      return `${head} ${name("interface name", r.name, 16)} ${name("driver", r.driver, 16)} ${r.mac}`;
+    case "module":
+      return `${head} ${name("module", r.name, 64)}`;
+    case "ioctl":
+      return `${head} ${encodeCred(r.cred)} ${u32("ioctl cmd", r.cmd)} ${hexOrDash(r.data)}`;
+    case "ifflags":
+      return `${head} ${encodeCred(r.cred)} ${name("interface name", r.ifname, 16)} ${u32("flags", r.set)} ${u32("flags", r.clear)}`;
+    case "sysctl":
+      if (r.value !== undefined && !HEX.test(r.value)) throw new AgentProtocolError("sysctl value not hex");
+      return `${head} ${encodeCred(r.cred)} ${name("sysctl name", r.name, 256)} ${r.value === undefined ? "-" : `=${r.value}`}`;
+    case "rtsock":
+      return `${head} ${encodeCred(r.cred)} ${hexOrDash(r.msg)}`;
+    default: {
+      const never: never = r;
+      throw new AgentProtocolError(`unknown request ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function dashHex(s: string): string {
+  if (s === "-") return "";
+  if (!HEX.test(s)) throw new AgentProtocolError(`not lowercase hex: "${s.slice(0, 32)}"`);
+  return s;
+}
+
+function num(s: string): number {
+  if (!/^\d+$/.test(s)) throw new AgentProtocolError(`not a number: "${s}"`);
+  return Number(s);
+}
+
+/** Parses a request line (the stand-in agent's side). */
+export function decodeRequest(line: string): { id: number; req: AgentRequest } {
+  const t = line.trim().split(/[ \t]+/);
+  if (t.length < 2 || !/^\d+$/.test(t[0]))
+    throw new AgentProtocolError(`bad request line "${line.slice(0, 60)}"`);
+  const id = Number(t[0]);
+  const want = (n: number): void => {
+    if (t.length !== n)
+      throw new AgentProtocolError(`${t[1]}: expected ${n - 2} argument(s), got ${t.length - 2}`);
+  };
+  switch (t[1]) {
+    case "version":
+    case "dump":
+    case "drain":
+    case "quit":
+      want(2);
+      return { id, req: { kind: t[1] } };
+    case "nic":
+      want(5);
+      if (!/^[0-9a-f]{12}$/.test(t[4])) throw new AgentProtocolError(`bad MAC "${t[4]}"`);
+      return { id, req: { kind: "nic", name: name("interface name", t[2], 16), driver: t[3], mac: t[4] } };
+    case "module":
+      want(3);
+      return { id, req: { kind: "module", name: name("module", t[2], 64) } };
+    case "ioctl":
+      want(5);
+      return { id, req: { kind: "ioctl", cred: decodeCred(t[2]), cmd: num(t[3]), data: dashHex(t[4]) } };
+    case "ifflags":
+      want(6);
+      return {
+        id,
+        req: {
+          kind: "ifflags",
+          cred: decodeCred(t[2]),
+          ifname: name("interface name", t[3], 16),
+          set: num(t[4]),
+          clear: num(t[5]),
+        },
+      };
+    case "sysctl": {
+      want(5);
+      const v = t[4];
+      if (v !== "-" && !(v.startsWith("=") && HEX.test(v.slice(1))))
+        throw new AgentProtocolError("sysctl value must be - or =hex");
+      const req: AgentRequest = {
+        kind: "sysctl",
+        cred: decodeCred(t[2]),
+        name: name("sysctl name", t[3], 256),
+      };
+      return { id, req: v === "-" ? req : { ...req, value: v.slice(1) } };
+    }
+    case "rtsock":
+      want(4);
+      return { id, req: { kind: "rtsock", cred: decodeCred(t[2]), msg: dashHex(t[3]) } };
+    default:
+      throw new AgentProtocolError(`unknown op "${t[1]}"`);
+  }
+}
+
+/** Encodes a response line (the stand-in agent's side), in the C agent's key order. */
+export function encodeResponse(id: number | "-", r: AgentResponse): string {
+  if (!r.ok) return `${id} error ${r.message.replace(/[\r\n]+/g, " ")}`;
+  let line = `${id} ok errno=${r.errno}`;
+  if (r.version !== undefined) line += ` version=${Buffer.from(r.version, "utf8").toString("hex")}`;
+  if (r.dumps) {
+    const d = r.dumps;
+    line += ` routes=${hexOrDash(d.routes)} arp=${hexOrDash(d.arp)} iflist=${hexOrDash(d.iflist)} ifmalist=${hexOrDash(d.ifmalist)}`;
+    if (d.uptime !== undefined) line += ` uptime=${d.uptime}`;
+  }
+  if (r.data !== undefined) line += ` data=${hexOrDash(r.data)}`;
+  if (r.version === undefined) line += ` rt=${r.rt.length === 0 ? "-" : r.rt.map(hexOrDash).join(",")}`;
+  return line;
+}
+
+/** Parses a response line (the client's side). */
+export function decodeResponse(line: string): { id: string; res: AgentResponse } {
+  const trimmed = line.replace(/\r$/, "");
+  const sp = trimmed.indexOf(" ");
+  if (sp <= 0) throw new AgentProtocolError(`bad response line "${trimmed.slice(0, 80)}"`);
+  const id = trimmed.slice(0, sp);
+  const rest = trimmed.slice(sp + 1);
+  if (rest.startsWith("error")) return { id, res: { ok: false, message: rest.slice(6) } };
+  if (!rest.startsWith("ok")) throw new AgentProtocolError(`bad response line "${trimmed.slice(0, 80)}"`);
+  const kv = new Map<string, string>();
+  for (const tok of rest.slice(2).trim().split(/ +/)) {
+    if (tok === "") continue;
+    const eq = tok.indexOf("=");
+    if (eq <= 0) throw new AgentProtocolError(`bad token "${tok.slice(0, 40)}" in response ${id}`);
+    kv.set(tok.slice(0, eq), tok.slice(eq + 1));
+  }
+  const errnoText = kv.get("errno");
+  if (errnoText === undefined || !/^-?\d+$/.test(errnoText))
+    throw new AgentProtocolError(`response ${id} has no errno`);
+  const res: AgentOk = { ok: true, errno: Number(errnoText), rt: [] };
+  const data = kv.get("data");
+  if (data !== undefined) res.data = dashHex(data);
+  const rt = kv.get("rt");
+  if (rt !== undefined && rt !== "-") res.rt = rt.split(",").map(dashHex);
+  const v = kv.get("version");
+  if (v !== undefined) res.version = Buffer.from(dashHex(v), "hex").toString("utf8");
+  if (kv.has("routes")) {
+    const get = (k: string): string => dashHex(kv.get(k) ?? "-");
+    res.dumps = { routes: get("routes"), arp: get("arp"), iflist: get("iflist"), ifmalist: get("ifmalist") };
+    const up = kv.get("uptime");
+    if (up !== undefined) res.dumps.uptime = num(up);
+  }
+  return { id, res };
+}
+
+/** The agent's first line: "- ready inconf-agent/1 settle=50". */
+export function parseReadyLine(line: string): { version: string; settleMs: number } | null {
+  const m = /^- ready (\S+) settle=(\d+)/.exec(line);
+  return m ? { version: m[1], settleMs: Number(m[2]) } : null;
+}

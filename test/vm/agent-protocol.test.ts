@@ -1,0 +1,158 @@
+// The agent line protocol: TS codec round trips, and the C agent itself (built on Linux with its
+// FreeBSD calls stubbed out, -DINCONF_LINT_ON_LINUX) answering through the TS client, including
+// bad input it must survive. The FreeBSD system calls themselves only run in a FreeBSD guest.
+
+import { execa } from "execa";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentClient, AgentError } from "../../src/vm/agent-client.ts";
+import {
+  AgentProtocolError,
+  decodeCred,
+  decodeRequest,
+  decodeResponse,
+  encodeCred,
+  encodeRequest,
+  encodeResponse,
+  type AgentRequest,
+  type AgentResponse,
+} from "../../src/vm/agent-protocol.ts";
+
+const requests: AgentRequest[] = [
+  { kind: "version" },
+  { kind: "nic", name: "vtnet0", driver: "vtnet", mac: "020000000001" },
+  { kind: "module", name: "carp" },
+  { kind: "ioctl", cred: { uid: 0 }, cmd: 0x8040692b, data: "7674" + "00".repeat(62) },
+  {
+    kind: "ioctl",
+    cred: { uid: 1001, jail: { name: "j1", ip4: ["192.0.2.1", "192.0.2.9"] } },
+    cmd: 1,
+    data: "",
+  },
+  { kind: "ioctl", cred: { uid: 0, jail: { name: "empty", ip4: [] } }, cmd: 2, data: "ff" },
+  { kind: "ifflags", cred: { uid: 0 }, ifname: "vtnet1", set: 1, clear: 0x8000 },
+  { kind: "sysctl", cred: { uid: 0 }, name: "net.link.ether.inet.max_age" },
+  { kind: "sysctl", cred: { uid: 0 }, name: "net.link.ether.inet.max_age", value: "05000000" },
+  { kind: "sysctl", cred: { uid: 0 }, name: "net.inet.ip.forwarding", value: "" },
+  { kind: "rtsock", cred: { uid: 0 }, msg: "9800050401000000" },
+  { kind: "dump" },
+  { kind: "drain" },
+  { kind: "quit" },
+];
+
+describe("agent protocol codec", () => {
+  it.each(requests.map((r) => [encodeRequest(7, r), r] as const))("round-trips %s", (line, req) => {
+    expect(line).not.toMatch(/\n/);
+    expect(decodeRequest(line)).toEqual({ id: 7, req });
+  });
+
+  it("writes the exact lines the C agent parses", () => {
+    expect(encodeRequest(3, requests[4])).toBe("3 ioctl 1001@j1:192.0.2.1,192.0.2.9 1 -");
+    expect(encodeRequest(4, requests[8])).toBe("4 sysctl 0 net.link.ether.inet.max_age =05000000");
+    expect(encodeRequest(5, requests[7])).toBe("5 sysctl 0 net.link.ether.inet.max_age -");
+    expect(encodeCred({ uid: 0, jail: { name: "x", ip4: [] } })).toBe("0@x:");
+  });
+
+  it("refuses what the agent could misread", () => {
+    expect(() => encodeRequest(1, { kind: "ioctl", cred: { uid: 0 }, cmd: -1, data: "" })).toThrow(
+      AgentProtocolError,
+    );
+    expect(() => encodeRequest(1, { kind: "ioctl", cred: { uid: 0 }, cmd: 1, data: "ABC" })).toThrow(/hex/);
+    expect(() =>
+      encodeRequest(1, { kind: "nic", name: "vt net", driver: "vtnet", mac: "020000000001" }),
+    ).toThrow(/interface name/);
+    expect(() => encodeRequest(1, { kind: "nic", name: "vtnet0", driver: "vtnet", mac: "02:00" })).toThrow(
+      /MAC/,
+    );
+    expect(() => encodeCred({ uid: 0, jail: { name: "j", ip4: ["300.1.1.1"] } })).toThrow(/address/);
+    expect(() => decodeCred("root")).toThrow(/cred/);
+    expect(() => decodeRequest("1 ioctl 0 5")).toThrow(/argument/);
+    expect(() => decodeRequest("x version")).toThrow(/request line/);
+    expect(() => decodeRequest("1 reboot")).toThrow(/unknown op/);
+  });
+
+  it("round-trips responses, including dumps, version text and empty byte strings", () => {
+    const cases: AgentResponse[] = [
+      { ok: true, errno: 0, data: "00ff", rt: ["0102", "0304"] },
+      { ok: true, errno: 49, data: "", rt: [] },
+      {
+        ok: true,
+        errno: 0,
+        rt: [],
+        dumps: { routes: "aa", arp: "", iflist: "bb", ifmalist: "cc", uptime: 42 },
+      },
+      { ok: true, errno: 0, rt: [], version: "inconf-agent/1 freebsd FreeBSD 11.0-RELEASE" },
+      { ok: false, message: "unknown op frob" },
+    ];
+    for (const c of cases) {
+      expect(decodeResponse(encodeResponse(9, c))).toEqual({ id: "9", res: c });
+    }
+    expect(() => decodeResponse("9 ok data=00")).toThrow(/errno/);
+    expect(() => decodeResponse("9 maybe")).toThrow(/bad response/);
+  });
+});
+
+// The C agent compiled here with its FreeBSD calls stubbed out (ENOSYS): checks its parsing,
+// framing and robustness, not FreeBSD behaviour.
+const gcc = await execa("gcc", ["--version"], { reject: false }).catch(() => ({ exitCode: 1 }));
+const noGcc = gcc.exitCode !== 0 ? "gcc not installed" : false;
+if (noGcc) console.warn(`test/vm/agent-protocol: C agent part skipped: ${noGcc}`);
+
+describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
+  let dir: string;
+  let proc: ChildProcessWithoutNullStreams;
+  let agent: AgentClient;
+  const ENOSYS = 38;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "inconf-agent-"));
+    const src = path.resolve(import.meta.dirname, "../../vm/agent/inconf-agent.c");
+    const bin = path.join(dir, "inconf-agent");
+    // -Werror: the agent must build warning-free, as base cc will be asked to in the guest.
+    await execa("gcc", ["-DINCONF_LINT_ON_LINUX", "-Wall", "-Wextra", "-Werror", "-O1", "-o", bin, src]);
+    proc = spawn(bin, ["-s", "1"]);
+    agent = await AgentClient.start(proc);
+  }, 60_000);
+
+  afterAll(async () => {
+    await agent?.quit();
+    proc?.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("announces itself and says it is a lint build", async () => {
+    expect(agent.version).toBe("inconf-agent/1");
+    expect(agent.settleMs).toBe(1);
+    const v = await agent.request({ kind: "version" });
+    expect(v.version).toMatch(/^inconf-agent\/1 lint-build-on-linux\(performs-nothing\) Linux /);
+  });
+
+  it("answers every op kind with the stub errno and an empty routing-socket drain", async () => {
+    for (const req of requests.filter((r) => !["version", "quit", "drain"].includes(r.kind))) {
+      const r = await agent.request(req);
+      expect(r.errno, JSON.stringify(req)).toBe(ENOSYS);
+      expect(r.rt).toEqual([]);
+    }
+    expect((await agent.request({ kind: "drain" })).errno).toBe(0);
+  });
+
+  it("survives malformed requests and keeps answering", async () => {
+    const raw = (line: string): void => void proc.stdin.write(line + "\n");
+    raw("100 ioctl 0 12 zz");
+    raw("101 ioctl 0@j:1.2.3 12 00");
+    raw("102 sysctl 0 a;b -");
+    raw("103 nic vtnet0 vtnet 0200");
+    raw("104 " + "x ".repeat(40));
+    raw("\x00\x01\x02 binary");
+    raw("105 ioctl 99999999999999999999 12 00");
+    // a 5 MB line: longer than the agent's limit
+    proc.stdin.write("106 ioctl 0 1 " + "00".repeat(2_600_000) + "\n");
+    await expect(agent.request({ kind: "version" })).rejects.toThrow(AgentError);
+    // after the error lines, the agent still answers normally
+    const v = await agent.request({ kind: "version" });
+    expect(v.ok).toBe(true);
+  });
+});
