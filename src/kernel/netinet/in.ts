@@ -7,7 +7,7 @@
 // htonl/ntohl (both are a byte swap on little-endian).
 //
 // Build options: GENERIC amd64, so RADIX_MPATH is not compiled in (the #ifdef block of
-// in_addprefix, seed lines 725-732, is absent), DIAGNOSTIC is off (its log() calls in the
+// in_addprefix, seed lines 692-699, is absent), DIAGNOSTIC is off (its log() calls in the
 // lltable code are absent) and INVARIANTS is on (KASSERTs throw InvariantError).
 
 import { EADDRNOTAVAIL, EDESTADDRREQ, EEXIST, EINVAL, EOPNOTSUPP, EPROTONOSUPPORT } from "../../abi/errno.ts";
@@ -148,7 +148,7 @@ import {
   SIOCSIFNETMASK,
 } from "../../abi/sockio.ts";
 
-// seed in.c:78-82 — net.inet.ip.no_same_prefix, per VNET, default 0. The nodes on the way are
+// seed in.c:77-82 — net.inet.ip.no_same_prefix, per VNET, default 0. The nodes on the way are
 // FreeBSD's numbered ones (CTL_NET 4, PF_INET 2, IPPROTO_IP 0) so the OID is the kernel's.
 const V_nosameprefix = VNET_DEFINE("nosameprefix", () => ({ value: 0 }));
 SYSCTL_NODE("", 4, "net", CTLFLAG_RW, null, "Network, (see socket.h)");
@@ -162,8 +162,8 @@ SYSCTL_INT(
 );
 
 /**
- * The allocation reference seed in.c:329 (ifa_alloc, refcount 1) takes and never drops: the
- * seed references the new address again for if_addrhead (line 366) and in_ifaddrhead (371),
+ * The allocation reference seed in.c:359 (ifa_alloc, refcount 1) takes and never drops: the
+ * seed references the new address again for if_addrhead (line 411) and in_ifaddrhead (416),
  * and neither its success path nor fail1 releases the first one. Every address it makes thus
  * keeps one reference for ever. Reference audits count these as expected (14.x drops the
  * if_addrhead ifa_ref: "if_addrhead is already referenced by ifa_alloc()").
@@ -175,7 +175,7 @@ export function in_aifaddr_allocrefs(): ReadonlySet<in_ifaddr> {
   return VNET(V_in_aifaddr_allocref);
 }
 
-// seed in.c:92 in_localaddr
+// seed in.c:94 in_localaddr
 export function in_localaddr(inAddr: number): number {
   const i = inAddr >>> 0;
   for (const ia of curvnet().in_ifaddrhead) {
@@ -184,7 +184,7 @@ export function in_localaddr(inAddr: number): number {
   return 0;
 }
 
-// seed in.c:113 in_localip
+// seed in.c:115 in_localip
 export function in_localip(inAddr: number): number {
   const a = inAddr >>> 0;
   for (const ia of INADDR_HASH(curvnet(), a)) {
@@ -193,7 +193,7 @@ export function in_localip(inAddr: number): number {
   return 0;
 }
 
-// seed in.c:133 in_localip_more — another address with the same value, referenced.
+// seed in.c:135 in_localip_more — another address with the same value, referenced.
 export function in_localip_more(ia: in_ifaddr): in_ifaddr | null {
   const a = IA_SIN(ia).sin_addr;
   for (const it of INADDR_HASH(curvnet(), a)) {
@@ -205,7 +205,7 @@ export function in_localip_more(ia: in_ifaddr): in_ifaddr | null {
   return null;
 }
 
-// seed in.c:157 in_canforward
+// seed in.c:159 in_canforward
 export function in_canforward(inAddr: number): number {
   const i = inAddr >>> 0;
   if (IN_EXPERIMENTAL(i) || IN_MULTICAST(i) || IN_LINKLOCAL(i)) return 0;
@@ -217,7 +217,7 @@ export function in_canforward(inAddr: number): number {
 }
 
 /**
- * seed in.c:176 in_socktrim — sin_len becomes one past the last non-zero byte of sin_addr as
+ * seed in.c:178 in_socktrim — sin_len becomes one past the last non-zero byte of sin_addr as
  * it sits in memory (network order, offsets 4-7), or 0 for an all-zero mask: /24 gives 7,
  * /16 gives 6, /32 gives 8. The trimmed length is what routing messages carry.
  */
@@ -245,7 +245,7 @@ function sinAt(bytes: Uint8Array, offset: number): SockaddrIn {
   return sin;
 }
 
-// seed in.c:193 in_control
+// seed in.c:195 in_control
 export function in_control(
   _so: unknown,
   cmd: number,
@@ -282,7 +282,7 @@ export function in_control(
   if (addr.sin_addr !== INADDR_ANY && prison_check_ip4(td.td_ucred, addr.sin_addr) !== 0)
     return EADDRNOTAVAIL;
 
-  // seed 251-261: SIOCGIFADDR (or a zero address) takes the first IPv4 address, the others
+  // seed 248-262: SIOCGIFADDR (or a zero address) takes the first IPv4 address, the others
   // the named one.
   let ia: in_ifaddr | null = null;
   for (const ifa of ifp.if_addrhead) {
@@ -320,7 +320,7 @@ function sinIsZeroLen(sin: SockaddrIn): boolean {
   return sin.sin_len === 0;
 }
 
-// seed in.c:298 in_aifaddr_ioctl
+// seed in.c:297 in_aifaddr_ioctl
 function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread | null): number {
   const bytes = userBytes(data);
   const decoded = cmd === SIOCAIFADDR ? decodeInAliasreq(bytes) : decodeOInAliasreq(bytes);
@@ -337,7 +337,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   let error = priv_check(td, PRIV_NET_ADDIFADDR);
   if (error) return error;
 
-  // seed 321-337: validation, in this order.
+  // seed 318-334: validation, in this order.
   if (addr.sin_len !== SOCKADDR_IN_SIZE || addr.sin_family !== AF_INET) return EINVAL;
   if (
     !sinIsZeroLen(broadaddr) &&
@@ -354,7 +354,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   const attach = carp_attach_p();
   if (vhid > 0 && attach === null) return EPROTONOSUPPORT;
 
-  // seed 342-356: any IPv4 address makes this not the first, matching or not.
+  // seed 339-354: any IPv4 address makes this not the first, matching or not.
   let iaIsFirst = true;
   let existing: in_ifaddr | null = null;
   for (const ifa of ifp.if_addrhead) {
@@ -366,7 +366,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   }
   if (existing !== null) in_difaddr_ioctl(data, ifp, td);
 
-  const ia = ifa_alloc(ifp);
+  const ia = ifa_alloc(new in_ifaddr(ifp));
   VNET(V_in_aifaddr_allocref).add(ia);
   ia.ifa_addr = ia.ia_addr;
   ia.ifa_dstaddr = ia.ia_dstaddr;
@@ -379,7 +379,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
     ia.ia_sockmask = mask;
     ia.ia_subnetmask = ia.ia_sockmask.sin_addr >>> 0;
   } else {
-    // seed 381-392: classful guess; only s_addr of the zeroed ia_sockmask is written, so its
+    // seed 371-384: classful guess; only s_addr of the zeroed ia_sockmask is written, so its
     // sin_family stays 0 (and sin_len is what in_socktrim makes of it).
     const i = addr.sin_addr >>> 0;
     if (IN_CLASSA(i)) ia.ia_subnetmask = IN_CLASSA_NET;
@@ -413,12 +413,12 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   ifa_ref(ia); // in_ifaddrhead
   in_ifaddr_link(v, ia);
 
-  // seed 421-470 with its labels as ordered steps: reaching failN runs every step from N on.
+  // seed 422-506 with its labels as ordered steps: reaching failN runs every step from N on.
   let fail = 0;
   if (vhid !== 0) {
     if (attach === null) {
       throw new InvariantError(
-        `seed in.c:422 calls carp_attach_p while NULL (vhid ${vhid}): the kernel faults`,
+        `seed in.c:423 calls carp_attach_p while NULL (vhid ${vhid}): the kernel faults`,
       );
     }
     error = attach(ia, vhid);
@@ -478,7 +478,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   return error;
 }
 
-// seed in.c:501 in_difaddr_ioctl
+// seed in.c:510 in_difaddr_ioctl
 function in_difaddr_ioctl(data: IoctlData, ifp: ifnet, td: Thread | null): number {
   const addr = sinAt(userBytes(data), IFREQ_OFFSETS.ifr_addr);
   const v = curvnet();
@@ -490,7 +490,7 @@ function in_difaddr_ioctl(data: IoctlData, ifp: ifnet, td: Thread | null): numbe
 
   const deleteAny = addr.sin_len !== SOCKADDR_IN_SIZE || addr.sin_family !== AF_INET;
 
-  // seed 523-543: the named address (or, for delete-any, the first the jail may see); the
+  // seed 532-553: the named address (or, for delete-any, the first the jail may see); the
   // address is the last only if no other IPv4 address was passed on the way.
   let iaIsLast = true;
   let ia: in_ifaddr | null = null;
@@ -535,13 +535,13 @@ function in_difaddr_ioctl(data: IoctlData, ifp: ifnet, td: Thread | null): numbe
   return 0;
 }
 
-// seed in.c:595 rtinitflags
+// seed in.c:608 rtinitflags
 function rtinitflags(ia: in_ifaddr): number {
   return (ia.ia_ifp.if_flags & (IFF_LOOPBACK | IFF_POINTOPOINT)) !== 0 ? RTF_HOST : 0;
 }
 
 /**
- * seed in.c:603 in_addralias_rtmsg — announces an alias's share of an existing prefix route:
+ * seed in.c:616 in_addralias_rtmsg — announces an alias's share of an existing prefix route:
  * a copy of whatever route the prefix looks up to, its gateway pointed at the alias address.
  */
 function in_addralias_rtmsg(cmd: number, prefix: number, target: in_ifaddr): void {
@@ -565,14 +565,14 @@ function iaPrefix(ia: in_ifaddr, host: boolean): { prefix: number; mask: number 
   return { prefix: (ia.ia_addr.sin_addr & mask) >>> 0, mask };
 }
 
-/** seed 690-711 / 796-816: does `ia` have the prefix (and mask) being looked for? */
+/** seed 671-685 / 774-788: does `ia` have the prefix (and mask) being looked for? */
 function samePrefix(ia: in_ifaddr, prefix: number, mask: number): boolean {
   if (rtinitflags(ia)) return prefix === ia.ia_dstaddr.sin_addr;
   const p = iaPrefix(ia, false);
   return prefix === p.prefix && mask === p.mask;
 }
 
-// seed in.c:644 in_addprefix
+// seed in.c:655 in_addprefix
 export function in_addprefix(target: in_ifaddr, flags: number): number {
   const { prefix, mask } = iaPrefix(target, (flags & RTF_HOST) !== 0);
 
@@ -591,11 +591,11 @@ export function in_addprefix(target: in_ifaddr, flags: number): number {
   return error;
 }
 
-// seed in.c:759 in_scrubprefix
+// seed in.c:727 in_scrubprefix
 export function in_scrubprefix(target: in_ifaddr, flags: number): number {
   let error = 0;
 
-  // seed 769-789: the loopback route to the address, and its ARP entry.
+  // seed 737-757: the loopback route to the address, and its ARP entry.
   if (
     target.ia_addr.sin_addr !== INADDR_ANY &&
     !(target.ia_ifp.if_flags & IFF_LOOPBACK) &&
@@ -618,7 +618,7 @@ export function in_scrubprefix(target: in_ifaddr, flags: number): number {
     return 0;
   }
 
-  // seed 806-845: hand the route to another address with the prefix on an up interface.
+  // seed 773-817: hand the route to another address with the prefix on an up interface.
   for (const ia of curvnet().in_ifaddrhead) {
     if (!samePrefix(ia, prefix, mask)) continue;
     if ((ia.ia_ifp.if_flags & IFF_UP) === 0) continue;
@@ -635,7 +635,7 @@ export function in_scrubprefix(target: in_ifaddr, flags: number): number {
     }
   }
 
-  // seed 851-861: prefix0/mask0 carry host-order ia_subnet/ia_subnetmask in s_addr; in the
+  // seed 824-833: prefix0/mask0 carry host-order ia_subnet/ia_subnetmask in s_addr; in the
   // twin's host-order sin_addr that is the byte-swapped value (see in_lltable_prefix_free).
   const prefix0: SockaddrIn = {
     sin_len: SOCKADDR_IN_SIZE,
@@ -657,7 +657,7 @@ export function in_scrubprefix(target: in_ifaddr, flags: number): number {
   return error;
 }
 
-// seed in.c:879 in_broadcast
+// seed in.c:852 in_broadcast
 export function in_broadcast(inAddr: number, ifp: ifnet): number {
   const a = inAddr >>> 0;
   if (a === INADDR_BROADCAST || a === INADDR_ANY) return 1;
@@ -676,7 +676,7 @@ export function in_broadcast(inAddr: number, ifp: ifnet): number {
 }
 
 /**
- * seed in.c:917 in_ifdetach. The seed first purges the raw IP and UDP PCBs' multicast
+ * seed in.c:892 in_ifdetach. The seed first purges the raw IP and UDP PCBs' multicast
  * memberships on `ifp` (in_pcbpurgeif0); the twin has no IPv4 sockets, so those lists are
  * empty and only in_purgemaddrs remains.
  */
@@ -684,7 +684,7 @@ export function in_ifdetach(ifp: ifnet): void {
   in_purgemaddrs(ifp);
 }
 
-// seed in.c:934 in_purgemaddrs
+// seed in.c:908 in_purgemaddrs
 function in_purgemaddrs(ifp: ifnet): void {
   // LIST_INSERT_HEAD: released in reverse order of if_multiaddrs.
   const purgeinms: in_multi[] = [];
@@ -696,12 +696,12 @@ function in_purgemaddrs(ifp: ifnet): void {
   igmp_ifdetach(ifp);
 }
 
-// seed in.c:983 in_lltable_free — lle_free for IPv4 entries: nothing to do but forget it.
+// seed in.c:958 in_lltable_free — lle_free for IPv4 entries: nothing to do but forget it.
 function in_lltable_free(_llt: lltable | null, lle: llentry): void {
   KASSERT(!lle.lle_freed, "in_lltable_free: double free");
 }
 
-// seed in.c:991 in_lltable_new — an expired entry (la_expire = now) with one reference.
+// seed in.c:966 in_lltable_new — an expired entry (la_expire = now) with one reference.
 function in_lltable_new(l3addr: SockaddrIn, _flags: number): llentry {
   const v = curvnet();
   return {
@@ -723,7 +723,7 @@ function in_lltable_new(l3addr: SockaddrIn, _flags: number): llentry {
 }
 
 /**
- * seed in.c:1017 IN_ARE_MASKED_ADDR_EQUAL: ((ntohl(d) ^ a) & m) == 0 on raw s_addr values.
+ * seed in.c:989 IN_ARE_MASKED_ADDR_EQUAL: ((ntohl(d) ^ a) & m) == 0 on raw s_addr values.
  * `d` is the entry's address (network order in s_addr, so ntohl gives the host-order value);
  * `a` and `m` come from in_scrubprefix, whose s_addr hold host-order ia_subnet and
  * ia_subnetmask. Each side is thus host order and the test is an ordinary prefix match; on
@@ -736,7 +736,7 @@ function IN_ARE_MASKED_ADDR_EQUAL(d: SockaddrIn, a: SockaddrIn, m: SockaddrIn): 
   return ((ntohl_d ^ raw_a) & raw_m) >>> 0 === 0;
 }
 
-// seed in.c:1020 in_lltable_prefix_free
+// seed in.c:993 in_lltable_prefix_free
 function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, flags: number): void {
   for (const chain of llt.lle_head) {
     for (const lle of [...chain]) {
@@ -757,7 +757,7 @@ function sinBytes(sin: SockaddrIn): Uint8Array {
   return sockaddrInImage(sin);
 }
 
-// seed in.c:1051 in_lltable_rtcheck
+// seed in.c:1025 in_lltable_rtcheck
 function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): number {
   KASSERT(l3addr.sin_family === AF_INET, `sin_family ${l3addr.sin_family}`);
 
@@ -779,7 +779,7 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): num
     }
   }
 
-  // seed 1082-1110: a network route on another interface must cover the address, compared
+  // seed 1062-1091: a network route on another interface must cover the address, compared
   // byte by byte over sin_len bytes of key, mask and address.
   if (!(rt.rt_flags & RTF_HOST) && rt.rt_ifp !== ifp) {
     const maskSa = rt.rt_mask;
@@ -804,7 +804,7 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): num
   return 0;
 }
 
-// seed in.c:1120 in_lltable_lookup
+// seed in.c:1102 in_lltable_lookup
 function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla_lookup_result {
   const ifp = llt.llt_ifp;
   KASSERT(l3addr.sin_family === AF_INET, `sin_family ${l3addr.sin_family}`);
@@ -848,12 +848,12 @@ function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla
     }
     return LLE_DELETED_PTR;
   }
-  // LLE_EXCLUSIVE only picks the lock mode (seed 1183-1188); locks are not modelled.
+  // LLE_EXCLUSIVE only picks the lock mode (seed 1171-1176); locks are not modelled.
   return lle;
 }
 
 /**
- * seed in.c:1196 in_lltable_dump — one RTM_GET message per live entry: rt_msghdr, sockaddr_in
+ * seed in.c:1182 in_lltable_dump — one RTM_GET message per live entry: rt_msghdr, sockaddr_in
  * and a full-size sockaddr_dl in a zeroed struct. sizeof that struct on amd64 (152 + 16 + 54,
  * rounded to 8) is 224, which is also what rt_msg layout (sockaddrs rounded by SA_SIZE) gives,
  * so encodeRoutingMessage reproduces it byte for byte.
@@ -904,7 +904,7 @@ function in_lltable_dump(llt: lltable, wr: SysctlReq): number {
   return 0;
 }
 
-// seed in.c:1262 in_domifattach
+// seed in.c:1257 in_domifattach
 export function in_domifattach(ifp: ifnet): in_ifinfo {
   const ii: in_ifinfo = { ii_llt: null, ii_igmp: null, ii_allhosts: null };
   const llt = lltable_init(ifp, AF_INET);
@@ -916,7 +916,7 @@ export function in_domifattach(ifp: ifnet): in_ifinfo {
   return ii;
 }
 
-// seed in.c:1280 in_domifdetach
+// seed in.c:1278 in_domifdetach
 export function in_domifdetach(ifp: ifnet, ii: in_ifinfo): void {
   igmp_domifdetach(ifp);
   KASSERT(ii.ii_llt !== null, "in_domifdetach: no lltable");
