@@ -1,0 +1,71 @@
+// The terminal report: one line per scenario, and under each failing or known one its
+// findings with both sides, then a summary and the normalization rules that applied.
+
+import pc from "picocolors";
+import type { Report, ReportScenario } from "./report-json.ts";
+import { findingSides, sideBySide } from "./report-sides.ts";
+
+const MARK: Record<ReportScenario["status"], (s: string) => string> = {
+  pass: (s) => pc.green(s),
+  known: (s) => pc.cyan(s),
+  fail: (s) => pc.red(s),
+  skipped: (s) => pc.yellow(s),
+  error: (s) => pc.magenta(s),
+};
+
+const SYMBOL: Record<ReportScenario["status"], string> = {
+  pass: "✓",
+  known: "≈",
+  fail: "✗",
+  skipped: "-",
+  error: "!",
+};
+
+export function scenarioLine(s: ReportScenario): string {
+  return `${MARK[s.status](`${SYMBOL[s.status]} ${s.status.padEnd(7)}`)} ${s.id}  ${pc.dim(s.title)}`;
+}
+
+export function scenarioDetails(s: ReportScenario, labels: [string, string]): string[] {
+  const out: string[] = [];
+  if (s.reason !== null) out.push(`    ${pc.dim(s.reason)}`);
+  for (const f of s.findings) {
+    const tag =
+      f.verdict === "failure"
+        ? pc.red("FAIL")
+        : f.verdict === "regression"
+          ? pc.red(`REGRESSION of ${f.divergence?.id}`)
+          : pc.cyan(`${f.verdict.toUpperCase()} ${f.divergence?.id}`);
+    out.push(`    ${tag} ${f.message}  ${pc.dim(`[${f.path}]`)}`);
+    for (const line of sideBySide(findingSides(f, labels))) out.push(`      ${pc.dim(line)}`);
+  }
+  return out;
+}
+
+export function renderText(report: Report, opts: { verbose?: boolean } = {}): string {
+  const labels: [string, string] = [report.backends[0] ?? "a", report.backends[1] ?? "b"];
+  const lines: string[] = [];
+  for (const s of report.scenarios) {
+    lines.push(scenarioLine(s));
+    if (s.status !== "pass" || opts.verbose === true) lines.push(...scenarioDetails(s, labels));
+  }
+  const m = report.summary;
+  lines.push("");
+  lines.push(
+    `${m.total} scenarios on ${report.backends.join(" vs ")}: ` +
+      [
+        pc.green(`${m.pass} passed`),
+        pc.cyan(`${m.known} known divergences`),
+        pc.red(`${m.fail} failed`),
+        pc.yellow(`${m.skipped} skipped`),
+        pc.magenta(`${m.error} errors`),
+      ].join(", "),
+  );
+  const used = new Map<string, number>();
+  for (const s of report.scenarios)
+    for (const side of s.sides)
+      for (const [k, n] of Object.entries(side.normalization)) used.set(k, (used.get(k) ?? 0) + n);
+  lines.push(pc.dim("normalization rules applied (values changed):"));
+  for (const r of report.normalization)
+    lines.push(pc.dim(`  ${r.name} (${used.get(r.name) ?? 0}): ${r.description}`));
+  return lines.join("\n");
+}

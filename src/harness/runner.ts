@@ -1,0 +1,198 @@
+// Runs programs on backends and turns traces into classified findings: `conform` checks one
+// backend against the programs' expectations; `compare` diffs two backends.
+
+import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
+import { TraceMissingError } from "../backends/replay.ts";
+import { decodeTrace } from "./decode.ts";
+import { diffObservations } from "./diff.ts";
+import { classify, type Divergence, type FindingKey } from "./divergences.ts";
+import { checkExpectations } from "./expect.ts";
+import type { Finding } from "./findings.ts";
+import { lowerProgram } from "./lower.ts";
+import { normalize } from "./normalize.ts";
+import type { Observations } from "./observation.ts";
+import type { RawTrace } from "./ops.ts";
+import type { Program } from "./program.ts";
+
+/** A finding's standing once the catalogue has been consulted. */
+export type Verdict = "failure" | "known" | "predicted" | "regression";
+
+export interface ClassifiedFinding {
+  finding: Finding;
+  verdict: Verdict;
+  divergence?: { id: string; status: Divergence["status"]; what: string; file: string };
+}
+
+export type ScenarioStatus = "pass" | "known" | "fail" | "skipped" | "error";
+
+export interface BackendSide {
+  backend: string;
+  release: string;
+  trace: RawTrace;
+  /** Normalized observations (what findings were computed from). */
+  obs: Observations;
+  /** Normalization rule → values changed. */
+  normalization: Record<string, number>;
+}
+
+export interface ScenarioResult {
+  program: Program;
+  status: ScenarioStatus;
+  /** One side for `conform`, two (a, b) for `compare`. */
+  sides: BackendSide[];
+  findings: ClassifiedFinding[];
+  /** Why it was skipped or errored. */
+  reason?: string;
+  durationMs: number;
+}
+
+export interface RunHooks {
+  onStart?(program: Program, index: number, total: number): void;
+  onResult?(result: ScenarioResult, index: number, total: number): void;
+}
+
+/** The interfaces a program touches: its NICs and the ones it clones. */
+export function programInterfaces(p: Program): Set<string> {
+  const names = new Set(p.nics.map((n) => n.name));
+  for (const s of p.steps) if (s.op === "ifcreate") names.add(s.ifname);
+  return names;
+}
+
+async function runSide(backend: Backend, program: Program): Promise<BackendSide> {
+  const { ops } = lowerProgram(program);
+  const trace = await backend.run(ops, program);
+  const raw = decodeTrace(trace, program);
+  const { obs, applied } = normalize(raw, { interfaces: programInterfaces(program) });
+  return { backend: backend.name, release: trace.provenance.release, trace, obs, normalization: applied };
+}
+
+function classifyAll(
+  program: Program,
+  release: string,
+  findings: Finding[],
+  catalogue: readonly Divergence[],
+): ClassifiedFinding[] {
+  return findings.map((finding) => {
+    const key: FindingKey = {
+      scenario: program.id,
+      release,
+      kind: finding.kind,
+      step: finding.step,
+      path: finding.path,
+    };
+    const d = classify(catalogue, key);
+    if (d === undefined) return { finding, verdict: "failure" };
+    const verdict: Verdict = d.status === "fixed" ? "regression" : d.status;
+    return { finding, verdict, divergence: { id: d.id, status: d.status, what: d.what, file: d.file } };
+  });
+}
+
+function statusOf(findings: readonly ClassifiedFinding[]): ScenarioStatus {
+  if (findings.some((f) => f.verdict === "failure" || f.verdict === "regression")) return "fail";
+  return findings.length > 0 ? "known" : "pass";
+}
+
+/** Skips (no trace recorded) and errors become results; BackendUnavailable for the whole backend propagates. */
+async function guarded(
+  program: Program,
+  started: number,
+  body: () => Promise<ScenarioResult>,
+): Promise<ScenarioResult> {
+  try {
+    return await body();
+  } catch (e) {
+    const durationMs = Date.now() - started;
+    if (e instanceof TraceMissingError)
+      return { program, status: "skipped", sides: [], findings: [], reason: e.message, durationMs };
+    if (e instanceof BackendUnavailableError) throw e;
+    return { program, status: "error", sides: [], findings: [], reason: (e as Error).message, durationMs };
+  }
+}
+
+/** Runs each program on `backend` and checks its expectations. */
+export async function conform(
+  programs: readonly Program[],
+  backend: Backend,
+  catalogue: readonly Divergence[],
+  hooks: RunHooks = {},
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const [i, program] of programs.entries()) {
+    hooks.onStart?.(program, i, programs.length);
+    const started = Date.now();
+    const r = await guarded(program, started, async () => {
+      const side = await runSide(backend, program);
+      const findings = classifyAll(program, side.release, checkExpectations(program, side.obs), catalogue);
+      const decodeProblems = decodeFindings(side);
+      if (decodeProblems !== undefined)
+        return {
+          program,
+          status: "error",
+          sides: [side],
+          findings,
+          reason: decodeProblems,
+          durationMs: Date.now() - started,
+        };
+      return {
+        program,
+        status: statusOf(findings),
+        sides: [side],
+        findings,
+        durationMs: Date.now() - started,
+      };
+    });
+    results.push(r);
+    hooks.onResult?.(r, i, programs.length);
+  }
+  return results;
+}
+
+/** Runs each program on `a` and `b` and diffs them; divergences are matched on b's release. */
+export async function compare(
+  programs: readonly Program[],
+  a: Backend,
+  b: Backend,
+  catalogue: readonly Divergence[],
+  hooks: RunHooks = {},
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const [i, program] of programs.entries()) {
+    hooks.onStart?.(program, i, programs.length);
+    const started = Date.now();
+    const r = await guarded(program, started, async () => {
+      // b first: a missing reference trace skips the scenario before the twin runs.
+      const sb = await runSide(b, program);
+      const sa = await runSide(a, program);
+      const release = sb.release !== "twin" ? sb.release : sa.release;
+      const findings = classifyAll(program, release, diffObservations(sa.obs, sb.obs), catalogue);
+      const decodeProblems = decodeFindings(sa) ?? decodeFindings(sb);
+      if (decodeProblems !== undefined)
+        return {
+          program,
+          status: "error",
+          sides: [sa, sb],
+          findings,
+          reason: decodeProblems,
+          durationMs: Date.now() - started,
+        };
+      return {
+        program,
+        status: statusOf(findings),
+        sides: [sa, sb],
+        findings,
+        durationMs: Date.now() - started,
+      };
+    });
+    results.push(r);
+    hooks.onResult?.(r, i, programs.length);
+  }
+  return results;
+}
+
+/** Bytes a backend returned that the shared decoder cannot read: an error, never silently dropped. */
+function decodeFindings(side: BackendSide): string | undefined {
+  const problems = side.obs.ops.flatMap((o) => o.decodeErrors.map((e) => `op ${o.index}: ${e}`));
+  return problems.length > 0
+    ? `${side.backend} returned bytes that do not decode: ${problems.join("; ")}`
+    : undefined;
+}
