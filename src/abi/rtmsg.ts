@@ -567,7 +567,7 @@ export function encodeRoutingMessage(msg: RoutingMessage, opts: EncodeRoutingOpt
 /** A routing message with a fresh header: version RTM_VERSION, zeroed fields, given type. */
 export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMessage {
   const kind = routingMessageKind(type);
-  const base = { version: RTM_VERSION, type };
+  const mask = rtAddrsMask(addrs);
   switch (kind) {
     case "rt":
       return {
@@ -575,11 +575,11 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
         addrs,
         hdr: {
           rtm_msglen: 0,
-          rtm_version: base.version,
+          rtm_version: RTM_VERSION,
           rtm_type: type,
           rtm_index: 0,
           rtm_flags: 0,
-          rtm_addrs: rtAddrsMask(addrs),
+          rtm_addrs: mask,
           rtm_pid: 0,
           rtm_seq: 0,
           rtm_errno: 0,
@@ -594,9 +594,9 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
         addrs,
         hdr: {
           ifam_msglen: 0,
-          ifam_version: base.version,
+          ifam_version: RTM_VERSION,
           ifam_type: type,
-          ifam_addrs: rtAddrsMask(addrs),
+          ifam_addrs: mask,
           ifam_flags: 0,
           ifam_index: 0,
           ifam_metric: 0,
@@ -608,9 +608,9 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
         addrs,
         hdr: {
           ifm_msglen: 0,
-          ifm_version: base.version,
+          ifm_version: RTM_VERSION,
           ifm_type: type,
-          ifm_addrs: rtAddrsMask(addrs),
+          ifm_addrs: mask,
           ifm_flags: 0,
           ifm_index: 0,
           ifm_data: emptyIfData(),
@@ -622,9 +622,9 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
         addrs,
         hdr: {
           ifmam_msglen: 0,
-          ifmam_version: base.version,
+          ifmam_version: RTM_VERSION,
           ifmam_type: type,
-          ifmam_addrs: rtAddrsMask(addrs),
+          ifmam_addrs: mask,
           ifmam_flags: 0,
           ifmam_index: 0,
         },
@@ -634,7 +634,7 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
         kind,
         hdr: {
           ifan_msglen: 0,
-          ifan_version: base.version,
+          ifan_version: RTM_VERSION,
           ifan_type: type,
           ifan_index: 0,
           ifan_name: "",

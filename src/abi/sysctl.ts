@@ -2,7 +2,7 @@
 // and the int codec: sysctl int values are 4-byte little-endian on amd64.
 
 import { checkLength, outputBuffer, viewOf, type DecodeError } from "./decode.ts";
-import { AF_UNSPEC, PF_ROUTE } from "./socket.ts";
+import { PF_ROUTE } from "./socket.ts";
 
 export { PF_ROUTE } from "./socket.ts";
 
@@ -74,8 +74,6 @@ export function formatRouteDumpMib(mib: readonly number[]): string {
   if (req.fib !== undefined) parts.push(String(req.fib));
   return parts.join(".");
 }
-
-export const ALL_FAMILIES = AF_UNSPEC;
 
 export const SYSCTL_INT_SIZE = 4;
 
