@@ -5,9 +5,14 @@
 //
 //   request:  <id> version | nic <name> <driver> <mac12> | module <name>
 //           | ioctl <cred> <cmd> <hex|-> | ifflags <cred> <ifname> <set> <clear>
-//           | sysctl <cred> <name> <-|=hex> | rtsock <cred> <hex> | dump | drain | quit
+//           | sysctl <cred> <name> <-|=hex> | rtsock <cred> <hex> <-|at:ifname,...>
+//           | sleep <seconds> | inject <ifname> <hex> | dump | drain | quit
+//   (inject is only for agents that own their frames, like the twin stand-in; the FreeBSD
+//   backend injects host side through the NIC's netdev and the C agent refuses it)
 //   cred:     <uid> | <uid>@<jail>:<ip4>,<ip4>...
 //   response: <id> ok key=value... | <id> error <text>
+//   keys: errno, data, rt (messages, comma-separated), routes/arp/iflist/ifmalist/uptime (dump),
+//   version, frames (ifname/seconds/hex, comma-separated; agents that own their frames only)
 
 import type { Cred } from "../harness/ops.ts";
 
@@ -18,7 +23,9 @@ export type AgentRequest =
   | { kind: "ioctl"; cred: Cred; cmd: number; data: string }
   | { kind: "ifflags"; cred: Cred; ifname: string; set: number; clear: number }
   | { kind: "sysctl"; cred: Cred; name: string; value?: string }
-  | { kind: "rtsock"; cred: Cred; msg: string }
+  | { kind: "rtsock"; cred: Cred; msg: string; ifindex?: { at: number; ifname: string }[] }
+  | { kind: "sleep"; seconds: number }
+  | { kind: "inject"; ifname: string; frame: string }
   | { kind: "dump" }
   | { kind: "drain" }
   | { kind: "quit" };
@@ -31,6 +38,7 @@ export interface AgentOk {
   rt: string[];
   dumps?: { routes: string; arp: string; iflist: string; ifmalist: string; uptime?: number };
   version?: string;
+  frames?: { ifname: string; time: number; frame: string }[];
 }
 export interface AgentErr {
   ok: false;
@@ -58,6 +66,12 @@ function hexOrDash(s: string): string {
   if (s === "") return "-";
   if (!HEX.test(s)) throw new AgentProtocolError(`not lowercase hex: "${s.slice(0, 32)}"`);
   return s;
+}
+
+/** Decimal seconds without exponent notation (the C agent reads them with strtod). */
+function seconds(n: number): string {
+  const r = Math.round(n * 1e6) / 1e6;
+  return String(r).includes("e") ? r.toFixed(6) : String(r);
 }
 
 function u32(what: string, n: number): string {
@@ -103,8 +117,19 @@ export function encodeRequest(id: number, r: AgentRequest): string {
     case "sysctl":
       if (r.value !== undefined && !HEX.test(r.value)) throw new AgentProtocolError("sysctl value not hex");
       return `${head} ${encodeCred(r.cred)} ${name("sysctl name", r.name, 256)} ${r.value === undefined ? "-" : `=${r.value}`}`;
-    case "rtsock":
-      return `${head} ${encodeCred(r.cred)} ${hexOrDash(r.msg)}`;
+    case "rtsock": {
+      const patches = (r.ifindex ?? []).map(
+        (p) => `${u32("patch offset", p.at)}:${name("interface name", p.ifname, 16)}`,
+      );
+      return `${head} ${encodeCred(r.cred)} ${hexOrDash(r.msg)} ${patches.length === 0 ? "-" : patches.join(",")}`;
+    }
+    case "sleep":
+      if (!Number.isFinite(r.seconds) || r.seconds < 0 || r.seconds > 3600) {
+        throw new AgentProtocolError(`bad sleep ${r.seconds}`);
+      }
+      return `${head} ${seconds(r.seconds)}`;
+    case "inject":
+      return `${head} ${name("interface name", r.ifname, 16)} ${hexOrDash(r.frame)}`;
     default: {
       const never: never = r;
       throw new AgentProtocolError(`unknown request ${JSON.stringify(never)}`);
@@ -174,9 +199,25 @@ export function decodeRequest(line: string): { id: number; req: AgentRequest } {
       };
       return { id, req: v === "-" ? req : { ...req, value: v.slice(1) } };
     }
-    case "rtsock":
+    case "rtsock": {
+      want(5);
+      const req: AgentRequest = { kind: "rtsock", cred: decodeCred(t[2]), msg: dashHex(t[3]) };
+      if (t[4] === "-") return { id, req };
+      const ifindex = t[4].split(",").map((p) => {
+        const m = /^(\d+):([A-Za-z0-9_.-]+)$/.exec(p);
+        if (!m) throw new AgentProtocolError(`bad ifindex patch "${p}"`);
+        return { at: Number(m[1]), ifname: m[2] };
+      });
+      return { id, req: { ...req, ifindex } };
+    }
+    case "sleep": {
+      want(3);
+      if (!/^\d+(?:\.\d+)?$/.test(t[2])) throw new AgentProtocolError(`bad sleep "${t[2]}"`);
+      return { id, req: { kind: "sleep", seconds: Number(t[2]) } };
+    }
+    case "inject":
       want(4);
-      return { id, req: { kind: "rtsock", cred: decodeCred(t[2]), msg: dashHex(t[3]) } };
+      return { id, req: { kind: "inject", ifname: name("interface name", t[2], 16), frame: dashHex(t[3]) } };
     default:
       throw new AgentProtocolError(`unknown op "${t[1]}"`);
   }
@@ -193,6 +234,9 @@ export function encodeResponse(id: number | "-", r: AgentResponse): string {
     if (d.uptime !== undefined) line += ` uptime=${d.uptime}`;
   }
   if (r.data !== undefined) line += ` data=${hexOrDash(r.data)}`;
+  if (r.frames !== undefined) {
+    line += ` frames=${r.frames.length === 0 ? "-" : r.frames.map((f) => `${name("interface name", f.ifname, 16)}/${f.time}/${hexOrDash(f.frame)}`).join(",")}`;
+  }
   if (r.version === undefined) line += ` rt=${r.rt.length === 0 ? "-" : r.rt.map(hexOrDash).join(",")}`;
   return line;
 }
@@ -221,6 +265,17 @@ export function decodeResponse(line: string): { id: string; res: AgentResponse }
   if (data !== undefined) res.data = dashHex(data);
   const rt = kv.get("rt");
   if (rt !== undefined && rt !== "-") res.rt = rt.split(",").map(dashHex);
+  const frames = kv.get("frames");
+  if (frames !== undefined) {
+    res.frames =
+      frames === "-"
+        ? []
+        : frames.split(",").map((f) => {
+            const m = /^([A-Za-z0-9_.-]+)\/(-?[0-9.e+-]+)\/([0-9a-f]*|-)$/.exec(f);
+            if (!m) throw new AgentProtocolError(`bad frame record "${f.slice(0, 40)}"`);
+            return { ifname: m[1], time: Number(m[2]), frame: dashHex(m[3]) };
+          });
+  }
   const v = kv.get("version");
   if (v !== undefined) res.version = Buffer.from(dashHex(v), "hex").toString("utf8");
   if (kv.has("routes")) {

@@ -38,6 +38,18 @@ const requests: AgentRequest[] = [
   { kind: "sysctl", cred: { uid: 0 }, name: "net.link.ether.inet.max_age", value: "05000000" },
   { kind: "sysctl", cred: { uid: 0 }, name: "net.inet.ip.forwarding", value: "" },
   { kind: "rtsock", cred: { uid: 0 }, msg: "9800050401000000" },
+  {
+    kind: "rtsock",
+    cred: { uid: 0 },
+    msg: "9800050401000000",
+    ifindex: [
+      { at: 4, ifname: "vtnet0" },
+      { at: 6, ifname: "epair0b" },
+    ],
+  },
+  { kind: "sleep", seconds: 1.5 },
+  { kind: "sleep", seconds: 0 },
+  { kind: "inject", ifname: "vtnet0", frame: "ffffffffffff" },
   { kind: "dump" },
   { kind: "drain" },
   { kind: "quit" },
@@ -85,6 +97,16 @@ describe("agent protocol codec", () => {
         dumps: { routes: "aa", arp: "", iflist: "bb", ifmalist: "cc", uptime: 42 },
       },
       { ok: true, errno: 0, rt: [], version: "inconf-agent/1 freebsd FreeBSD 11.0-RELEASE" },
+      {
+        ok: true,
+        errno: 0,
+        rt: ["aa"],
+        frames: [
+          { ifname: "vtnet0", time: 0.25, frame: "ffff" },
+          { ifname: "epair0a", time: 3, frame: "" },
+        ],
+      },
+      { ok: true, errno: 0, rt: [], frames: [] },
       { ok: false, message: "unknown op frob" },
     ];
     for (const c of cases) {
@@ -106,6 +128,7 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
   let proc: ChildProcessWithoutNullStreams;
   let agent: AgentClient;
   const ENOSYS = 38;
+  const ENXIO = 6;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "inconf-agent-"));
@@ -131,12 +154,35 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
   });
 
   it("answers every op kind with the stub errno and an empty routing-socket drain", async () => {
-    for (const req of requests.filter((r) => !["version", "quit", "drain"].includes(r.kind))) {
+    for (const req of requests.filter(
+      (r) => !["version", "quit", "drain", "sleep", "inject"].includes(r.kind),
+    )) {
       const r = await agent.request(req);
-      expect(r.errno, JSON.stringify(req)).toBe(ENOSYS);
+      // ifindex patches use the host's real if_nametoindex: no vtnet0 here, so ENXIO
+      const want = req.kind === "rtsock" && req.ifindex ? ENXIO : ENOSYS;
+      expect(r.errno, JSON.stringify(req)).toBe(want);
       expect(r.rt).toEqual([]);
     }
     expect((await agent.request({ kind: "drain" })).errno).toBe(0);
+    // sleep really sleeps in the agent (it is not a stubbed call)
+    const t = performance.now();
+    expect((await agent.request({ kind: "sleep", seconds: 0.2 })).errno).toBe(0);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(190);
+    // a patch naming an interface that exists is applied, then the (stubbed) write runs
+    const lo = await agent.request({
+      kind: "rtsock",
+      cred: { uid: 0 },
+      msg: "00000000",
+      ifindex: [{ at: 2, ifname: "lo" }],
+    });
+    expect(lo.errno).toBe(ENOSYS);
+    await expect(
+      agent.request({ kind: "rtsock", cred: { uid: 0 }, msg: "00", ifindex: [{ at: 2, ifname: "lo" }] }),
+    ).rejects.toThrow(/beyond/);
+    // the C agent leaves frames to the host side
+    await expect(agent.request({ kind: "inject", ifname: "vtnet0", frame: "ff" })).rejects.toThrow(
+      /host side/,
+    );
   });
 
   it("survives malformed requests and keeps answering", async () => {

@@ -14,7 +14,10 @@
  *   <id> ioctl <cred> <cmd: decimal> <data hex>
  *   <id> ifflags <cred> <ifname> <set: decimal> <clear: decimal>
  *   <id> sysctl <cred> <name> <- | =hex>
- *   <id> rtsock <cred> <msg hex>
+ *   <id> rtsock <cred> <msg hex> <- | at:ifname,...>   (if_nametoindex(ifname) stored as a
+ *        little-endian u16 at byte offset `at` before the write: indices differ between systems)
+ *   <id> sleep <seconds>
+ *   <id> inject <ifname> <hex>        (refused: the host injects through the NIC's netdev)
  *   <id> dump
  *   <id> drain
  *   <id> quit
@@ -178,6 +181,37 @@ static int valid_name(const char *s, size_t max)
 			return (0);
 	}
 	return (1);
+}
+
+struct rtsock_arg {
+	unsigned char *msg;
+	size_t len;
+};
+
+#define MAX_PATCHES 8
+struct patch {
+	unsigned long at;
+	char ifname[IFNAMSIZ];
+};
+
+/* "-" or "at:ifname,at:ifname"; returns the count or -1. */
+static int parse_patches(char *s, struct patch *p)
+{
+	char *item, *save = NULL, *colon;
+	int n = 0;
+
+	if (strcmp(s, "-") == 0)
+		return (0);
+	for (item = strtok_r(s, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_PATCHES || (colon = strchr(item, ':')) == NULL)
+			return (-1);
+		*colon = '\0';
+		if (parse_ulong(item, 65535, &p[n].at) != 0 || !valid_name(colon + 1, IFNAMSIZ))
+			return (-1);
+		snprintf(p[n].ifname, sizeof(p[n].ifname), "%s", colon + 1);
+		n++;
+	}
+	return (n);
 }
 
 #define MAX_JAIL_IP4 16
@@ -482,6 +516,8 @@ static void do_sysctl(void *a, struct result *r)
 	/* size first, then read with headroom; the new value (if any) is set in the same call */
 	if (sysctlbyname(x->name, NULL, &oldlen, NULL, 0) != 0) {
 		r->err = errno;
+		r->data = calloc(1, 1);
+		r->datalen = 0;
 		return;
 	}
 	oldlen += oldlen / 2 + 64;
@@ -491,41 +527,22 @@ static void do_sysctl(void *a, struct result *r)
 		return;
 	}
 	r->err = sysctlbyname(x->name, old, &oldlen, x->value, x->value != NULL ? x->len : 0) == 0 ? 0 : errno;
+	/* data is always reported for sysctl (empty on failure), as the twin does */
 	r->data = old;
 	r->datalen = r->err == 0 ? oldlen : 0;
 }
-
-struct rtsock_arg {
-	unsigned char *msg;
-	size_t len;
-};
 
 static void do_rtsock(void *a, struct result *r)
 {
 	struct rtsock_arg *x = a;
 	int s = socket(PF_ROUTE, SOCK_RAW, 0);
-	unsigned char *buf;
-	ssize_t n;
-	struct pollfd pfd;
 
 	if (s < 0) {
 		r->err = errno;
 		return;
 	}
+	/* The echo to this writer socket is the same message the monitoring socket reads. */
 	r->err = write(s, x->msg, x->len) == (ssize_t)x->len ? 0 : errno;
-	/* the kernel echoes the message (with rtm_errno) to the writer: that is the op's data */
-	buf = calloc(RT_BUF, 1);
-	if (buf != NULL) {
-		pfd.fd = s;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, settle_ms) > 0 && (n = recv(s, buf, RT_BUF, MSG_DONTWAIT)) > 0) {
-			r->data = buf;
-			r->datalen = (size_t)n;
-		} else {
-			free(buf);
-		}
-	}
 	close(s);
 }
 
@@ -703,7 +720,6 @@ typedef void (*op_fn)(void *arg, struct result *r);
 struct ioctl_arg { unsigned long cmd; unsigned char *data; size_t len; };
 struct ifflags_arg { char ifname[IFNAMSIZ]; unsigned long set, clear; };
 struct sysctl_arg { const char *name; unsigned char *value; size_t len; };
-struct rtsock_arg { unsigned char *msg; size_t len; };
 static void enosys(void *a, struct result *r) { (void)a; r->err = ENOSYS; }
 #define do_ioctl enosys
 #define do_ifflags enosys
@@ -892,20 +908,67 @@ static void handle(char *line)
 		free(a.value);
 	} else if (strcmp(op, "rtsock") == 0) {
 		struct rtsock_arg a;
-		if (ntok != 4) {
-			reply_error(id, "usage: <id> rtsock <cred> <hex>", NULL);
+		struct patch patches[MAX_PATCHES];
+		int np, i;
+		if (ntok != 5) {
+			reply_error(id, "usage: <id> rtsock <cred> <hex> <-|at:ifname,...>", NULL);
 			return;
 		}
 		if ((err = parse_cred(tok[2], &cred)) != NULL) {
 			reply_error(id, "%s", err);
 			return;
 		}
-		if (parse_hex(tok[3], &a.msg, &a.len) != 0) {
+		if ((np = parse_patches(tok[4], patches)) < 0) {
+			reply_error(id, "bad ifindex patches %s", tok[4]);
+			return;
+		}
+		if (strcmp(tok[3], "-") == 0) {
+			a.msg = calloc(1, 1);
+			a.len = 0;
+		} else if (parse_hex(tok[3], &a.msg, &a.len) != 0) {
 			reply_error(id, "bad hex in routing message", NULL);
 			return;
 		}
+		for (i = 0; i < np; i++) {
+			unsigned idx = if_nametoindex(patches[i].ifname);
+			if (patches[i].at + 2 > a.len) {
+				free(a.msg);
+				reply_error(id, "ifindex patch beyond the message", NULL);
+				return;
+			}
+			if (idx == 0) {
+				/* no such interface: nothing is written, as the twin reports it */
+				struct result r = { ENXIO, NULL, 0 };
+				free(a.msg);
+				reply_ok(id, &r, 1);
+				return;
+			}
+			a.msg[patches[i].at] = (unsigned char)(idx & 0xff);
+			a.msg[patches[i].at + 1] = (unsigned char)(idx >> 8);
+		}
 		finish_cred_op(id, &cred, do_rtsock, &a);
 		free(a.msg);
+	} else if (strcmp(op, "sleep") == 0) {
+		struct result r = { 0, NULL, 0 };
+		char *end;
+		double secs;
+		struct timespec ts;
+		if (ntok != 3) {
+			reply_error(id, "usage: <id> sleep <seconds>", NULL);
+			return;
+		}
+		secs = strtod(tok[2], &end);
+		if (*end != '\0' || !(secs >= 0 && secs <= 3600)) {
+			reply_error(id, "bad sleep %s", tok[2]);
+			return;
+		}
+		ts.tv_sec = (time_t)secs;
+		ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		reply_ok(id, &r, 1);
+	} else if (strcmp(op, "inject") == 0) {
+		reply_error(id, "inject is done host side, through the NIC's netdev", NULL);
 	} else {
 		reply_error(id, "unknown op %s", op);
 	}
