@@ -2,9 +2,10 @@
 // in_arpinput() build (10.4 sys/netinet/if_ether.c). Other hardware/protocol lengths are
 // reported as errors: FreeBSD's in_arpinput drops ar_pln != 4 too.
 
+import { hex, viewOf } from "../abi/decode.ts";
 import { ipv4ToString } from "../abi/in.ts";
 import { macEquals, macToString, ZERO_MAC } from "./addr.ts";
-import { needBytes, viewOf, wireError, type WireError } from "./error.ts";
+import { needBytes, wireError, type WireError } from "./error.ts";
 
 export const ARP = {
   HTYPE: 0,
@@ -106,6 +107,6 @@ export function formatArp(repr: ArpRepr): string {
   }
   const odd: string[] = [];
   if (repr.hardwareType !== ARPHRD_ETHER) odd.push(`hrd ${repr.hardwareType}`);
-  if (repr.protocolType !== 0x0800) odd.push(`pro 0x${repr.protocolType.toString(16).padStart(4, "0")}`);
+  if (repr.protocolType !== 0x0800) odd.push(`pro ${hex(repr.protocolType, 4)}`);
   return `ARP ${text}${odd.length ? ` [${odd.join(", ")}]` : ""}`;
 }

@@ -27,11 +27,10 @@ export function needBytes(layer: string, bytes: Uint8Array, need: number): WireE
   return wireError(layer, bytes.length, `truncated: needs ${need} bytes, ${bytes.length} available`);
 }
 
-export function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /** Lower-case hex of bytes, no separators (used by JSON output and messages). */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
+
+// Kernel modules import the DataView helper from here; the one implementation lives in src/abi.
+export { viewOf } from "../abi/decode.ts";

@@ -1,8 +1,9 @@
-// Ethernet II framing: destination, source, EtherType, payload. No FCS: neither bpf nor the
-// QEMU netdev hands us one (ether_input trims it when a driver sets M_HASFCS).
+// Ethernet II framing: destination, source, EtherType, payload. Frames are handled without the
+// FCS, as bpf sees them: 10.4 ether_input_internal trims it when a driver leaves it (M_HASFCS).
 
+import { hex, viewOf } from "../abi/decode.ts";
 import { macToString } from "./addr.ts";
-import { needBytes, viewOf, type WireError } from "./error.ts";
+import { needBytes, type WireError } from "./error.ts";
 
 export const ETHERNET = { DST: 0, SRC: 6, ETHERTYPE: 12, PAYLOAD: 14 } as const;
 export const ETHER_HDR_LEN = 14;
@@ -67,7 +68,7 @@ export function ethertypeName(t: number): string {
 }
 
 export function formatEthertype(t: number): string {
-  return `${ethertypeName(t)} (0x${t.toString(16).padStart(4, "0")})`;
+  return `${ethertypeName(t)} (${hex(t, 4)})`;
 }
 
 /** "02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42" (tcpdump -e). */

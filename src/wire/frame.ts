@@ -1,6 +1,7 @@
 // Layered decode of a whole Ethernet frame (ethernet → arp | ipv4 → icmp | igmp | udp | payload),
 // never throwing: whatever does not parse becomes an "error" layer holding the bytes left.
 
+import { hex } from "../abi/decode.ts";
 import { parseArp, type ArpRepr } from "./arp.ts";
 import { parseEthernet, ETHERTYPE_ARP, ETHERTYPE_IP } from "./ethernet.ts";
 import { type WireError, isWireError } from "./error.ts";
@@ -70,7 +71,7 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
     default:
       layers.push({
         layer: "payload",
-        what: `ethertype 0x${eth.ethertype.toString(16).padStart(4, "0")}`,
+        what: `ethertype ${hex(eth.ethertype, 4)}`,
         bytes: eth.payload,
       });
   }

@@ -1,8 +1,9 @@
 // ICMP (RFC 792): echo request and reply decoded, every other type kept as type, code and the
 // raw bytes after the checksum. The checksum covers the whole ICMP message.
 
+import { viewOf } from "../abi/decode.ts";
 import { internetChecksum } from "./checksum.ts";
-import { needBytes, viewOf, type WireError } from "./error.ts";
+import { needBytes, type WireError } from "./error.ts";
 
 export const ICMP = { TYPE: 0, CODE: 1, CHECKSUM: 2, ID: 4, SEQ: 6, ECHO_DATA: 8, REST: 4 } as const;
 export const ICMP_HEADER_LEN = 4;

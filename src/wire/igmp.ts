@@ -1,9 +1,10 @@
 // IGMP v1/v2 (RFC 1112, RFC 2236) and v3 (RFC 3376). A query is told apart by length and Max
 // Resp Code exactly as RFC 3376 section 7.1 does: 8 bytes is v1 (code 0) or v2, 12 or more is v3.
 
+import { hex, viewOf } from "../abi/decode.ts";
 import { ipv4ToString } from "../abi/in.ts";
 import { internetChecksum } from "./checksum.ts";
-import { needBytes, viewOf, wireError, type WireError } from "./error.ts";
+import { needBytes, wireError, type WireError } from "./error.ts";
 
 export const IGMP = { TYPE: 0, CODE: 1, CHECKSUM: 2, GROUP: 4 } as const;
 /** RFC 3376 4.1 query fields after the group address. */
@@ -320,6 +321,6 @@ export function formatIgmp(repr: IgmpRepr): string {
       return `IGMP v3 report ${repr.records.length} record(s)${recs.length ? ": " + recs.join("; ") : ""}`;
     }
     case "other":
-      return `IGMP type 0x${repr.type.toString(16).padStart(2, "0")} code ${repr.code} length ${igmpBufferLen(repr)}`;
+      return `IGMP type ${hex(repr.type, 2)} code ${repr.code} length ${igmpBufferLen(repr)}`;
   }
 }

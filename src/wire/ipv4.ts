@@ -1,9 +1,10 @@
 // The IPv4 header (RFC 791) with its options kept as raw bytes, so parse and emit round-trip
 // exactly; the header checksum as read is kept too, so a wrong one survives into diffs.
 
+import { viewOf } from "../abi/decode.ts";
 import { ipv4ToString } from "../abi/in.ts";
 import { internetChecksum } from "./checksum.ts";
-import { needBytes, viewOf, wireError, type WireError } from "./error.ts";
+import { needBytes, wireError, type WireError } from "./error.ts";
 
 export const IPV4 = {
   VER_IHL: 0,

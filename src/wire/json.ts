@@ -1,6 +1,7 @@
 // A decoded frame as plain JSON-able data for diffs: addresses as text, bytes as hex, every
 // field kept (checksums as numbers, so two frames differing only there still differ).
 
+import { hex } from "../abi/decode.ts";
 import { ipv4ToString } from "../abi/in.ts";
 import { macToString } from "./addr.ts";
 import type { ArpRepr } from "./arp.ts";
@@ -25,7 +26,7 @@ export function frameToJson(bytes: Uint8Array): FrameJson {
   return { length: frame.length, layers: frame.layers.map(layerToJson) };
 }
 
-const hex16 = (n: number): string => `0x${n.toString(16).padStart(4, "0")}`;
+const hex16 = (n: number): string => hex(n, 4);
 const checksumJson = (c: number | undefined): JsonValue => (c === undefined ? null : hex16(c));
 
 function layerToJson(l: FrameLayer): JsonObject {

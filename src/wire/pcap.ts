@@ -2,9 +2,10 @@
 // record header and the captured bytes. Written little-endian with microsecond timestamps taken
 // from the caller's virtual time; read in either byte order, microsecond or nanosecond.
 
+import { hex, viewOf } from "../abi/decode.ts";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { needBytes, viewOf, wireError, type WireError } from "./error.ts";
+import { needBytes, wireError, type WireError } from "./error.ts";
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -134,8 +135,8 @@ export function readPcap(bytes: Uint8Array): PcapFile | WireError {
   const v = viewOf(bytes);
   const order = magicOrder(v);
   if (order === null) {
-    const m = v.getUint32(PCAP_FILE_HEADER.MAGIC, false).toString(16).padStart(8, "0");
-    return wireError("pcap file header", 0, `magic 0x${m} is not classic pcap (pcapng is not read)`);
+    const m = hex(v.getUint32(PCAP_FILE_HEADER.MAGIC, false), 8);
+    return wireError("pcap file header", 0, `magic ${m} is not classic pcap (pcapng is not read)`);
   }
   const le = order.littleEndian;
   const versionMajor = v.getUint16(PCAP_FILE_HEADER.VERSION_MAJOR, le);

@@ -1,8 +1,9 @@
 // UDP (RFC 768). The checksum covers the IPv4 pseudo-header, so emitting with a computed checksum
 // and verifying need the datagram's source and destination addresses.
 
+import { viewOf } from "../abi/decode.ts";
 import { checksumVerifies, internetChecksum, pseudoHeaderSum } from "./checksum.ts";
-import { needBytes, viewOf, wireError, type WireError } from "./error.ts";
+import { needBytes, wireError, type WireError } from "./error.ts";
 import { IPPROTO_UDP } from "./ipv4.ts";
 
 export const UDP = { SRC_PORT: 0, DST_PORT: 2, LENGTH: 4, CHECKSUM: 6, PAYLOAD: 8 } as const;
