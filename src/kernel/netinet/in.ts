@@ -67,7 +67,6 @@ import {
   sockaddrDl,
   sockaddrIn,
   sockaddrFamily,
-  sockaddrInImage,
   type SockaddrIn,
 } from "../../abi/socket.ts";
 import {
@@ -126,6 +125,7 @@ import {
   type route,
   type rtentry,
 } from "../net/route.ts";
+import { sa_image } from "../net/radix.ts";
 import { rt_newaddrmsg } from "../net/rtsock.ts";
 import { curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
 import { arp_ifscrub } from "./if_ether.ts";
@@ -752,11 +752,6 @@ function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, 
   }
 }
 
-/** The sockaddr bytes a `const char *` walk over a sockaddr_in sees. */
-function sinBytes(sin: SockaddrIn): Uint8Array {
-  return sockaddrInImage(sin);
-}
-
 // seed in.c:1025 in_lltable_rtcheck
 function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): number {
   KASSERT(l3addr.sin_family === AF_INET, `sin_family ${l3addr.sin_family}`);
@@ -764,15 +759,18 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): num
   const rt = rtalloc1(l3addr, 0, 0);
   if (rt === null) return EINVAL;
 
-  // A host route whose gateway is the address itself (MANET) on an ARPing Ethernet is allowed.
+  // seed 1044-1053: a gateway route passes only as an Ethernet host route whose gateway
+  // matches the address. The memcmp covers sizeof(in_addr_t) bytes of sa_data, which for a
+  // sockaddr_in are sin_port and the first two bytes of sin_addr (offsets 2-5), not the address.
   if (rt.rt_flags & RTF_GATEWAY) {
-    const gw = rt.rt_gateway;
-    const gwAddr = "sin_addr" in gw ? gw.sin_addr : -1;
+    const gw = sa_image(rt.rt_gateway);
+    const l3 = sa_image(l3addr);
+    const sameData = [2, 3, 4, 5].every((i) => gw[i] === l3[i]);
     if (
       !(rt.rt_flags & RTF_HOST) ||
       rt.rt_ifp.if_type !== IFT_ETHER ||
       (rt.rt_ifp.if_flags & (IFF_NOARP | IFF_STATICARP)) !== 0 ||
-      gwAddr !== l3addr.sin_addr
+      !sameData
     ) {
       RTFREE_LOCKED(rt);
       return EINVAL;
@@ -787,13 +785,14 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): num
       RTFREE_LOCKED(rt);
       return EINVAL;
     }
-    KASSERT("sin_addr" in maskSa && "sin_addr" in rt.rt_key, "AF_INET route without sockaddr_in key/mask");
-    const sa = sinBytes(rt.rt_key);
-    const mask = sinBytes(maskSa);
-    const addr = sinBytes(l3addr);
-    const len = Math.min(l3addr.sin_len, SOCKADDR_IN_SIZE);
-    for (let i = 0; i < len; i++) {
-      if ((sa[i] ^ addr[i]) & mask[i]) {
+    // rt_mask is the radix copy: trimmed length in byte 0, ones over the bytes before the
+    // address (family, port); bytes past its length are zero.
+    const sa = sa_image(rt.rt_key);
+    const mask = sa_image(maskSa);
+    const addr = sa_image(l3addr);
+    const at = (b: Uint8Array, i: number): number => (i < b.length ? b[i] : 0);
+    for (let i = 0; i < l3addr.sin_len; i++) {
+      if ((at(sa, i) ^ at(addr, i)) & at(mask, i)) {
         RTFREE_LOCKED(rt);
         return EINVAL;
       }
