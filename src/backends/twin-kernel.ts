@@ -19,7 +19,7 @@ export interface TwinRouteSocket {
 }
 
 export interface TwinKernel {
-  attachNic(driver: "vtnet" | "epair" | "tun", name: string, mac: string): number;
+  attachNic(driver: "vtnet" | "epair" | "tun", name: string, mac?: string): number;
   ioctl(cred: Cred, cmd: number, data: Uint8Array): { errno: number; data: Uint8Array };
   sysctl(cred: Cred, name: string | number[], newValue?: Uint8Array): { errno: number; out: Uint8Array };
   routeSocketOpen(): TwinRouteSocket;

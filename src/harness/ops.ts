@@ -28,7 +28,8 @@ export const OpSchema = z.discriminatedUnion("op", [
     op: z.literal("nic"),
     name: z.string(),
     driver: z.enum(["vtnet", "epair", "tun"]),
-    mac: z.string(),
+    /** Absent for tun, which has no link-level address. */
+    mac: z.string().optional(),
   }),
   // Load a kernel module before anything else runs (twin: the matching Kernel option; VM: kldload).
   z.object({ op: z.literal("module"), name: z.enum(["carp"]) }),

@@ -233,11 +233,17 @@ export const StepSchema = z.discriminatedUnion("op", [
 export type Step = z.infer<typeof StepSchema>;
 export type StepKind = Step["op"];
 
-export const NicSchema = z.strictObject({
-  name: z.string().regex(/^[a-z]+[0-9]+[ab]?$/, { message: "expected an interface name like vtnet1" }),
-  driver: z.enum(["vtnet", "epair", "tun"]),
-  mac,
-});
+export const NicSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z]+[0-9]+[ab]?$/, { message: "expected an interface name like vtnet1" }),
+    driver: z.enum(["vtnet", "epair", "tun"]),
+    /** Ethernet NICs (vtnet, epair) only; tun has no link-level address. */
+    mac: mac.optional(),
+  })
+  .refine((n) => (n.driver === "tun") === (n.mac === undefined), {
+    message: "vtnet and epair NICs need a mac; tun takes none",
+    path: ["mac"],
+  });
 export type Nic = z.infer<typeof NicSchema>;
 
 export const ProgramSchema = z.strictObject({

@@ -65,7 +65,10 @@ export class ScenarioBuilder {
   }
 
   nic(name: string, opts: { driver?: Nic["driver"]; mac?: string } = {}): this {
-    this.nics.push({ name, driver: opts.driver ?? "vtnet", mac: opts.mac ?? defaultMac(this.nics.length) });
+    const driver = opts.driver ?? "vtnet";
+    this.nics.push(
+      driver === "tun" ? { name, driver } : { name, driver, mac: opts.mac ?? defaultMac(this.nics.length) },
+    );
     return this;
   }
 
