@@ -699,8 +699,14 @@ export function formatRoutingMessage(msg: RoutingMessage): string {
     }
     case "ifannounce": {
       const h = msg.hdr;
-      const what = h.ifan_what === 0 ? "arrival" : h.ifan_what === 1 ? "departure" : `what ${h.ifan_what}`;
-      return `${rtmTypeName(h.ifan_type)}: len ${h.ifan_msglen}, if# ${h.ifan_index}, ${h.ifan_name} ${what}`;
+      const what =
+        h.ifan_what === IFAN_ARRIVAL
+          ? "arrival"
+          : h.ifan_what === IFAN_DEPARTURE
+            ? "departure"
+            : `what ${h.ifan_what}`;
+      const subject = h.ifan_name === "" ? what : `${h.ifan_name} ${what}`;
+      return `${rtmTypeName(h.ifan_type)}: len ${h.ifan_msglen}, if# ${h.ifan_index}, ${subject}`;
     }
   }
 }
