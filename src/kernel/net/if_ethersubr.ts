@@ -47,7 +47,7 @@ import {
   ETHERTYPE_REVARP,
   ETHERTYPE_VLAN,
 } from "../../wire/ethernet.ts";
-import { viewOf } from "../../wire/error.ts";
+import { viewOf } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, type Mbuf } from "../kern/mbuf.ts";
 import { AF_ARP, arp_ifinit, arpintr, arpresolve } from "../netinet/if_ether.ts";

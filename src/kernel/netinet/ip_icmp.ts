@@ -9,7 +9,7 @@ import { IFF_BROADCAST } from "../../abi/if.ts";
 import { IN_EXPERIMENTAL, IN_MULTICAST, IN_ZERONET, IPPROTO_ICMP, IPPROTO_TCP } from "../../abi/in.ts";
 import { AF_INET, sockaddrFamily, sockaddrIn } from "../../abi/socket.ts";
 import { internetChecksum } from "../../wire/checksum.ts";
-import { viewOf } from "../../wire/error.ts";
+import { viewOf } from "../../abi/decode.ts";
 import {
   ICMP_ECHO,
   ICMP_ECHOREPLY,
@@ -29,7 +29,7 @@ import { in_ifaddr } from "../net/if_var.ts";
 import { RT_DEFAULT_FIB, RTFREE, rtalloc_ign_fib, type route } from "../net/route.ts";
 import { curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
 import { INADDR_HASH } from "./in_var.ts";
-import { ipstat, rip_input, V_ip } from "./ip_input.ts";
+import { rip_input, V_ip } from "./ip_input.ts";
 import { IP_DF, IP_MF, ip_output, IPVERSION } from "./ip_output.ts";
 
 // ip_icmp.h

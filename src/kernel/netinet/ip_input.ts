@@ -27,7 +27,7 @@ import {
 import { RTF_DYNAMIC, RTF_GATEWAY, RTF_MODIFIED } from "../../abi/route_defs.ts";
 import { AF_INET, isSockaddrIn, sockaddrFamily, sockaddrIn } from "../../abi/socket.ts";
 import { internetChecksum } from "../../wire/checksum.ts";
-import { viewOf } from "../../wire/error.ts";
+import { viewOf } from "../../abi/decode.ts";
 import { IPV4, IPV4_MIN_HEADER_LEN } from "../../wire/ipv4.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, type Mbuf } from "../kern/mbuf.ts";

@@ -11,7 +11,7 @@ import { IN_CLASSA_NSHIFT, IN_LOOPBACKNET, IN_MULTICAST, INADDR_ANY } from "../.
 import { RTF_BROADCAST, RTF_GATEWAY, RTF_HOST, RTF_UP } from "../../abi/route_defs.ts";
 import { AF_INET, isSockaddrIn, sockaddrIn, type SockaddrIn } from "../../abi/socket.ts";
 import { internetChecksum } from "../../wire/checksum.ts";
-import { viewOf } from "../../wire/error.ts";
+import { viewOf } from "../../abi/decode.ts";
 import { IPV4, IPV4_MIN_HEADER_LEN } from "../../wire/ipv4.ts";
 import { InvariantError, KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, type Mbuf } from "../kern/mbuf.ts";
