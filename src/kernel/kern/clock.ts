@@ -13,17 +13,25 @@ export class Clock {
   ticks = 0;
   /** Seconds of uptime at tick 0. */
   readonly bootUptime: number;
+  /** Wall-clock seconds at boot (boottime), so time_second = boottime + time_uptime. */
+  readonly boottime: number;
   readonly #wheel: Callout[] = [];
   #seq = 0;
 
-  constructor(hz = 1000, bootUptime = 1) {
+  constructor(hz = 1000, bootUptime = 1, boottime = 0) {
     this.hz = hz;
     this.bootUptime = bootUptime;
+    this.boottime = boottime;
   }
 
   /** kern_tc.c time_uptime: whole seconds since boot. */
   get time_uptime(): number {
     return this.bootUptime + Math.floor(this.ticks / this.hz);
+  }
+
+  /** kern_tc.c time_second: wall-clock seconds. */
+  get time_second(): number {
+    return this.boottime + this.time_uptime;
   }
 
   /** Moves time forward, firing each due callout at its own tick, earliest first. */

@@ -102,13 +102,37 @@ function childByName(parent: SysctlOid, name: string): SysctlOid | undefined {
   return parent.oid_children?.find((c) => c.oid_name === name);
 }
 
-/** Looks a dotted path up, creating plain nodes for missing components (numbered OID_AUTO). */
+/**
+ * Nodes with fixed numbers that userland may name numerically: sysctl.h CTL_KERN/CTL_NET,
+ * the net.<family> nodes numbered by their PF_ (socket.h), net.inet.<protocol> by IPPROTO_
+ * (in_proto.c, igmp.c), net.link.ether by IFT_ETHER and its inet node by PF_INET (if_ether.c),
+ * net.link.generic by 0 (if.c).
+ */
+const FIXED_NODES: Readonly<Record<string, number>> = {
+  kern: 1,
+  net: 4,
+  "net.inet": 2,
+  "net.inet.ip": 0,
+  "net.inet.icmp": 1,
+  "net.inet.igmp": 2,
+  "net.inet.udp": 17,
+  "net.inet.raw": 255,
+  "net.link": 18,
+  "net.link.generic": 0,
+  "net.link.ether": 6,
+  "net.link.ether.inet": 2,
+};
+
+/** Looks a dotted path up, creating plain nodes for missing components (fixed or OID_AUTO numbers). */
 function nodeFor(path: string): SysctlOid {
   let node = root;
   if (path === "") return node;
-  for (const part of path.split(".")) {
+  const parts = path.split(".");
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
     const existing = childByName(node, part);
-    node = existing ?? insert(node, makeNode(nextAuto(node), part, CTLTYPE_NODE | CTLFLAG_RW, ""));
+    const fixed = FIXED_NODES[parts.slice(0, i + 1).join(".")];
+    node = existing ?? insert(node, makeNode(fixed ?? nextAuto(node), part, CTLTYPE_NODE | CTLFLAG_RW, ""));
     KASSERT(node.oid_children !== null, `sysctl ${path}: ${part} is not a node`);
   }
   return node;
@@ -144,6 +168,13 @@ export function sysctl_register_oid(
 ): SysctlOid {
   const p = nodeFor(parent);
   const existing = childByName(p, name);
+  if (
+    existing !== undefined &&
+    existing.oid_handler === null &&
+    handler === null &&
+    existing.oid_children !== null
+  )
+    return existing;
   if (existing !== undefined) {
     KASSERT(existing.oid_handler === handler, `sysctl ${parent}.${name} registered twice`);
     return existing;

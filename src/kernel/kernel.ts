@@ -1,0 +1,282 @@
+// One FreeBSD network stack (a VNET) behind a system-call-shaped surface: ioctl(2) on an AF_INET
+// datagram socket, sysctl(2), routing sockets, and a virtual clock. A new Kernel looks like a
+// freshly booted system: lo0 exists and carries 127.0.0.1/8, configured through the same
+// SIOCAIFADDR rc(8) issues at boot.
+
+import { EFAULT, ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
+import { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } from "../abi/ioccom.ts";
+import { encodeInAliasreq, inAliasreq } from "../abi/in.ts";
+import { AF_INET, AF_ROUTE, sockaddrIn, type SockaddrIn } from "../abi/socket.ts";
+import { SIOCAIFADDR } from "../abi/sockio.ts";
+import { Clock } from "./kern/clock.ts";
+import { prison_create, PR_IP4, PR_VNET, type Thread, type Ucred } from "./kern/cred.ts";
+import { domain_add } from "./kern/domain.ts";
+import { InvariantError } from "./kern/invariant.ts";
+import { sysctl, type SysctlResult } from "./kern/sysctl.ts";
+import { framesOf, type FrameIO } from "./net/frames.ts";
+import { ifioctl, inet_dgram_socket, type socket } from "./net/if.ts";
+import { if_clone_attach_all } from "./net/if_clone.ts";
+import "./net/if_loop.ts";
+import type { ifaddr, ifnet } from "./net/if_var.ts";
+import { rt_tables_get_rnh, rt_trash } from "./net/route.ts";
+import { route_output, rts_attach, rts_detach, type routesock } from "./net/rtsock.ts";
+import { vnet, withVnet } from "./net/vnet.ts";
+import { in_aifaddr_allocrefs, in_control, in_domifattach, in_domifdetach } from "./netinet/in.ts";
+import { in_inithead } from "./netinet/in_rmx.ts";
+import type { in_ifinfo } from "./netinet/in_var.ts";
+import { INADDR_HASH } from "./netinet/in_var.ts";
+import { rip_ctlinput } from "./netinet/raw_ip.ts";
+
+// The domains a GENERIC kernel is built with that the twin models (in_proto.c inetdomain,
+// rtsock.c routedomain), registered once per process as DOMAIN_SET does at boot.
+domain_add({
+  dom_family: AF_INET,
+  dom_name: "internet",
+  dom_rtattach: in_inithead,
+  dom_ifattach: in_domifattach,
+  dom_ifdetach: (ifp, aux) => in_domifdetach(ifp, aux as in_ifinfo),
+  dom_ctlinput: rip_ctlinput,
+});
+domain_add({
+  dom_family: AF_ROUTE,
+  dom_name: "route",
+  dom_rtattach: null,
+  dom_ifattach: null,
+  dom_ifdetach: null,
+  dom_ctlinput: null,
+});
+
+/** What an ioctl(2) leaves in the caller's buffer, and its return value. */
+export interface IoctlResult {
+  errno: number;
+  data: Uint8Array;
+}
+
+/** An open PF_ROUTE socket, as a process holds it. */
+export interface RouteSocket {
+  /** Messages received since the last read, oldest first. */
+  read(): Uint8Array[];
+  /** write(2) of one routing message; the errno write returns. */
+  write(cred: Ucred, bytes: Uint8Array): number;
+  close(): void;
+}
+
+// sys/filio.h: the file ioctls kern_ioctl/soo_ioctl answer without reaching the protocol
+const FIOCLEX = 0x20006601;
+const FIONCLEX = 0x20006602;
+const FIOASYNC = 0x8004667d;
+const FIONBIO = 0x8004667e;
+
+export interface KernelOptions {
+  /** hz of the virtual clock (default 1000, as GENERIC). */
+  hz?: number;
+  /** Wall-clock seconds at boot, for time_second. */
+  boottime?: number;
+}
+
+export class Kernel {
+  readonly vnet: vnet;
+  /** Frames in and out of the drivers (net/frames.ts). */
+  readonly frames: FrameIO;
+  readonly #so: socket;
+  #nextPid = 100;
+
+  constructor(opts: KernelOptions = {}) {
+    this.vnet = new vnet(new Clock(opts.hz ?? 1000, 1, opts.boottime ?? 0));
+    this.frames = framesOf(this.vnet);
+    this.#so = inet_dgram_socket(this.vnet);
+    this.run(() => {
+      if_clone_attach_all();
+      // /etc/defaults/rc.conf ifconfig_lo0="inet 127.0.0.1": no netmask, so in.c takes the
+      // classful /8.
+      const none: SockaddrIn = { sin_len: 0, sin_family: 0, sin_port: 0, sin_addr: 0 };
+      const req = encodeInAliasreq(inAliasreq("lo0", sockaddrIn(0x7f000001), none, none));
+      const error = ifioctl(this.#so, SIOCAIFADDR, req, { td_ucred: Kernel.root() });
+      if (error) throw new InvariantError(`boot: configuring lo0 failed: errno ${error}`);
+    });
+  }
+
+  /** The superuser outside any jail. */
+  static root(): Ucred {
+    return { cr_uid: 0, cr_prison: null };
+  }
+
+  /** An unprivileged user. */
+  static user(uid: number): Ucred {
+    return { cr_uid: uid, cr_prison: null };
+  }
+
+  /**
+   * A process in a jail restricted to `ip4` (host-order addresses, primary first). With
+   * `vnet`, the jail owns this Kernel's network stack (a VIMAGE jail) and keeps network
+   * privileges.
+   */
+  static jailed(name: string, ip4: number[], opts: { uid?: number; vnet?: boolean } = {}): Ucred {
+    const flags = opts.vnet === true ? PR_VNET : PR_IP4;
+    return { cr_uid: opts.uid ?? 0, cr_prison: prison_create(name, ip4, flags) };
+  }
+
+  /** Runs kernel code against this stack (CURVNET_SET), draining deferred netisr work after. */
+  run<T>(fn: () => T): T {
+    return withVnet(this.vnet, () => {
+      const r = fn();
+      this.frames.drain();
+      return r;
+    });
+  }
+
+  /** Attached interfaces, in attach order. */
+  get interfaces(): readonly ifnet[] {
+    return this.vnet.ifnet;
+  }
+
+  get clock(): Clock {
+    return this.vnet.clock;
+  }
+
+  /**
+   * ioctl(2) on an AF_INET datagram socket (10.4 kern/sys_generic.c sys_ioctl): the command's
+   * IOCPARM_LEN bytes are copied in (EFAULT when the caller's buffer is shorter) or zeroed, and
+   * copied back out on success for commands that return data. ENOTTY for malformed commands.
+   */
+  ioctl(cred: Ucred, cmd: number, data: Uint8Array): IoctlResult {
+    cmd = cmd >>> 0;
+    const out = data.slice();
+    let size = IOCPARM_LEN(cmd);
+    if (
+      size > IOCPARM_MAX ||
+      (cmd & (IOC_VOID | IOC_IN | IOC_OUT)) === 0 ||
+      (cmd & IOC_OUT && size === 0) ||
+      (cmd & IOC_VOID && size > 0 && size !== 4)
+    )
+      return { errno: ENOTTY, data: out };
+    let buf: Uint8Array;
+    if (size > 0 && cmd & IOC_VOID) {
+      // An int argument passed by value: the pointer itself, of which the twin has none.
+      buf = new Uint8Array(4);
+      size = 0;
+    } else {
+      buf = new Uint8Array(size);
+    }
+    if (cmd & IOC_IN) {
+      if (data.length < size) return { errno: EFAULT, data: out };
+      buf.set(data.subarray(0, size));
+    }
+    const td: Thread = { td_ucred: cred };
+    const errno = this.run(() => this.#kern_ioctl(cmd, buf, td));
+    if (errno === 0 && cmd & IOC_OUT) {
+      if (out.length < size) return { errno: EFAULT, data: out };
+      out.set(buf.subarray(0, size));
+    }
+    return { errno, data: out };
+  }
+
+  // sys_generic.c kern_ioctl + sys_socket.c soo_ioctl
+  #kern_ioctl(cmd: number, data: Uint8Array, td: Thread): number {
+    switch (cmd) {
+      case FIOCLEX:
+      case FIONCLEX:
+      case FIONBIO:
+      case FIOASYNC:
+        return 0;
+    }
+    const group = String.fromCharCode(IOCGROUP(cmd));
+    if (group === "i") return ifioctl(this.#so, cmd, data, td);
+    // rtioctl_fib: only multicast routing answers there, and it is not loaded.
+    if (group === "r") return EOPNOTSUPP;
+    return in_control(this.#so, cmd, data, null, td);
+  }
+
+  /** sysctl(2) by dotted name or number path; `newValue` present means a write. */
+  sysctl(
+    cred: Ucred,
+    name: string | readonly number[],
+    newValue?: Uint8Array,
+    oldlen?: number,
+  ): SysctlResult {
+    return this.run(() => sysctl({ td_ucred: cred }, name, newValue, oldlen));
+  }
+
+  /** socket(PF_ROUTE, SOCK_RAW, proto): proto 0 hears every family. */
+  routeSocketOpen(proto = 0): RouteSocket {
+    const pid = this.#nextPid++;
+    const so: routesock = this.run(() => rts_attach(proto, pid));
+    return {
+      read: () => so.read(),
+      write: (cred, bytes) => this.run(() => route_output(so, { td_ucred: cred }, bytes)),
+      close: () => this.run(() => rts_detach(so)),
+    };
+  }
+
+  /** Lets `seconds` of virtual time pass, firing due callouts in order. */
+  advance(seconds: number): void {
+    this.run(() => this.vnet.clock.advance(seconds));
+  }
+
+  /**
+   * Twin self-checks: every live ifaddr's reference count equals the references the lists and
+   * routes hold on it, no route is referenced or awaiting its free, the address lists agree
+   * with each other and with the index. An empty list means consistent.
+   */
+  checkInvariants(): string[] {
+    return this.run(() => collectProblems(this.vnet));
+  }
+}
+
+function describe(ifa: ifaddr): string {
+  return `${ifa.ifa_ifp.if_xname} ifaddr family ${ifa.ifa_addr ? ((ifa.ifa_addr as { sin_family?: number }).sin_family ?? "?") : "?"}`;
+}
+
+function collectProblems(v: vnet): string[] {
+  const problems: string[] = [];
+  const expected = new Map<ifaddr, number>();
+  const add = (ifa: ifaddr): void => {
+    expected.set(ifa, (expected.get(ifa) ?? 0) + 1);
+  };
+  for (const ifp of v.ifnet) {
+    if (v.ifindex_table[ifp.if_index] !== ifp)
+      problems.push(`${ifp.if_xname}: not at ifindex_table[${ifp.if_index}]`);
+    if (ifp.if_addr === null || ifp.if_addrhead[0] !== ifp.if_addr)
+      problems.push(`${ifp.if_xname}: link-level address not first`);
+    for (const ifa of ifp.if_addrhead) {
+      add(ifa);
+      if (ifa.ifa_ifp !== ifp) problems.push(`${describe(ifa)}: on ${ifp.if_xname}'s list`);
+    }
+    for (const ifma of ifp.if_multiaddrs) {
+      if (ifma.ifma_refcount <= 0)
+        problems.push(`${ifp.if_xname}: multicast membership with refcount ${ifma.ifma_refcount}`);
+      if (ifma.ifma_llifma !== null && !ifp.if_multiaddrs.includes(ifma.ifma_llifma))
+        problems.push(`${ifp.if_xname}: multicast membership's link-layer group is not listed`);
+    }
+  }
+  for (const ia of v.in_ifaddrhead) {
+    add(ia);
+    if (!ia.ifa_ifp.if_addrhead.includes(ia))
+      problems.push(`${ia.ifa_ifp.if_xname}: in_ifaddrhead entry missing from if_addrhead`);
+    if (!INADDR_HASH(v, ia.ia_addr.sin_addr).includes(ia))
+      problems.push(`${ia.ifa_ifp.if_xname}: in_ifaddr missing from INADDR_HASH`);
+  }
+  for (const ia of in_aifaddr_allocrefs()) add(ia);
+  const rnh = rt_tables_get_rnh(0, AF_INET);
+  if (rnh !== null) {
+    for (const e of rnh.rnh.entries()) {
+      add(e.value.rt_ifa);
+      if (e.value.rt_refcnt !== 0)
+        problems.push(`route ${JSON.stringify(e.value.rt_key)}: rt_refcnt ${e.value.rt_refcnt} at rest`);
+    }
+  }
+  for (const rt of rt_trash()) {
+    add(rt.rt_ifa);
+    problems.push(`route ${JSON.stringify(rt.rt_key)}: removed but still referenced (${rt.rt_refcnt})`);
+  }
+  for (const ifa of v.ifaddrs_live) {
+    const want = expected.get(ifa) ?? 0;
+    if (ifa.ifa_refcnt !== want)
+      problems.push(
+        `${describe(ifa)}: ifa_refcnt ${ifa.ifa_refcnt}, holders ${want} (leak or missing reference)`,
+      );
+  }
+  for (const ifa of expected.keys())
+    if (!v.ifaddrs_live.has(ifa)) problems.push(`${describe(ifa)}: referenced after its last ifa_free`);
+  return problems;
+}
