@@ -19,7 +19,16 @@ import {
   type DecodeError,
 } from "./decode.ts";
 import { formatSockaddrDl } from "./if_dl.ts";
-import { IFNAMSIZ, decodeIfData, emptyIfData, encodeIfData, formatIfFlags, type IfData } from "./if.ts";
+import {
+  IFAN_ARRIVAL,
+  IFAN_DEPARTURE,
+  IFNAMSIZ,
+  decodeIfData,
+  emptyIfData,
+  encodeIfData,
+  formatIfFlags,
+  type IfData,
+} from "./if.ts";
 import { formatSockaddrIn } from "./in.ts";
 import {
   RTAX_MAX,
