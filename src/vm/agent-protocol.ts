@@ -18,7 +18,7 @@ import type { Cred } from "../harness/ops.ts";
 
 export type AgentRequest =
   | { kind: "version" }
-  | { kind: "nic"; name: string; driver: string; mac: string /* 12 hex digits */ }
+  | { kind: "nic"; name: string; driver: string; mac?: string /* 12 hex digits; none for tun */ }
   | { kind: "module"; name: string }
   | { kind: "ioctl"; cred: Cred; cmd: number; data: string }
   | { kind: "ifflags"; cred: Cred; ifname: string; set: number; clear: number }
@@ -106,8 +106,9 @@ export function encodeRequest(id: number, r: AgentRequest): string {
     case "quit":
       return head;
     case "nic":
-      if (!/^[0-9a-f]{12}$/.test(r.mac)) throw new AgentProtocolError(`bad MAC "${r.mac}"`);
-      return `${head} ${name("interface name", r.name, 16)} ${name("driver", r.driver, 16)} ${r.mac}`;
+      if (r.mac !== undefined && !/^[0-9a-f]{12}$/.test(r.mac))
+        throw new AgentProtocolError(`bad MAC "${r.mac}"`);
+      return `${head} ${name("interface name", r.name, 16)} ${name("driver", r.driver, 16)} ${r.mac ?? "-"}`;
     case "module":
       return `${head} ${name("module", r.name, 64)}`;
     case "ioctl":
@@ -167,8 +168,14 @@ export function decodeRequest(line: string): { id: number; req: AgentRequest } {
       return { id, req: { kind: t[1] } };
     case "nic":
       want(5);
-      if (!/^[0-9a-f]{12}$/.test(t[4])) throw new AgentProtocolError(`bad MAC "${t[4]}"`);
-      return { id, req: { kind: "nic", name: name("interface name", t[2], 16), driver: t[3], mac: t[4] } };
+      if (t[4] !== "-" && !/^[0-9a-f]{12}$/.test(t[4])) throw new AgentProtocolError(`bad MAC "${t[4]}"`);
+      return {
+        id,
+        req:
+          t[4] === "-"
+            ? { kind: "nic", name: name("interface name", t[2], 16), driver: t[3] }
+            : { kind: "nic", name: name("interface name", t[2], 16), driver: t[3], mac: t[4] },
+      };
     case "module":
       want(3);
       return { id, req: { kind: "module", name: name("module", t[2], 64) } };

@@ -24,6 +24,7 @@ import {
 const requests: AgentRequest[] = [
   { kind: "version" },
   { kind: "nic", name: "vtnet0", driver: "vtnet", mac: "020000000001" },
+  { kind: "nic", name: "tun0", driver: "tun" },
   { kind: "module", name: "carp" },
   { kind: "ioctl", cred: { uid: 0 }, cmd: 0x8040692b, data: "7674" + "00".repeat(62) },
   {

@@ -9,7 +9,7 @@
  * line per request on stdout, space-separated tokens, byte strings in lowercase hex, "-" for
  * "none".
  *   <id> version
- *   <id> nic <name> <vtnet|epair|tun> <mac: 12 hex digits>
+ *   <id> nic <name> <vtnet|epair|tun> <mac: 12 hex digits | - (tun)>
  *   <id> module <name>
  *   <id> ioctl <cred> <cmd: decimal> <data hex>
  *   <id> ifflags <cred> <ifname> <set: decimal> <clear: decimal>
@@ -657,9 +657,9 @@ static void op_nic(const char *id, char **tok, int ntok)
 		reply_error(id, "bad interface name %s", name);
 		return;
 	}
-	if (parse_hex(tok[4], &mac, &maclen) != 0 || maclen != 6) {
+	if (strcmp(tok[4], "-") != 0 && (parse_hex(tok[4], &mac, &maclen) != 0 || maclen != 6)) {
 		free(mac);
-		reply_error(id, "mac must be 12 hex digits, got %s", tok[4]);
+		reply_error(id, "mac must be 12 hex digits or -, got %s", tok[4]);
 		return;
 	}
 	s = inet_fd;
@@ -686,7 +686,7 @@ static void op_nic(const char *id, char **tok, int ntok)
 		if (r.err == 0 && if_nametoindex(name) == 0)
 			r.err = ENXIO;
 	}
-	if (r.err == 0 && strcmp(driver, "tun") != 0)
+	if (r.err == 0 && mac != NULL)
 		r.err = set_lladdr(s, name, mac);
 	if (r.err == 0 && strcmp(driver, "vtnet") == 0)
 		r.err = offloads_off(s, name);
@@ -740,7 +740,7 @@ static void op_nic(const char *id, char **tok, int ntok)
 	size_t maclen = 0;
 	if (ntok != 5) { reply_error(id, "usage: <id> nic <name> <driver> <mac>", NULL); return; }
 	if (!valid_name(tok[2], IFNAMSIZ)) { reply_error(id, "bad interface name %s", tok[2]); return; }
-	if (parse_hex(tok[4], &mac, &maclen) != 0 || maclen != 6) { free(mac); reply_error(id, "mac must be 12 hex digits, got %s", tok[4]); return; }
+	if (strcmp(tok[4], "-") != 0 && (parse_hex(tok[4], &mac, &maclen) != 0 || maclen != 6)) { free(mac); reply_error(id, "mac must be 12 hex digits or -, got %s", tok[4]); return; }
 	free(mac);
 	reply_ok(id, &r, 1);
 }
