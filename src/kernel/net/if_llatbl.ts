@@ -21,9 +21,10 @@ import type { Mbuf } from "../kern/mbuf.ts";
 import type { SysctlReq } from "../kern/sysctl.ts";
 import { log, LOG_INFO } from "../kern/syslog.ts";
 import { arprequest } from "../netinet/if_ether.ts";
+import { ifnet_byindex } from "./if.ts";
 import type { ifnet } from "./if_var.ts";
 import type { rt_addrinfo } from "./route.ts";
-import { curvnet, VNET, VNET_DEFINE } from "./vnet.ts";
+import { VNET, VNET_DEFINE } from "./vnet.ts";
 
 // route.h: RTF_ANNOUNCE is RTF_PROTO2 ("announce new ARP entry"), what `arp -s ... pub` sets.
 const RTF_ANNOUNCE = RTF_PROTO2;
@@ -259,12 +260,6 @@ function lladdrBytes(dl: SockaddrDl, len: number): Uint8Array {
   const out = new Uint8Array(len);
   out.set(dl.sdl_data.subarray(dl.sdl_nlen, dl.sdl_nlen + len));
   return out;
-}
-
-// if.c: ifnet_byindex (the held-slot case does not arise in the twin)
-function ifnet_byindex(idx: number): ifnet | null {
-  const v = curvnet();
-  return idx > v.if_index ? null : (v.ifindex_table[idx] ?? null);
 }
 
 /**

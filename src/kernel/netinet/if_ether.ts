@@ -19,6 +19,7 @@ import {
   LLENTRY_RESOLVED,
   LLENTRY_TIMEDOUT,
 } from "../kern/eventhandler.ts";
+import { Callout } from "../kern/clock.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, m_gethdr, type Mbuf } from "../kern/mbuf.ts";
 import {
@@ -28,7 +29,10 @@ import {
   SYSCTL_INT,
   SYSCTL_NODE,
   SYSCTL_PROC,
+  CTLTYPE_INT,
+  sysctl_handle_int,
   type IntRef,
+  type SysctlReq,
 } from "../kern/sysctl.ts";
 import { log, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING, printf } from "../kern/syslog.ts";
 import {
@@ -50,6 +54,7 @@ import {
   type lltable,
   type llentry,
 } from "../net/if_llatbl.ts";
+import { ifa_free, ifa_ref } from "../net/if.ts";
 import { in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
@@ -72,6 +77,8 @@ export const ARPOP_REQUEST = 1;
 export const ARPOP_REPLY = 2;
 /** sizeof(struct arphdr): the fixed part before the addresses. */
 export const ARPHDR_SIZE = 8;
+/** if_ether.c: MAX_GARP_RETRANSMITS (the backoff reaches 2^16 s) */
+const MAX_GARP_RETRANSMITS = 16;
 /** sizeof(struct in_addr) */
 const IN_ADDR_SIZE = 4;
 
@@ -104,7 +111,7 @@ export const ARPSTAT_SIZE = 12 * 8;
 
 /**
  * if_ether.c's tunables and state. The VNET_DEFINEd ones are per stack in FreeBSD too; the
- * plain statics (log_*, allow_multicast, the log rate limit) are global
+ * plain statics (log_*, allow_multicast, the log rate limit, garp_rexmit_count) are global
  * there and kept per VNET here so separate Kernels stay independent.
  */
 export interface arp_vnet {
@@ -123,6 +130,14 @@ export interface arp_vnet {
   /** ppsratecheck's lasttime.tv_sec, which holds ticks. */
   arp_lastlog: number;
   arp_curpps: number;
+  garp_rexmit_count: number;
+  /** 10.4 in_var.h ia_garp_timer/ia_garp_count per address (fields the seed's in_ifaddr lacks). */
+  garp: Map<in_ifaddr, garp_state>;
+}
+
+interface garp_state {
+  ia_garp_timer: Callout;
+  ia_garp_count: number;
 }
 
 function arpstat_zero(): arpstat {
@@ -155,6 +170,8 @@ const V_arp = VNET_DEFINE("arp", (): arp_vnet => ({
   arp_maxpps: 1,
   arp_lastlog: 0,
   arp_curpps: 0,
+  garp_rexmit_count: 0,
+  garp: new Map(),
 }));
 
 /** The current VNET's ARP tunables, counters and state. */
@@ -162,9 +179,12 @@ export function arp_vnet(): arp_vnet {
   return VNET(V_arp);
 }
 
-type IntTunable = {
-  [K in keyof arp_vnet]: arp_vnet[K] extends number ? K : never;
-}[keyof arp_vnet];
+type IntTunable = Exclude<
+  {
+    [K in keyof arp_vnet]: arp_vnet[K] extends number ? K : never;
+  }[keyof arp_vnet],
+  "arp_lastlog" | "arp_curpps"
+>;
 
 function ref(field: IntTunable): IntRef {
   return {
@@ -227,6 +247,12 @@ SYSCTL_INT(
   ref("arp_maxhold"),
   "Number of packets to hold per ARP entry",
 );
+SYSCTL_PROC(
+  `${INET}.garp_rexmit_count`,
+  CTLTYPE_INT | CTLFLAG_RW,
+  (_oidp, _name, req) => sysctl_garp_rexmit(req),
+  "Number of times to retransmit GARP packets; 0 to disable, maximum of 16",
+);
 SYSCTL_INT(
   `${INET}.log_arp_wrong_iface`,
   CTLFLAG_RW,
@@ -266,6 +292,25 @@ export function arpstat_bytes(st: arpstat): Uint8Array {
     }
   }
   return out;
+}
+
+// if_ether.c: sysctl_garp_rexmit — an int handler that clamps what is written to [0, 16].
+function sysctl_garp_rexmit(req: SysctlReq): number {
+  const st = VNET(V_arp);
+  let rexmit_count = st.garp_rexmit_count;
+  const local: IntRef = {
+    get: () => rexmit_count,
+    set: (v) => {
+      rexmit_count = v;
+    },
+  };
+  const error = sysctl_handle_int(local, 0, req);
+  if (!error && req.newptr !== null) {
+    if (rexmit_count < 0) rexmit_count = 0;
+    else if (rexmit_count > MAX_GARP_RETRANSMITS) rexmit_count = MAX_GARP_RETRANSMITS;
+    st.garp_rexmit_count = rexmit_count;
+  }
+  return error;
 }
 
 // kern_time.c: ppsratecheck (10.4: lasttime.tv_sec holds ticks; 0 means "never")
@@ -817,6 +862,51 @@ function arp_update_entry(ifp: ifnet, ah: arphdr, la: llentry, isaddr: number): 
   return true;
 }
 
+function garp_of(ia: in_ifaddr): garp_state {
+  const all = VNET(V_arp).garp;
+  let g = all.get(ia);
+  if (g === undefined) {
+    g = { ia_garp_timer: new Callout(curvnet().clock), ia_garp_count: 0 };
+    all.set(ia, g);
+  }
+  return g;
+}
+
+/**
+ * if_ether.c: garp_rexmit — one more gratuitous ARP, then the next after 2^count seconds until
+ * garp_rexmit_count were sent. A pending retransmission holds a reference on the address.
+ */
+function garp_rexmit(ia: in_ifaddr): void {
+  const g = garp_of(ia);
+  if (g.ia_garp_timer.callout_pending() || !g.ia_garp_timer.callout_active()) {
+    ifa_free(ia);
+    return;
+  }
+  const ifp = ia.ia_ifp;
+  arprequest(ifp, IA_SIN(ia).sin_addr, IA_SIN(ia).sin_addr, IF_LLADDR(ifp));
+  ++g.ia_garp_count;
+  if (g.ia_garp_count >= VNET(V_arp).garp_rexmit_count) {
+    ifa_free(ia);
+  } else if (
+    g.ia_garp_timer.callout_reset((1 << g.ia_garp_count) * curvnet().clock.hz, () => garp_rexmit(ia))
+  ) {
+    ifa_free(ia);
+  }
+}
+
+// if_ether.c: garp_timer_start — the first retransmission one second after the address's GARP.
+function garp_timer_start(ia: in_ifaddr): void {
+  const g = garp_of(ia);
+  g.ia_garp_count = 0;
+  if (g.ia_garp_timer.callout_reset((1 << g.ia_garp_count) * curvnet().clock.hz, () => garp_rexmit(ia)) === 0)
+    ifa_ref(ia);
+}
+
+/** Addresses a pending GARP retransmission holds a reference on (for the Kernel's ifa audit). */
+export function garp_holders(): in_ifaddr[] {
+  return [...VNET(V_arp).garp].filter(([, g]) => g.ia_garp_timer.callout_pending()).map(([ia]) => ia);
+}
+
 /**
  * if_ether.c: arp_ifinit — on an address added to an Ethernet interface: a gratuitous ARP,
  * and the static LLE_IFADDR entry that makes `arp -a` list our own address as permanent.
@@ -827,6 +917,7 @@ export function arp_ifinit(ifp: ifnet, ifa: ifaddr): void {
   const addr = IA_SIN(ifa).sin_addr;
   if (addr !== 0) {
     arprequest(ifp, addr, addr, IF_LLADDR(ifp));
+    if (VNET(V_arp).garp_rexmit_count > 0) garp_timer_start(ifa);
     const lle = lla_lookup(lltable_of(ifp), LLE_CREATE | LLE_IFADDR | LLE_STATIC, IA_SIN(ifa));
     if (lle === null) log(LOG_INFO, "arp_ifinit: cannot create arp entry for interface address");
   }
