@@ -63,9 +63,23 @@ describe("agent protocol codec", () => {
   });
 
   it("writes the exact lines the C agent parses", () => {
-    expect(encodeRequest(3, requests[4])).toBe("3 ioctl 1001@j1:192.0.2.1,192.0.2.9 1 -");
-    expect(encodeRequest(4, requests[8])).toBe("4 sysctl 0 net.link.ether.inet.max_age =05000000");
-    expect(encodeRequest(5, requests[7])).toBe("5 sysctl 0 net.link.ether.inet.max_age -");
+    expect(
+      encodeRequest(
+        3,
+        requests.find((r) => r.kind === "ioctl" && r.cred.uid === 1001)!,
+      ),
+    ).toBe("3 ioctl 1001@j1:192.0.2.1,192.0.2.9 1 -");
+    expect(
+      encodeRequest(4, {
+        kind: "sysctl",
+        cred: { uid: 0 },
+        name: "net.link.ether.inet.max_age",
+        value: "05000000",
+      }),
+    ).toBe("4 sysctl 0 net.link.ether.inet.max_age =05000000");
+    expect(encodeRequest(5, { kind: "sysctl", cred: { uid: 0 }, name: "net.link.ether.inet.max_age" })).toBe(
+      "5 sysctl 0 net.link.ether.inet.max_age -",
+    );
     expect(encodeCred({ uid: 0, jail: { name: "x", ip4: [] } })).toBe("0@x:");
   });
 
