@@ -312,3 +312,17 @@ export function setUp(k: Kernel, ifname: string, up: boolean): void {
   const flags = up ? ifrFlagsAll(ifr) | IFF_UP : ifrFlagsAll(ifr) & ~IFF_UP;
   expect(k.ioctl(ROOT, SIOCSIFFLAGS, encodeIfreq(ifreqWithFlags(ifname, flags))).errno).toBe(0);
 }
+
+/** sysctl(2) write of an int (4 bytes, little-endian); returns the errno. */
+export function setSysctlInt(k: Kernel, name: string, value: number): number {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, value, true);
+  return k.sysctl(ROOT, name, b).errno;
+}
+
+/** sysctl(2) read of an int. */
+export function getSysctlInt(k: Kernel, name: string): number {
+  const r = k.sysctl(ROOT, name);
+  expect(r.errno).toBe(0);
+  return new DataView(r.out.buffer, r.out.byteOffset, r.out.byteLength).getInt32(0, true);
+}

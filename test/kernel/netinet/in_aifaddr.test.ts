@@ -40,6 +40,8 @@ import {
   readMsgs,
   route,
   routes,
+  setSysctlInt,
+  getSysctlInt,
   sin,
   type TestIf,
 } from "./helpers.ts";
@@ -184,5 +186,183 @@ describe("a new address on an Ethernet interface", () => {
     expect(route(k, "192.0.2.1", null)?.ifa).toBe("127.0.0.1");
     // if_addrhead + in_ifaddrhead + prefix route + the unreleased ifa_alloc reference.
     expect(ia.ifa_refcnt).toBe(4);
+  });
+});
+
+describe("netmask: given, or guessed from the class (seed 368-387)", () => {
+  test.each([
+    // [address, ia_subnetmask, trimmed sin_len, broadcast]; seed 378-384 pick the class mask,
+    // in_socktrim (seed 178-190) keeps bytes up to the last non-zero one.
+    ["10.1.2.3", IN_CLASSA_NET, 5, "10.255.255.255"],
+    ["172.16.1.1", IN_CLASSB_NET, 6, "172.16.255.255"],
+    ["192.168.1.1", IN_CLASSC_NET, 7, "192.168.1.255"],
+    // Neither class A nor B: the else branch gives the class C mask, class D/E included.
+    ["240.0.0.1", IN_CLASSC_NET, 7, "240.0.0.255"],
+  ])("%s without a mask", (addr, mask, len, brd) => {
+    expect(aifaddr(k, em.name, { addr })).toBe(0);
+    const [ia] = inAddrs(em.ifp);
+    expect(ia.ia_subnetmask).toBe(mask);
+    // Only s_addr is written into the zeroed ia_sockmask (seed 384): sin_family stays 0.
+    expect(ia.ia_sockmask).toEqual({ sin_len: len, sin_family: 0, sin_port: 0, sin_addr: mask });
+    expect(ia.ia_broadaddr).toEqual(sin(brd));
+  });
+
+  test("lo0 as booted (rc.conf 'inet 127.0.0.1', no mask): classful /8 with family 0", () => {
+    const lo = k.interfaces.find((i) => i.if_flags & IFF_LOOPBACK);
+    const [ia] = inAddrs(lo as ifnet);
+    // seed 378-387: 127 is class A; in_socktrim of 255.0.0.0 gives sin_len 5.
+    expect(ia.ia_sockmask).toEqual({ sin_len: 5, sin_family: 0, sin_port: 0, sin_addr: IN_CLASSA_NET });
+    // seed 408-409: on a loopback interface ia_dstaddr (which is ia_broadaddr) is ia_addr.
+    expect(ia.ia_dstaddr).toEqual(sin("127.0.0.1"));
+    // seed 443-444: loopback gets a host route to ia_dstaddr (in_addprefix seed 661-663).
+    expect(route(k, "127.0.0.1", null)?.ifa).toBe("127.0.0.1");
+  });
+
+  test("/32: sin_len 8, broadcast is the address itself (seed 396-400)", () => {
+    expect(aifaddr(k, em.name, { addr: "192.0.2.5", mask: "255.255.255.255" })).toBe(0);
+    const [ia] = inAddrs(em.ifp);
+    expect(ia.ia_sockmask.sin_len).toBe(8);
+    expect(ia.ia_subnetmask).toBe(0xffffffff);
+    expect(ia.ia_broadaddr).toEqual(sin("192.0.2.5"));
+    // seed 446 installs the /32 prefix route through the interface (rtinit with the mask) and
+    // seed 463 the loopback host route; the radix tree keeps both as duplicate keys with
+    // different masks (radix.c rn_addroute: only an equal mask on a duplicate key refuses).
+    expect(route(k, "192.0.2.5", 32)?.ifp).toBe(em.name);
+    expect(route(k, "192.0.2.5", null)?.ifp).toBe("lo0");
+  });
+});
+
+describe("broadcast address (seed 389-402)", () => {
+  test("given by the caller: copied as is (seed 390-391)", () => {
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0", brd: "192.0.2.127" })).toBe(0);
+    expect(inAddrs(em.ifp)[0].ia_broadaddr).toEqual(sin("192.0.2.127"));
+  });
+
+  test("/31 (RFC 3021): 255.255.255.255 (seed 392-395)", () => {
+    expect(aifaddr(k, em.name, { addr: "192.0.2.0", mask: "255.255.255.254" })).toBe(0);
+    expect(inAddrs(em.ifp)[0].ia_broadaddr).toEqual(sin("255.255.255.255"));
+  });
+
+  test("not IFF_BROADCAST and not point-to-point: ia_broadaddr/ia_dstaddr left zero (seed 389, 404)", () => {
+    const nb = attachEther(k, "nb", undefined, 0x8000 /* IFF_MULTICAST */);
+    expect(aifaddr(k, nb.name, { addr: "198.51.100.1", mask: "255.255.255.0", brd: "198.51.100.255" })).toBe(
+      0,
+    );
+    expect(inAddrs(nb.ifp)[0].ia_broadaddr).toEqual({ sin_len: 0, sin_family: 0, sin_port: 0, sin_addr: 0 });
+  });
+});
+
+describe("point-to-point and loopback interfaces", () => {
+  test("tun: ia_dstaddr from ifra_dstaddr, host route to it, loopback route to self, all-hosts", () => {
+    const tun = attachP2p(k);
+    expect(aifaddr(k, tun.name, { addr: "10.0.0.1", brd: "10.0.0.2" })).toBe(0);
+    const [ia] = inAddrs(tun.ifp);
+    // seed 404-405: ia_dstaddr is the caller's destination.
+    expect(ia.ia_dstaddr).toEqual(sin("10.0.0.2"));
+    // seed 443-446 + 661-663: RTF_HOST, so in_addprefix routes ia_dstaddr with no mask.
+    const host = route(k, "10.0.0.2", null);
+    expect(host?.ifp).toBe(tun.name);
+    expect(host?.ifa).toBe("10.0.0.1");
+    expect(ia.ia_flags & IFA_ROUTE).toBe(IFA_ROUTE);
+    // seed 454-466: the destination differs from the address, so the loopback route exists.
+    expect(route(k, "10.0.0.1", null)?.ifp).toBe("lo0");
+    // seed 471-480: IFF_MULTICAST and first address.
+    expect(groups(k, tun.ifp)).toEqual(["224.0.0.1"]);
+  });
+
+  test("tun with destination == address: no loopback route (seed 456-457)", () => {
+    const tun = attachP2p(k);
+    expect(aifaddr(k, tun.name, { addr: "10.0.0.1", brd: "10.0.0.1" })).toBe(0);
+    const self = route(k, "10.0.0.1", null);
+    // The only host route to 10.0.0.1 is the prefix host route through tun itself.
+    expect(self?.ifp).toBe(tun.name);
+    expect(routes(k).filter((r) => r.dst === "10.0.0.1").length).toBe(1);
+  });
+
+  test("lo0 alias: host route to the address, no loopback route, not first (seed 408-409, 443-444, 454)", () => {
+    expect(aifaddr(k, "lo0", { addr: "127.0.0.2", mask: "255.255.255.255" })).toBe(0);
+    const lo = k.interfaces.find((i) => i.if_xname === "lo0") as ifnet;
+    const ia = inAddrs(lo)[1];
+    expect(ia.ia_dstaddr).toEqual(sin("127.0.0.2"));
+    const r = route(k, "127.0.0.2", null);
+    expect(r?.ifa).toBe("127.0.0.2");
+    expect(routes(k).filter((x) => x.dst === "127.0.0.2").length).toBe(1);
+  });
+});
+
+describe("INADDR_ANY, non-multicast and OSIOCAIFADDR", () => {
+  test("0.0.0.0: no loopback route to INADDR_ANY (seed 455)", () => {
+    expect(aifaddr(k, em.name, { addr: "0.0.0.0", mask: "255.0.0.0" })).toBe(0);
+    expect(route(k, "0.0.0.0", null)).toBeUndefined();
+    expect(route(k, "0.0.0.0", 8)?.ifp).toBe(em.name);
+  });
+
+  test("no IFF_MULTICAST: no all-hosts join (seed 471)", () => {
+    const nm = attachEther(k, "nm", undefined, 0x2 /* IFF_BROADCAST */);
+    expect(aifaddr(k, nm.name, { addr: "198.51.100.1", mask: "255.255.255.0" })).toBe(0);
+    expect(groups(k, nm.ifp)).toEqual([]);
+  });
+
+  test("OSIOCAIFADDR copies 64 bytes and uses vhid 0 (seed 304; 10.4 net/if.h oifaliasreq)", () => {
+    // Even with a vhid in the bytes after the 9.x struct, no carp is asked for.
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0", vhid: 7, old: true })).toBe(0);
+    expect(route(k, "192.0.2.0", 24)?.ifp).toBe(em.name);
+  });
+});
+
+describe("second addresses and shared prefixes (in_addprefix, seed 655-719)", () => {
+  test("alias in the same prefix on the same interface: no new route, RTM_NEWADDR + RTM_ADD alias message, no second join", () => {
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
+    const so = k.routeSocketOpen();
+    expect(aifaddr(k, em.name, { addr: "192.0.2.2", mask: "255.255.255.0" })).toBe(0);
+    const [first, second] = inAddrs(em.ifp);
+    // seed 691-707: the first address holds IFA_ROUTE, so the second only announces.
+    expect(second.ia_flags & IFA_ROUTE).toBe(0);
+    expect(route(k, "192.0.2.0", 24)?.ifa).toBe("192.0.2.1");
+    // seed 616-649: a copy of the prefix route with its gateway set to the new address, sent
+    // by rt_newaddrmsg (10.4 rtsock.c rt_newaddrmsg_fib: RTM_NEWADDR first for RTM_ADD).
+    const msgs = readMsgs(so).filter((m) => m.type === "RTM_NEWADDR" || m.type === "RTM_ADD");
+    expect(msgs[0].type).toBe("RTM_NEWADDR");
+    expect(msgs[0].addrs.ifa).toBe("192.0.2.2");
+    expect(msgs[1].type).toBe("RTM_ADD");
+    expect(msgs[1].addrs.dst).toBe("192.0.2.0");
+    expect(msgs[1].addrs.gateway).toBe("192.0.2.2");
+    // seed 349: the first address makes this one not first — 224.0.0.1 joined once.
+    expect(groups(k, em.ifp).filter((g) => g === "224.0.0.1").length).toBe(1);
+    expect(first.ia_flags & IFA_ROUTE).toBe(IFA_ROUTE);
+  });
+
+  test("same prefix on a second interface shares the first interface's route (seed 691-707)", () => {
+    const em2 = attachEther(k);
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
+    expect(aifaddr(k, em2.name, { addr: "192.0.2.2", mask: "255.255.255.0" })).toBe(0);
+    // FreeBSD tests/sys/net/routing/test_routing_l3.py test_change_prefix_route: "At this time
+    // prefix should be pointing to the first interface".
+    expect(route(k, "192.0.2.0", 24)?.ifp).toBe(em.name);
+    // The second interface is IPv4-first there, so it joins all-hosts (seed 471-480).
+    expect(groups(k, em2.ifp)).toContain("224.0.0.1");
+  });
+
+  test("net.inet.ip.no_same_prefix=1: EEXIST and the new address is unwound (seed 700-702, 446-448 → fail2)", () => {
+    expect(getSysctlInt(k, "net.inet.ip.no_same_prefix")).toBe(0); // seed 80-81: default 0
+    expect(setSysctlInt(k, "net.inet.ip.no_same_prefix", 1)).toBe(0);
+    const em2 = attachEther(k);
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
+    expect(aifaddr(k, em2.name, { addr: "192.0.2.2", mask: "255.255.255.0" })).toBe(EEXIST);
+    // fail2 → fail1 (seed 490-504): off both lists, nothing left behind.
+    expect(inAddrs(em2.ifp)).toEqual([]);
+    expect(k.vnet.in_ifaddrhead.map((ia) => ia.ia_addr.sin_addr)).not.toContain(ip("192.0.2.2"));
+    expect(route(k, "192.0.2.2", null)).toBeUndefined();
+    // The driver had been told (seed 432-433 ran before in_addprefix).
+    expect(em2.siocsifaddr.length).toBe(1);
+  });
+
+  test("same address on two interfaces: the second adds no loopback route (seed 460-468)", () => {
+    const em2 = attachEther(k);
+    expect(aifaddr(k, em.name, { addr: "192.0.2.2", mask: "255.255.255.0" })).toBe(0);
+    expect(aifaddr(k, em2.name, { addr: "192.0.2.2", mask: "255.255.255.255" })).toBe(0);
+    const self = routes(k).filter((r) => r.dst === "192.0.2.2" && r.plen === null);
+    expect(self.length).toBe(1);
+    expect(self[0].gw).toBe(`link#${em.ifp.if_index}`);
   });
 });
