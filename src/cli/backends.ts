@@ -1,0 +1,63 @@
+// Backend specs on the command line: "twin", "replay:<release>" (or "replay" with --release),
+// "freebsd" (the VM engineer's src/backends/freebsd/index.ts createFreebsdBackend).
+
+import { execaSync } from "execa";
+import type { Backend } from "../backends/backend.ts";
+import { BackendUnavailableError } from "../backends/backend.ts";
+import { createReplayBackend } from "../backends/replay.ts";
+import { createTwinBackend } from "../backends/twin.ts";
+import { CliError, EXIT } from "./exit.ts";
+
+export interface BackendChoice {
+  spec: string;
+  release?: string;
+  referenceDir: string;
+}
+
+function gitRevision(): string | undefined {
+  const r = execaSync("git", ["rev-parse", "--short", "HEAD"], { reject: false });
+  return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+}
+
+export async function openBackend(c: BackendChoice): Promise<Backend> {
+  const [kind, arg] = c.spec.split(":", 2);
+  switch (kind) {
+    case "twin":
+      return createTwinBackend({ revision: gitRevision() });
+    case "replay": {
+      const release = arg ?? c.release;
+      if (release === undefined) {
+        throw new CliError(
+          EXIT.usage,
+          "replay needs a release: --backend replay:10.4-RELEASE, or --backend replay --release 10.4-RELEASE",
+        );
+      }
+      return createReplayBackend({ release, root: c.referenceDir });
+    }
+    case "freebsd":
+      return openFreebsd(arg ?? c.release);
+    default:
+      throw new CliError(EXIT.usage, `unknown backend "${c.spec}": use twin, replay:<release> or freebsd`);
+  }
+}
+
+async function openFreebsd(release: string | undefined): Promise<Backend> {
+  // Computed so the CLI loads even where the VM backend is not installed.
+  const where = "../backends/freebsd/index.ts";
+  let mod: { createFreebsdBackend?: (opts: { release?: string }) => Promise<Backend> | Backend };
+  try {
+    mod = (await import(where)) as typeof mod;
+  } catch (e) {
+    throw new BackendUnavailableError(
+      "freebsd",
+      `the FreeBSD VM backend (src/backends/freebsd/index.ts) cannot be loaded: ${(e as Error).message}`,
+    );
+  }
+  if (typeof mod.createFreebsdBackend !== "function") {
+    throw new BackendUnavailableError(
+      "freebsd",
+      "src/backends/freebsd/index.ts does not export createFreebsdBackend",
+    );
+  }
+  return mod.createFreebsdBackend(release !== undefined ? { release } : {});
+}
