@@ -1,0 +1,163 @@
+// epair (src/kernel/dev/epair.ts) against 10.4 sys/net/if_epair.c.
+
+import { describe, expect, test } from "vitest";
+import {
+  IFNAMSIZ,
+  IFF_BROADCAST,
+  IFF_DRV_RUNNING,
+  IFF_MULTICAST,
+  IFF_SIMPLEX,
+  IFF_UP,
+  LINK_STATE_UP,
+} from "../../../src/abi/if.ts";
+import { writeCString } from "../../../src/abi/decode.ts";
+import { SIOCIFCREATE, SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
+import { isSockaddrDl, LLADDR } from "../../../src/abi/socket.ts";
+import { Kernel } from "../../../src/kernel/kernel.ts";
+import { ifunit } from "../../../src/kernel/net/if.ts";
+import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
+import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
+import { arpReply, icmpEchoRequest } from "../../../src/wire/builders.ts";
+import { Bench, ip, MAC_A, MAC_PEER } from "./nic_helpers.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+function arpReplyFrom(): Uint8Array {
+  return arpReply({ srcMac: MAC_PEER, srcIp: ip("10.0.0.2"), dstMac: MAC_A, dstIp: ip("10.0.0.1") });
+}
+
+function ifr(name: string): Uint8Array {
+  const b = new Uint8Array(32);
+  writeCString(b, 0, IFNAMSIZ, name);
+  return b;
+}
+
+describe("epair_clone_create", () => {
+  test("`ifconfig epair create` makes epair0a and epair0b, running, link up, with generated MACs", () => {
+    const b = new Bench();
+    const r = b.k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair"));
+    expect(r.errno).toBe(0);
+    // The name written back is the a side: "strlcpy(name, sca->ifp->if_xname, len);"
+    expect(r.data.subarray(0, 8)).toEqual(new TextEncoder().encode("epair0a\0"));
+    const a = b.ifp("epair0a");
+    const bb = b.ifp("epair0b");
+    for (const ifp of [a, bb]) {
+      // "ifp->if_flags = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;" ... "if_drv_flags |=
+      // IFF_DRV_RUNNING; if_link_state_change(..., LINK_STATE_UP);"
+      expect(ifp.if_flags).toBe(IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST);
+      expect(ifp.if_drv_flags & IFF_DRV_RUNNING).toBe(IFF_DRV_RUNNING);
+      expect(ifp.if_link_state).toBe(LINK_STATE_UP);
+    }
+    // "eaddr[0] = 0x02; eaddr[3] = (ifp->if_index >> 8) & 0xff; eaddr[4] = ifp->if_index & 0xff;
+    //  eaddr[5] = 0x0a;" (0x0b for the b side), the rest zero.
+    const lla = (ifp: typeof a): string => {
+      const sdl = ifp.if_addr?.ifa_addr;
+      if (sdl === undefined || !isSockaddrDl(sdl)) throw new Error("no lladdr");
+      return hex(LLADDR(sdl));
+    };
+    expect(lla(a)).toBe(
+      `020000${(a.if_index >> 8).toString(16).padStart(2, "0")}${(a.if_index & 0xff).toString(16).padStart(2, "0")}0a`,
+    );
+    expect(lla(bb)).toBe(
+      `020000${(bb.if_index >> 8).toString(16).padStart(2, "0")}${(bb.if_index & 0xff).toString(16).padStart(2, "0")}0b`,
+    );
+    // Both were if_alloc'ed one after the other: a first.
+    expect(bb.if_index).toBe(a.if_index + 1);
+    b.expectConsistent();
+  });
+
+  test("a second create takes the next unit; asking for a taken unit is EEXIST", () => {
+    const b = new Bench();
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair")).errno).toBe(0);
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair")).errno).toBe(0);
+    expect(b.k.run(() => ifunit("epair1b"))).not.toBeNull();
+    // ifc_alloc_unit on a named unit already in use: EEXIST.
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair1")).errno).toBe(17);
+  });
+
+  test("destroying either half destroys the pair", () => {
+    const b = new Bench();
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair")).errno).toBe(0);
+    expect(b.addAddr("epair0a", "10.0.0.1", 24)).toBe(0);
+    // epair_clone_destroy: "ether_ifdetach(oifp); ... if_clone_destroyif(ifc, oifp); ...
+    // ether_ifdetach(ifp);"
+    expect(b.k.ioctl(Kernel.root(), SIOCIFDESTROY, ifr("epair0a")).errno).toBe(0);
+    expect(b.k.run(() => ifunit("epair0a"))).toBeNull();
+    expect(b.k.run(() => ifunit("epair0b"))).toBeNull();
+    b.expectConsistent();
+  });
+});
+
+describe("epair_transmit and the netisr hand-off", () => {
+  test("a frame sent on epair0a arrives on epair0b's input after the netisr runs", () => {
+    const b = new Bench();
+    b.attach("epair", "epair0a", MAC_A);
+    b.attach("epair", "epair0b", MAC_PEER);
+    const bb = b.ifp("epair0b");
+    expect(b.setFlags("epair0b", bb.if_flags | IFF_UP)).toBe(0);
+    const before = { ipk: bb.if_data.ifi_ipackets, mc: bb.if_data.ifi_imcasts };
+    // Adding an address to epair0a sends a gratuitous ARP (broadcast) on it.
+    expect(b.addAddr("epair0a", "10.0.0.1", 24)).toBe(0);
+    const sent = b.sent();
+    expect(sent.map((f) => f.ifname)).toEqual(["epair0a"]);
+    expect(hex(sent[0].frame.subarray(0, 14))).toBe(`ffffffffffff${hex(MAC_A)}0806`);
+    // epair_transmit_locked: "oifp->if_ipackets++" on a successful netisr_queue, and
+    // ether_input on epair0b counts the broadcast: "ifp->if_imcasts++".
+    expect(bb.if_data.ifi_ipackets - before.ipk).toBe(1);
+    expect(bb.if_data.ifi_imcasts - before.mc).toBe(1);
+    b.expectConsistent();
+  });
+
+  test("a ping into epair0a from beyond the pair: ARP request out, reply, then the echo reply", () => {
+    const b = new Bench();
+    b.attach("epair", "epair0a", MAC_A);
+    b.attach("epair", "epair0b", MAC_PEER);
+    expect(b.addAddr("epair0a", "10.0.0.1", 24)).toBe(0);
+    b.sent();
+    // Injected on epair0a: as if epair0b's side (a host 10.0.0.2 with MAC_PEER) had sent it.
+    const echo = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      id: 0x1234,
+      seq: 1,
+    });
+    expect(b.inject("epair0a", echo)).toBe(0);
+    // icmp_input reflects it; arpresolve has no entry for 10.0.0.2, holds the reply and asks.
+    expect(b.sent().map((f) => `${f.ifname} ${hex(f.frame.subarray(0, 14))}`)).toEqual([
+      `epair0a ffffffffffff${hex(MAC_A)}0806`,
+    ]);
+    expect(b.inject("epair0a", arpReplyFrom())).toBe(0);
+    // The held echo reply leaves once the ARP reply arrives (arp's la_hold is sent).
+    const out = b.sent();
+    expect(out.map((f) => `${f.ifname} ${hex(f.frame.subarray(0, 14))}`)).toEqual([
+      `epair0a ${hex(MAC_PEER)}${hex(MAC_A)}0800`,
+    ]);
+    expect(b.k.run(() => icmpstat().icps_reflect)).toBe(1);
+    b.expectConsistent();
+  });
+
+  test("a down receiver is an output error and nothing is delivered", () => {
+    const b = new Bench();
+    b.attach("epair", "epair0a", MAC_A);
+    b.attach("epair", "epair0b", MAC_PEER);
+    const a = b.ifp("epair0a");
+    const bb = b.ifp("epair0b");
+    const oerr = a.if_data.ifi_oerrors;
+    // epair0b is not up: "if ((oifp->if_drv_flags & IFF_DRV_RUNNING) == 0 || (oifp->if_flags &
+    // IFF_UP) == 0) { ifp->if_oerrors++; m_freem(m); return (0); }"
+    expect(b.addAddr("epair0a", "10.0.0.1", 24)).toBe(0);
+    expect(a.if_data.ifi_oerrors - oerr).toBe(1);
+    expect(bb.if_data.ifi_ipackets).toBe(0);
+    expect(b.k.run(() => ipstat().ips_total)).toBe(0);
+  });
+
+  test("SIOCSIFMTU takes any value ifioctl lets through", () => {
+    const b = new Bench();
+    b.attach("epair", "epair0a", MAC_A);
+    // epair_ioctl: "case SIOCSIFMTU: /* We basically allow all kinds of MTUs. */"
+    expect(b.setMtu("epair0a", 16000)).toBe(0);
+    expect(b.ifp("epair0a").if_mtu).toBe(16000);
+  });
+});
