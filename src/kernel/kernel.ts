@@ -5,15 +5,16 @@
 
 import { EFAULT, ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
 import { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } from "../abi/ioccom.ts";
-import { encodeInAliasreq, inAliasreq } from "../abi/in.ts";
+import { encodeInAliasreq, inAliasreq, parseIpv4 } from "../abi/in.ts";
 import { AF_INET, AF_ROUTE, sockaddrIn, type SockaddrIn } from "../abi/socket.ts";
 import { SIOCAIFADDR } from "../abi/sockio.ts";
+import { nic_attach, nic_inject, type NicDriver } from "./dev/attach.ts";
 import { Clock } from "./kern/clock.ts";
 import { prison_create, PR_IP4, PR_VNET, type Thread, type Ucred } from "./kern/cred.ts";
 import { domain_add } from "./kern/domain.ts";
 import { InvariantError } from "./kern/invariant.ts";
 import { sysctl, type SysctlResult } from "./kern/sysctl.ts";
-import { framesOf, type FrameIO } from "./net/frames.ts";
+import { framesOf, type FrameIO, type TransmittedFrame } from "./net/frames.ts";
 import { ifioctl, inet_dgram_socket, type socket } from "./net/if.ts";
 import { if_clone_attach_all } from "./net/if_clone.ts";
 import "./net/if_loop.ts";
@@ -25,6 +26,7 @@ import { in_aifaddr_allocrefs, in_control, in_domifattach, in_domifdetach } from
 import { in_inithead } from "./netinet/in_rmx.ts";
 import type { in_ifinfo } from "./netinet/in_var.ts";
 import { INADDR_HASH } from "./netinet/in_var.ts";
+import { carp_load } from "./netinet/ip_carp.ts";
 import { rip_ctlinput } from "./netinet/raw_ip.ts";
 
 // The domains a GENERIC kernel is built with that the twin models (in_proto.c inetdomain,
@@ -52,12 +54,32 @@ export interface IoctlResult {
   data: Uint8Array;
 }
 
+/**
+ * Credentials as scenarios write them (src/harness/ops.ts Cred): a uid, and optionally a jail
+ * with its dotted-quad IPv4 addresses. Kernel methods take these or a Ucred.
+ */
+export interface SpecCred {
+  uid: number;
+  jail?: { name: string; ip4: string[] };
+}
+
+export type AnyCred = Ucred | SpecCred;
+
+function toUcred(cred: AnyCred): Ucred {
+  if ("cr_uid" in cred) return cred;
+  if (cred.jail === undefined) return { cr_uid: cred.uid, cr_prison: null };
+  const ip4 = cred.jail.ip4.map((a) => parseIpv4(a));
+  if (ip4.some((a) => a === null))
+    throw new RangeError(`jail ${cred.jail.name}: bad IPv4 address in ${cred.jail.ip4.join(",")}`);
+  return Kernel.jailed(cred.jail.name, ip4 as number[], { uid: cred.uid });
+}
+
 /** An open PF_ROUTE socket, as a process holds it. */
 export interface RouteSocket {
   /** Messages received since the last read, oldest first. */
   read(): Uint8Array[];
   /** write(2) of one routing message; the errno write returns. */
-  write(cred: Ucred, bytes: Uint8Array): number;
+  write(cred: AnyCred, bytes: Uint8Array): number;
   close(): void;
 }
 
@@ -72,6 +94,8 @@ export interface KernelOptions {
   hz?: number;
   /** Wall-clock seconds at boot, for time_second. */
   boottime?: number;
+  /** `kldload carp`: the CARP hooks in.c calls for vhid addresses. */
+  carp?: boolean;
 }
 
 export class Kernel {
@@ -86,6 +110,7 @@ export class Kernel {
     this.frames = framesOf(this.vnet);
     this.#so = inet_dgram_socket(this.vnet);
     this.run(() => {
+      if (opts.carp === true) carp_load();
       if_clone_attach_all();
       // /etc/defaults/rc.conf ifconfig_lo0="inet 127.0.0.1": no netmask, so in.c takes the
       // classful /8.
@@ -139,7 +164,8 @@ export class Kernel {
    * IOCPARM_LEN bytes are copied in (EFAULT when the caller's buffer is shorter) or zeroed, and
    * copied back out on success for commands that return data. ENOTTY for malformed commands.
    */
-  ioctl(cred: Ucred, cmd: number, data: Uint8Array): IoctlResult {
+  ioctl(anyCred: AnyCred, cmd: number, data: Uint8Array): IoctlResult {
+    const cred = toUcred(anyCred);
     cmd = cmd >>> 0;
     const out = data.slice();
     let size = IOCPARM_LEN(cmd);
@@ -203,9 +229,34 @@ export class Kernel {
     const so: routesock = this.run(() => rts_attach(proto, pid));
     return {
       read: () => so.read(),
-      write: (cred, bytes) => this.run(() => route_output(so, { td_ucred: cred }, bytes)),
+      write: (cred, bytes) => this.run(() => route_output(so, { td_ucred: toUcred(cred) }, bytes)),
       close: () => this.run(() => rts_detach(so)),
     };
+  }
+
+  /**
+   * A NIC as the scenario's machine has it (dev/attach.ts nic_attach): a vtnet device found at
+   * boot, or an epair half or tun made by its cloner. `mac` is "aa:bb:cc:dd:ee:ff".
+   */
+  attachNic(driver: NicDriver, name: string, mac?: string): number {
+    const bytes = new Uint8Array(6);
+    if (mac !== undefined) {
+      const parts = mac.split(":").map((h) => Number.parseInt(h, 16));
+      if (parts.length !== 6 || parts.some((b) => !(b >= 0 && b <= 255)))
+        throw new RangeError(`bad MAC address ${mac}`);
+      bytes.set(parts);
+    }
+    return this.run(() => nic_attach(driver, name, bytes));
+  }
+
+  /** A frame from the wire into `ifname`'s driver; ENXIO for an unknown interface. */
+  inject(ifname: string, frame: Uint8Array): number {
+    return this.run(() => nic_inject(ifname, frame));
+  }
+
+  /** Every frame the drivers have put on the wire, oldest first. */
+  get transmitted(): readonly TransmittedFrame[] {
+    return this.frames.transmitted;
   }
 
   /** Lets `seconds` of virtual time pass, firing due callouts in order. */

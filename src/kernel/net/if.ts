@@ -30,7 +30,7 @@ import {
   IFT_ETHER,
   IFT_L2VLAN,
 } from "../../abi/if.ts";
-import { IFAN_ARRIVAL, IFAN_DEPARTURE } from "../../abi/if.ts";
+import { IFAN_ARRIVAL, IFAN_DEPARTURE, LINK_STATE_UP } from "../../abi/if.ts";
 import { IF_DATA_SIZE, emptyIfData } from "../../abi/if.ts";
 import { readCString, viewOf, writeCString } from "../../abi/decode.ts";
 import {
@@ -67,7 +67,7 @@ import * as priv from "../kern/cred.ts";
 import { domains } from "../kern/domain.ts";
 import { EVENTHANDLER_INVOKE, IFNET_EVENT_DOWN, IFNET_EVENT_UP } from "../kern/eventhandler.ts";
 import { InvariantError, KASSERT } from "../kern/invariant.ts";
-import { log, LOG_DEBUG, LOG_INFO, LOG_WARNING } from "../kern/syslog.ts";
+import { log, LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING } from "../kern/syslog.ts";
 import { arp_ifinit } from "../netinet/if_ether.ts";
 import { in_control, in_ifdetach } from "../netinet/in.ts";
 import { if_clone_create, if_clone_destroy, if_clone_list } from "./if_clone.ts";
@@ -85,7 +85,8 @@ import {
   type rtentry,
 } from "./route.ts";
 import { rt_ifannouncemsg, rt_ifmsg, rt_newmaddrmsg } from "./rtsock.ts";
-import { curvnet, type vnet } from "./vnet.ts";
+import { frames } from "./frames.ts";
+import { CURVNET_RESTORE, CURVNET_SET, curvnet, type vnet } from "./vnet.ts";
 
 // sys/protosw.h: the control-input commands if_up/if_down send
 export const PRC_IFDOWN = 0;
@@ -693,15 +694,33 @@ export function if_up(ifp: ifnet): void {
   EVENTHANDLER_INVOKE("ifnet_event", ifp, IFNET_EVENT_UP);
 }
 
+/** Interfaces whose link task is queued (if_linktask pending), so repeated changes coalesce. */
+const linktask_pending = new WeakSet<ifnet>();
+
 /**
- * if.c: if_link_state_change — the kernel defers the rest to a task; the twin runs it now
- * (do_link_state_change): RTM_IFINFO and the link event.
+ * if.c: if_link_state_change — records the new state and queues the link task, which runs
+ * after the current call returns (taskqueue_swi; the twin's deferred queue).
  */
 export function if_link_state_change(ifp: ifnet, link_state: number): void {
   if (ifp.if_link_state === link_state) return;
   ifp.if_link_state = link_state;
-  rt_ifmsg(ifp);
-  EVENTHANDLER_INVOKE("ifnet_link_event", ifp, link_state);
+  if (linktask_pending.has(ifp)) return;
+  linktask_pending.add(ifp);
+  frames().queue(() => do_link_state_change(ifp));
+}
+
+// if.c: do_link_state_change — RTM_IFINFO and the link event, with the state as it is now.
+function do_link_state_change(ifp: ifnet): void {
+  linktask_pending.delete(ifp);
+  const prev = CURVNET_SET(ifp.if_vnet);
+  try {
+    const link_state = ifp.if_link_state;
+    rt_ifmsg(ifp);
+    log(LOG_NOTICE, `${ifp.if_xname}: link state changed to ${link_state === LINK_STATE_UP ? "UP" : "DOWN"}`);
+    EVENTHANDLER_INVOKE("ifnet_link_event", ifp, link_state);
+  } finally {
+    CURVNET_RESTORE(prev);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 // (RTF_BROADCAST, RTF_LOCAL, RTF_MULTICAST, the MTU), the aging of dynamic routes, and
 // in_ifadown, which clears out the routes through an address that goes away.
 
+import { viewOf } from "../../abi/decode.ts";
 import {
   RTF_BROADCAST,
+  RTF_HOST,
   RTF_DYNAMIC,
   RTF_LOCAL,
   RTF_MULTICAST,
@@ -14,14 +16,14 @@ import {
   RTM_DELETE,
 } from "../../abi/route_defs.ts";
 import { IN_MULTICAST } from "../../abi/in.ts";
-import { AF_INET, isSockaddrIn, sockaddrFamily } from "../../abi/socket.ts";
+import { AF_INET, isSockaddrIn, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
 import { Callout } from "../kern/clock.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { log, LOG_WARNING } from "../kern/syslog.ts";
 import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT } from "../kern/sysctl.ts";
 import type { ifaddr } from "../net/if_var.ts";
 import { IFA_ROUTE } from "../net/if_var.ts";
-import { INET_RN_OFFSET, radix_node_head } from "../net/radix.ts";
+import { INET_RN_OFFSET, radix_node_head, sa_image } from "../net/radix.ts";
 import {
   rn_addroute,
   rn_match,
@@ -93,10 +95,12 @@ function in_addroute(
 ): boolean {
   const sin = rt.rt_key;
   KASSERT(isSockaddrIn(sin), "in_addroute: key is not a sockaddr_in");
-  if (rt.rt_flags & 0x4) {
-    const ifaddr = rt.rt_ifa.ifa_addr;
+  if (rt.rt_flags & RTF_HOST) {
+    // satosin(rt_ifa->ifa_addr)->sin_addr: bytes 4..8 of whatever address rt_ifa has (for a
+    // sockaddr_dl, its type and lengths).
+    const ifaddr = viewOf(sa_image(rt.rt_ifa.ifa_addr)).getUint32(4, false);
     if (in_broadcast(sin.sin_addr, rt.rt_ifp)) rt.rt_flags |= RTF_BROADCAST;
-    else if (isSockaddrIn(ifaddr) && ifaddr.sin_addr === sin.sin_addr) rt.rt_flags |= RTF_LOCAL;
+    else if (ifaddr === sin.sin_addr) rt.rt_flags |= RTF_LOCAL;
   }
   if (IN_MULTICAST(sin.sin_addr)) rt.rt_flags |= RTF_MULTICAST;
   if (rt.rt_mtu === 0) rt.rt_mtu = rt.rt_ifp.if_mtu;
@@ -104,7 +108,7 @@ function in_addroute(
 }
 
 // in_rmx.c: in_matroute — a route found again is no longer aging.
-function in_matroute(dst: import("../../abi/socket.ts").Sockaddr, head: rib_head): rtentry | null {
+function in_matroute(dst: Sockaddr, head: rib_head): rtentry | null {
   const rt = rn_match(dst, head);
   if (rt !== null && rt.rt_flags & RTPRF_OURS) {
     rt.rt_flags &= ~RTPRF_OURS;
