@@ -50,7 +50,7 @@ import {
   SA_SIZE,
   SIZEOF_LONG,
   decodeSockaddr,
-  encodeSockaddr,
+  encodeSockaddrPrefix,
   isSockaddrDl,
   isSockaddrIn,
   sockaddrLen,
@@ -497,9 +497,9 @@ export function routingMessageLength(
 
 /**
  * Encodes a message as rtsock.c lays it out. msglen is computed (and overrides hdr's), and the
- * addrs mask is taken from the sockaddrs present, as rt_msg1/rt_msg2 compute rti_addrs.
- * Sockaddr padding up to SA_SIZE is zero (the kernel copies whatever follows sa_len in its own
- * memory there; decoders ignore it).
+ * addrs mask is taken from the sockaddrs present, as rt_msg1/rt_msg2 compute rti_addrs. Each
+ * sockaddr is copied SA_SIZE bytes long from its in-memory image, as those functions bcopy it
+ * (decoders ignore the bytes past sa_len).
  */
 export function encodeRoutingMessage(msg: RoutingMessage, opts: EncodeRoutingOptions = {}): Uint8Array {
   const addrs: RtAddrs = msg.kind === "ifannounce" ? {} : msg.addrs;
@@ -567,8 +567,9 @@ export function encodeRoutingMessage(msg: RoutingMessage, opts: EncodeRoutingOpt
   for (const name of RTAX_NAMES) {
     const sa = addrs[name];
     if (sa === undefined) continue;
-    encodeSockaddr(sa, out, at);
-    at += SA_SIZE(sockaddrLen(sa));
+    const size = SA_SIZE(sockaddrLen(sa));
+    encodeSockaddrPrefix(sa, size, out, at);
+    at += size;
   }
   return out;
 }

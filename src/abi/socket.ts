@@ -206,26 +206,51 @@ export function sockaddrDlFromImage(image: Uint8Array): SockaddrDl {
 }
 
 /**
- * Encodes a sockaddr the way rtsock.c copies one into a routing message: exactly sa_len bytes
- * (a trimmed netmask with sin_len 7 writes 7 bytes; sa_len 0 writes nothing). Returns the
- * buffer; with `into`, writes at `offset` and the caller advances by SA_SIZE(sa_len).
+ * The bytes of a sockaddr as it sits in memory: 16 for a sockaddr_in (whatever sin_len says),
+ * 8 + sdl_data for a sockaddr_dl, 2 + sa_data for a raw one. Routing messages copy a prefix of it.
+ */
+export function sockaddrImage(sa: Sockaddr): Uint8Array {
+  if (isSockaddrIn(sa)) return sockaddrInImage(sa);
+  if (isSockaddrDl(sa)) return sockaddrDlImage(sa);
+  const image = new Uint8Array(2 + sa.sa_data.length);
+  image[0] = sa.sa_len & 0xff;
+  image[1] = sa.sa_family & 0xff;
+  image.set(sa.sa_data, 2);
+  return image;
+}
+
+/**
+ * Encodes exactly sa_len bytes of a sockaddr (a trimmed netmask with sin_len 7 gives 7 bytes;
+ * sa_len 0 gives none). Routing messages use the SA_SIZE-long copy in rtmsg.ts instead.
  */
 export function encodeSockaddr(sa: Sockaddr, into?: Uint8Array, offset = 0): Uint8Array {
-  const len = sockaddrLen(sa);
+  return encodeSockaddrPrefix(sa, sockaddrLen(sa), into, offset);
+}
+
+/**
+ * Writes the first `len` bytes of the sockaddr's image, zero-filled past its end. rtsock.c
+ * rt_msg1/rt_msg2 copy SA_SIZE(sa) bytes this way, so a trimmed mask keeps its sin_family and
+ * zero address bytes in the padding, as the kernel's own struct has them.
+ */
+export function encodeSockaddrPrefix(sa: Sockaddr, len: number, into?: Uint8Array, offset = 0): Uint8Array {
   const out = outputBuffer("sockaddr", len, into, offset);
-  let image: Uint8Array;
-  if (isSockaddrIn(sa)) image = sockaddrInImage(sa);
-  else if (isSockaddrDl(sa)) image = sockaddrDlImage(sa);
-  else {
-    image = new Uint8Array(2 + sa.sa_data.length);
-    image[0] = sa.sa_len & 0xff;
-    image[1] = sa.sa_family & 0xff;
-    image.set(sa.sa_data, 2);
-  }
+  const image = sockaddrImage(sa);
   const n = Math.min(len, image.length);
   out.set(image.subarray(0, n), offset);
   out.fill(0, offset + n, offset + len);
   return out;
+}
+
+/**
+ * The IPv4 address a sockaddr carries at bytes 4..7 (missing bytes read as zero): sin_addr of a
+ * SockaddrIn, or the same bytes of a raw sockaddr up to 16 bytes long. This reads netmasks that
+ * in.c leaves with sin_family 0 (an ia_sockmask guessed from the address class is trimmed but
+ * never given a family, seed in.c:368-387). Null for a sockaddr_dl or a longer raw one.
+ */
+export function ipv4FromSockaddr(sa: Sockaddr): number | null {
+  if (isSockaddrIn(sa)) return sa.sin_addr;
+  if (isSockaddrDl(sa) || sa.sa_len > SOCKADDR_IN_SIZE) return null;
+  return sockaddrInFromImage(sockaddrImage(sa)).sin_addr;
 }
 
 /**

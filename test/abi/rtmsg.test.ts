@@ -35,7 +35,7 @@ import {
   type RoutingMessage,
 } from "../../src/abi/route.ts";
 import * as rt from "../../src/abi/route.ts";
-import { sockaddrDl, sockaddrIn } from "../../src/abi/socket.ts";
+import { ipv4FromSockaddr, sockaddrDl, sockaddrIn } from "../../src/abi/socket.ts";
 import { hexBytes } from "./prng.ts";
 
 const z = (n: number): string => "00 ".repeat(n);
@@ -389,5 +389,38 @@ describe("bad routing messages are errors, not exceptions", () => {
       expect(isDecodeError(decodeRoutingMessage(good.subarray(0, n)))).toBe(true);
     }
     expect(decodeRoutingMessage(good)).toMatchObject({ kind: "ifa" });
+  });
+});
+
+describe("netmasks as in.c leaves them", () => {
+  it("copies SA_SIZE bytes of the sockaddr, as rt_msg1/rt_msg2 do", () => {
+    // 10.4 rtsock.c rt_msg1: dlen = SA_SIZE(sa); m_copyback(m, len, dlen, sa) — and rt_msg2
+    // bcopy(sa, cp, dlen): the padding after sa_len is the struct's own bytes. A 0.0.0.0 mask
+    // trimmed by in_socktrim (seed in.c:177-189) has sin_len 0 but keeps sin_family AF_INET.
+    const zeroMask = { sin_len: 0, sin_family: 2, sin_port: 0, sin_addr: 0 };
+    const m = newRoutingMessage(RTM_NEWADDR, { netmask: zeroMask, ifa: sockaddrIn(0x0a000001) });
+    const bytes = encodeRoutingMessage(m);
+    expect(bytes.length).toBe(20 + 8 + 16);
+    expect(bytes.subarray(20, 28)).toEqual(hexBytes("00 02 00 00 00 00 00 00"));
+    const back = decodeRoutingMessage(bytes);
+    expect(back).toMatchObject({
+      kind: "ifa",
+      addrs: { netmask: { sa_len: 0, sa_family: 0 }, ifa: sockaddrIn(0x0a000001) },
+    });
+  });
+
+  it("a class-guessed mask has sin_family 0 and still reads as an address", () => {
+    // seed in.c:368-387: with no ifra_mask, ia_sockmask gets only sin_addr (the classful mask,
+    // 255.0.0.0 for 10/8) and in_socktrim's sin_len 5; ia was zeroed, so sin_family is 0.
+    const wire = hexBytes(`
+      2c 00 05 0c 24 00 00 00 01 00 00 00 01 00 00 00 00 00 00 00
+      05 00 00 00 ff 00 00 00
+      10 02 00 00 0a 00 00 01 ${z(8)}`);
+    const m = decodeRoutingMessage(wire);
+    if (isDecodeError(m) || m.kind !== "ifa") throw new Error("decode");
+    const mask = m.addrs.netmask;
+    expect(mask).toEqual({ sa_len: 5, sa_family: 0, sa_data: hexBytes("00 00 ff") });
+    expect(mask !== undefined && ipv4FromSockaddr(mask)).toBe(0xff000000);
+    expect(encodeRoutingMessage(m)).toEqual(wire);
   });
 });

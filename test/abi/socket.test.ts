@@ -14,6 +14,7 @@ import {
   encodeSockaddr,
   isSockaddrDl,
   isSockaddrIn,
+  ipv4FromSockaddr,
   isSockaddrRaw,
   sdlName,
   sockaddrDl,
@@ -153,5 +154,14 @@ describe("sockaddr_dl in a routing message", () => {
     const sa = decodeSockaddr(raw);
     expect(sa).toEqual({ sa_len: 6, sa_family: AF_INET6, sa_data: hexBytes("01 02 03 04") });
     expect(encodeSockaddr(sa as never)).toEqual(raw);
+  });
+});
+
+describe("ipv4FromSockaddr", () => {
+  it("reads bytes 4..7 of an inet-shaped sockaddr, else null", () => {
+    expect(ipv4FromSockaddr(sockaddrIn(0xc0a80001))).toBe(0xc0a80001);
+    expect(ipv4FromSockaddr({ sa_len: 6, sa_family: 0, sa_data: hexBytes("00 00 ff ff") })).toBe(0xffff0000);
+    expect(ipv4FromSockaddr(sockaddrDl({ index: 1, type: 6 }))).toBeNull();
+    expect(ipv4FromSockaddr({ sa_len: 28, sa_family: AF_INET6, sa_data: new Uint8Array(26) })).toBeNull();
   });
 });
