@@ -49,7 +49,6 @@ const PERMANENT = DYNAMIC | RTF_STATIC;
 
 // sys/syslog.h priorities, as the log lines carry them.
 const LOG_ERR = 3;
-const LOG_WARNING = 4;
 const LOG_NOTICE = 5;
 const LOG_INFO = 6;
 
