@@ -3,7 +3,7 @@
 
 import { BROADCAST_MAC, ipv4MulticastMac, ZERO_MAC } from "./addr.ts";
 import { ARPHRD_ETHER, ARPOP_REPLY, ARPOP_REQUEST, emitArp, type ArpRepr } from "./arp.ts";
-import { emitEthernet, ETHERTYPE_ARP, ETHERTYPE_IP } from "./ethernet.ts";
+import { emitEthernet, ETHER_HDR_LEN, ETHERTYPE_ARP, ETHERTYPE_IP } from "./ethernet.ts";
 import { emitIcmp } from "./icmp.ts";
 import { emitIgmp, type IgmpGroupRecord, type IgmpRepr } from "./igmp.ts";
 import { emitIpv4Packet, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_UDP, routerAlertOption } from "./ipv4.ts";
@@ -31,7 +31,7 @@ function frame(
   payload: Uint8Array,
   o: FrameOptions,
 ): Uint8Array {
-  const padded = new Uint8Array(Math.max(payload.length, (o.padTo ?? 0) - 14));
+  const padded = new Uint8Array(Math.max(payload.length, (o.padTo ?? 0) - ETHER_HDR_LEN));
   padded.set(payload);
   return emitEthernet({ dst, src, ethertype, payload: padded });
 }
