@@ -1,12 +1,14 @@
-// The slice of the twin Kernel (src/kernel/kernel.ts) the twin backend drives, and the one
-// place that makes a Kernel, so the backend and tests depend only on this shape.
+// The slice of the twin Kernel (src/kernel/kernel.ts) the twin backend drives, so the backend
+// and its tests depend only on this shape; createKernel adapts the real Kernel to it.
 
+import { parseIpv4 } from "../abi/in.ts";
+import { Kernel } from "../kernel/kernel.ts";
+import type { Ucred } from "../kernel/kern/cred.ts";
 import type { Cred } from "../harness/ops.ts";
-import { BackendUnavailableError } from "./backend.ts";
 
 export interface TransmittedFrame {
   ifname: string;
-  /** Virtual seconds since the Kernel was made. */
+  /** Virtual seconds since the Kernel booted. */
   time: number;
   frame: Uint8Array;
 }
@@ -16,6 +18,7 @@ export interface TwinRouteSocket {
   read(): Uint8Array[];
   /** write(2) of one message; returns the errno (0 on success). */
   write(cred: Cred, bytes: Uint8Array): number;
+  close(): void;
 }
 
 export interface TwinKernel {
@@ -23,30 +26,45 @@ export interface TwinKernel {
   ioctl(cred: Cred, cmd: number, data: Uint8Array): { errno: number; data: Uint8Array };
   sysctl(cred: Cred, name: string | number[], newValue?: Uint8Array): { errno: number; out: Uint8Array };
   routeSocketOpen(): TwinRouteSocket;
-  inject(ifname: string, frame: Uint8Array): void;
+  /** Returns an errno (ENXIO for an unknown interface). */
+  inject(ifname: string, frame: Uint8Array): number;
   readonly transmitted: readonly TransmittedFrame[];
   advance(seconds: number): void;
-  /** Throws when the model's own invariants fail (a twin bug). */
-  checkInvariants(): void;
+  /** time_uptime: whole seconds since boot. */
+  uptime(): number;
+  /** Problems the model finds in its own state; empty when consistent. */
+  checkInvariants(): string[];
 }
 
 export interface KernelOptions {
   carp: boolean;
 }
 
-/** Makes a fresh Kernel (one VNET). */
+/** A harness credential as the kernel's ucred (the jail made afresh, as jail(8) would). */
+function ucred(c: Cred): Ucred {
+  if (c.jail === undefined) return c.uid === 0 ? Kernel.root() : Kernel.user(c.uid);
+  const ip4 = c.jail.ip4.map((a) => {
+    const n = parseIpv4(a);
+    if (n === null) throw new RangeError(`jail ${c.jail?.name}: "${a}" is not an IPv4 address`);
+    return n;
+  });
+  return Kernel.jailed(c.jail.name, ip4, { uid: c.uid });
+}
+
+/** Makes a fresh Kernel (one VNET, booted with lo0 at 127.0.0.1). */
 export async function createKernel(opts: KernelOptions): Promise<TwinKernel> {
-  // A computed specifier: the kernel lands in parallel with this file.
-  const where = "../kernel/kernel.ts";
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(where)) as Record<string, unknown>;
-  } catch (e) {
-    throw new BackendUnavailableError(
-      "twin",
-      `the twin kernel (src/kernel/kernel.ts) cannot be loaded: ${(e as Error).message}`,
-    );
-  }
-  const Kernel = mod.Kernel as new (o: KernelOptions) => TwinKernel;
-  return new Kernel(opts);
+  const k = new Kernel({ carp: opts.carp });
+  return {
+    attachNic: (driver, name, mac) => k.attachNic(driver, name, mac),
+    ioctl: (cred, cmd, data) => k.ioctl(cred, cmd, data),
+    sysctl: (cred, name, newValue) => k.sysctl(ucred(cred), name, newValue),
+    routeSocketOpen: () => k.routeSocketOpen(),
+    inject: (ifname, frame) => k.inject(ifname, frame),
+    get transmitted() {
+      return k.transmitted;
+    },
+    advance: (seconds) => k.advance(seconds),
+    uptime: () => k.clock.time_uptime,
+    checkInvariants: () => k.checkInvariants(),
+  };
 }

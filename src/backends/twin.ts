@@ -68,7 +68,12 @@ export function runOnKernel(kernel: TwinKernel, ops: readonly Op[]): OpResult[] 
   const results: OpResult[] = [];
   for (const op of ops) {
     const r = perform(kernel, op);
-    kernel.checkInvariants();
+    const problems = kernel.checkInvariants();
+    if (problems.length > 0) {
+      throw new Error(
+        `twin invariant failed after op ${results.length} (${op.op}): ${problems.join("; ")} — a twin bug`,
+      );
+    }
     const frames = kernel.transmitted
       .slice(sent)
       .map((f) => ({ ifname: f.ifname, time: f.time, frame: toHex(f.frame) }));
@@ -103,11 +108,13 @@ function perform(k: TwinKernel, op: Op): Partial {
         if (index === null) return { errno: ENXIO };
         new DataView(msg.buffer, msg.byteOffset).setUint16(p.at, index, true);
       }
-      return { errno: k.routeSocketOpen().write(op.cred, msg) };
+      const so = k.routeSocketOpen();
+      const errno = so.write(op.cred, msg);
+      so.close();
+      return { errno };
     }
     case "inject":
-      k.inject(op.ifname, fromHex(op.frame));
-      return { errno: 0 };
+      return { errno: k.inject(op.ifname, fromHex(op.frame)) };
     case "sleep":
       k.advance(op.seconds);
       return { errno: 0 };
@@ -125,6 +132,7 @@ function perform(k: TwinKernel, op: Op): Partial {
           arp: dump(CHECKPOINT_MIBS.arp),
           iflist: dump(CHECKPOINT_MIBS.iflist),
           ifmalist: dump(CHECKPOINT_MIBS.ifmalist),
+          uptime: k.uptime(),
         },
       };
     }

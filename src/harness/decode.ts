@@ -127,6 +127,20 @@ function saText(sa: Sockaddr, names: IfNames): string {
   return formatSockaddr(sa);
 }
 
+/**
+ * A netmask's host-order value. Masks come trimmed (sin_len up to the last non-zero byte) and
+ * with whatever family byte the radix tree left (0 or 0xff), so read the sin_addr bytes of any
+ * sockaddr, missing bytes as zero.
+ */
+export function maskOf(sa: Sockaddr | undefined): number | null {
+  if (sa === undefined) return null;
+  if (isSockaddrIn(sa)) return sa.sin_addr;
+  if (isSockaddrDl(sa)) return null;
+  const b = new Uint8Array(4);
+  b.set(sa.sa_data.subarray(2, 6));
+  return new DataView(b.buffer).getUint32(0, false);
+}
+
 function ipOf(sa: Sockaddr | undefined): string | undefined {
   return sa !== undefined && isSockaddrIn(sa) ? ipv4ToString(sa.sin_addr) : undefined;
 }
@@ -205,8 +219,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
       const ifa = m.addrs.ifa;
       if (ifa === undefined || !isSockaddrIn(ifa) || ifa.sin_family !== AF_INET) continue;
       const name = ifname(names, m.hdr.ifam_index);
-      const maskSa = m.addrs.netmask;
-      const mask = maskSa !== undefined && isSockaddrIn(maskSa) ? maskSa.sin_addr : 0;
+      const mask = maskOf(m.addrs.netmask) ?? 0;
       const a: AddrObs = {
         ifname: name,
         addr: ipv4ToString(ifa.sin_addr),
@@ -225,8 +238,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
   for (const m of dumpMessages(dumps.routes, "routes", errors)) {
     if (m.kind !== "rt" || m.addrs.dst === undefined || !isSockaddrIn(m.addrs.dst)) continue;
     const dst = ipv4ToString(m.addrs.dst.sin_addr);
-    const mask =
-      m.addrs.netmask !== undefined && isSockaddrIn(m.addrs.netmask) ? m.addrs.netmask.sin_addr : null;
+    const mask = maskOf(m.addrs.netmask);
     const host = (m.hdr.rtm_flags & RTF_HOST) !== 0 || mask === null;
     const r: RouteObs = {
       dst: host ? dst : `${dst}/${maskToPrefix(mask ?? 0) ?? ipv4ToString(mask ?? 0)}`,
