@@ -1,0 +1,485 @@
+// IPv4 input, ICMP and forwarding (src/kernel/netinet/ip_input.ts, ip_icmp.ts, ip_output.ts)
+// against 10.4 sys/netinet/ip_input.c, ip_icmp.c and ip_output.c: injected frames on vtnet,
+// the frames that come out, and the ipstat/icmpstat counters FreeBSD moves on each path.
+
+import { describe, expect, test } from "vitest";
+import { Kernel } from "../../../src/kernel/kernel.ts";
+import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
+import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
+import { mac } from "../../../src/wire/addr.ts";
+import { arpReply, arpRequest, icmpEchoRequest, ipv4Frame } from "../../../src/wire/builders.ts";
+import { checksumVerifies, internetChecksum } from "../../../src/wire/checksum.ts";
+import { Bench, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const MAC_B = mac("02:00:00:00:0a:02");
+const MAC_FAR = mac("02:00:00:00:0c:03");
+const MAC_THIRD = mac("02:00:00:00:0b:09");
+
+/** vtnet0 10.0.0.1/24 with 10.0.0.2 (MAC_PEER) already in its ARP cache. */
+function host(): Bench {
+  const b = new Bench();
+  b.attach("vtnet", "vtnet0", MAC_A);
+  expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
+  learn(b, "vtnet0", MAC_PEER, "10.0.0.2", "10.0.0.1");
+  return b;
+}
+
+/** A router: vtnet0 10.0.0.1/24 and vtnet1 10.1.0.1/24, forwarding on. */
+function router(): Bench {
+  const b = host();
+  b.attach("vtnet", "vtnet1", MAC_B);
+  expect(b.addAddr("vtnet1", "10.1.0.1", 24)).toBe(0);
+  const one = new Uint8Array(4);
+  new DataView(one.buffer).setInt32(0, 1, true);
+  expect(b.k.sysctl(Kernel.root(), "net.inet.ip.forwarding", one).errno).toBe(0);
+  b.sent();
+  return b;
+}
+
+/** An ARP request from `who` to us: in_arpinput answers and caches the sender. */
+function learn(b: Bench, ifname: string, who: Uint8Array, whoIp: string, ours: string): void {
+  b.inject(ifname, arpRequest({ srcMac: who, srcIp: ip(whoIp), targetIp: ip(ours) }));
+  b.sent();
+}
+
+function stat(b: Bench): ReturnType<typeof ipstat> {
+  return b.k.run(() => ({ ...ipstat() }));
+}
+
+/** A raw IPv4 header + payload in an Ethernet frame to vtnet0, fields as given. */
+function rawFrame(
+  hdr: {
+    verIhl?: number;
+    len?: number;
+    sum?: "good" | "bad";
+    src?: string;
+    dst?: string;
+    off?: number;
+    proto?: number;
+  },
+  payload = new Uint8Array(8),
+  dstMac = MAC_A,
+): Uint8Array {
+  const ihl = (hdr.verIhl ?? 0x45) & 0x0f;
+  const hlen = Math.max(ihl * 4, 20);
+  const dg = new Uint8Array(hlen + payload.length);
+  const v = new DataView(dg.buffer);
+  dg[0] = hdr.verIhl ?? 0x45;
+  v.setUint16(2, hdr.len ?? dg.length, false);
+  v.setUint16(6, hdr.off ?? 0, false);
+  dg[8] = 64;
+  dg[9] = hdr.proto ?? 1;
+  v.setUint32(12, ip(hdr.src ?? "10.0.0.2"), false);
+  v.setUint32(16, ip(hdr.dst ?? "10.0.0.1"), false);
+  dg.set(payload, hlen);
+  const sumLen = Math.min(ihl * 4, dg.length);
+  v.setUint16(10, internetChecksum(dg.subarray(0, sumLen)), false);
+  if (hdr.sum === "bad") v.setUint16(10, v.getUint16(10, false) ^ 0x0101, false);
+  const f = new Uint8Array(14 + dg.length);
+  f.set(dstMac, 0);
+  f.set(MAC_PEER, 6);
+  f.set([0x08, 0x00], 12);
+  f.set(dg, 14);
+  return f;
+}
+
+describe("ICMP echo", () => {
+  test("the reply to a ping, byte by byte", () => {
+    const b = host();
+    const payload = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    const req = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      id: 0xabcd,
+      seq: 7,
+      payload,
+      ttl: 200,
+      ident: 0xbeef,
+      tos: 0x10,
+      dontFragment: true,
+    });
+    expect(b.inject("vtnet0", req)).toBe(0);
+    const sent = b.sent();
+    expect(sent).toHaveLength(1);
+    const f = sent[0].frame;
+    // ether_output: destination from the ARP cache, source our MAC, ETHERTYPE_IP.
+    expect(hex(f.subarray(0, 14))).toBe(hex(MAC_PEER) + hex(MAC_A) + "0800");
+    const r = f.subarray(14);
+    const q = req.subarray(14);
+    expect(r.length).toBe(q.length);
+    // ip_output (flags 0): "ip->ip_v = IPVERSION; ip->ip_hl = hlen >> 2; ip->ip_id = ip_newid();"
+    expect(r[0]).toBe(0x45);
+    // icmp_reflect leaves ip_tos, ip_len and ip_off (DF) as they came in.
+    expect(r[1]).toBe(0x10);
+    expect(hex(r.subarray(2, 4))).toBe(hex(q.subarray(2, 4)));
+    expect(hex(r.subarray(6, 8))).toBe("4000");
+    // icmp_reflect: "ip->ip_ttl = V_ip_defttl;" (IPDEFTTL 64)
+    expect(r[8]).toBe(64);
+    expect(r[9]).toBe(1);
+    expect(checksumVerifies(r.subarray(0, 20))).toBe(true);
+    // "ip->ip_dst = ip->ip_src;" and the source is the address the request was sent to.
+    expect(hex(r.subarray(12, 16))).toBe("0a000001");
+    expect(hex(r.subarray(16, 20))).toBe("0a000002");
+    // icmp_input: "icp->icmp_type = ICMP_ECHOREPLY;"; icmp_send recomputes icmp_cksum.
+    expect(r[20]).toBe(0);
+    expect(r[21]).toBe(0);
+    expect(hex(r.subarray(24))).toBe(hex(q.subarray(24)));
+    expect(checksumVerifies(r.subarray(20))).toBe(true);
+    const st = b.k.run(() => icmpstat());
+    expect(st.icps_reflect).toBe(1);
+    expect(st.icps_outhist[0]).toBe(1);
+    b.expectConsistent();
+  });
+
+  test("Ethernet padding is trimmed to ip_len before the reply is built", () => {
+    const b = host();
+    const req = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      id: 1,
+      seq: 1,
+      padTo: 60,
+    });
+    expect(req.length).toBe(60);
+    b.inject("vtnet0", req);
+    // ip_input: "if (m->m_pkthdr.len > ip_len) { ... m_adj(m, ip_len - m->m_pkthdr.len); }"
+    const sent = b.sent();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].frame.length).toBe(14 + 28);
+  });
+
+  test("an echo to a broadcast address is not answered (net.inet.icmp.bmcastecho=0)", () => {
+    const b = host();
+    // "if (!V_icmpbmcastecho && (m->m_flags & (M_MCAST | M_BCAST)) != 0) { ICMPSTAT_INC(icps_bmcastecho); break; }"
+    for (const dst of ["10.0.0.255", "255.255.255.255"]) {
+      b.inject(
+        "vtnet0",
+        icmpEchoRequest({
+          srcMac: MAC_PEER,
+          dstMac: mac("ff:ff:ff:ff:ff:ff"),
+          srcIp: ip("10.0.0.2"),
+          dstIp: ip(dst),
+          id: 1,
+          seq: 1,
+        }),
+      );
+    }
+    expect(b.sent()).toHaveLength(0);
+    expect(b.k.run(() => icmpstat().icps_bmcastecho)).toBe(2);
+  });
+
+  test("an address of another interface is ours too (weak end-system model by default)", () => {
+    const b = host();
+    b.attach("vtnet", "vtnet1", MAC_B);
+    expect(b.addAddr("vtnet1", "10.1.0.1", 24)).toBe(0);
+    b.sent();
+    const ping = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.1.0.1"),
+      id: 1,
+      seq: 1,
+    });
+    // "checkif = V_ip_checkinterface && ..." with net.inet.ip.check_interface 0 by default.
+    b.inject("vtnet0", ping);
+    const sent = b.sent();
+    expect(sent).toHaveLength(1);
+    // icmp_reflect answers from the address the request was sent to.
+    expect(hex(sent[0].frame.subarray(26, 30))).toBe("0a010001");
+    // With check_interface=1 the address must be on the receiving interface.
+    const one = new Uint8Array([1, 0, 0, 0]);
+    expect(b.k.sysctl(Kernel.root(), "net.inet.ip.check_interface", one).errno).toBe(0);
+    const before = stat(b).ips_cantforward;
+    b.inject("vtnet0", ping);
+    expect(b.sent()).toHaveLength(0);
+    expect(stat(b).ips_cantforward - before).toBe(1);
+  });
+});
+
+describe("ip_input drops", () => {
+  const cases: {
+    name: string;
+    frame: () => Uint8Array;
+    counter: keyof ReturnType<typeof ipstat>;
+    why: string;
+  }[] = [
+    {
+      name: "version 6 in the header",
+      frame: () => rawFrame({ verIhl: 0x65 }),
+      counter: "ips_badvers",
+      why: "if (ip->ip_v != IPVERSION) { IPSTAT_INC(ips_badvers); goto bad; }",
+    },
+    {
+      name: "header length below 20",
+      frame: () => rawFrame({ verIhl: 0x44 }),
+      counter: "ips_badhlen",
+      why: "if (hlen < sizeof(struct ip)) { IPSTAT_INC(ips_badhlen); goto bad; }",
+    },
+    {
+      name: "header length beyond the packet",
+      frame: () => rawFrame({ verIhl: 0x4f, len: 60 }, new Uint8Array(0)).subarray(0, 14 + 40),
+      counter: "ips_badhlen",
+      why: "if (hlen > m->m_len) { if ((m = m_pullup(m, hlen)) == NULL) { IPSTAT_INC(ips_badhlen); return; } }",
+    },
+    {
+      name: "bad header checksum",
+      frame: () => rawFrame({ sum: "bad" }),
+      counter: "ips_badsum",
+      why: "if (sum) { IPSTAT_INC(ips_badsum); goto bad; }",
+    },
+    {
+      name: "ip_len below the header length",
+      frame: () => rawFrame({ len: 19 }),
+      counter: "ips_badlen",
+      why: "if (ip_len < hlen) { IPSTAT_INC(ips_badlen); goto bad; }",
+    },
+    {
+      name: "ip_len beyond the data",
+      frame: () => rawFrame({ len: 200 }),
+      counter: "ips_tooshort",
+      why: "if (m->m_pkthdr.len < ip_len) { tooshort: IPSTAT_INC(ips_tooshort); goto bad; }",
+    },
+    {
+      name: "shorter than an IP header",
+      frame: () => rawFrame({}).subarray(0, 14 + 12),
+      counter: "ips_tooshort",
+      why: "if (m->m_pkthdr.len < sizeof(struct ip)) goto tooshort;",
+    },
+    {
+      name: "127/8 source on a non-loopback interface",
+      frame: () => rawFrame({ src: "127.0.0.1" }),
+      counter: "ips_badaddr",
+      why: "127/8 must not appear on wire - RFC1122 ... IPSTAT_INC(ips_badaddr); goto bad;",
+    },
+    {
+      name: "not ours, forwarding off",
+      frame: () => rawFrame({ dst: "10.0.0.77" }),
+      counter: "ips_cantforward",
+      why: "if (V_ipforwarding == 0) { IPSTAT_INC(ips_cantforward); m_freem(m); }",
+    },
+    {
+      name: "a 169.254/16 destination",
+      frame: () => rawFrame({ dst: "169.254.1.1" }),
+      counter: "ips_cantforward",
+      why: "RFC 3927 2.7: Do not forward datagrams for 169.254.0.0/16. ... IPSTAT_INC(ips_cantforward);",
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: ${c.counter}, no reply`, () => {
+      const b = host();
+      const before = stat(b);
+      // 10.4 ip_input: c.why
+      expect(b.inject("vtnet0", c.frame())).toBe(0);
+      const after = stat(b);
+      expect(after[c.counter] - before[c.counter]).toBe(1);
+      expect(after.ips_total - before.ips_total).toBe(1);
+      expect(after.ips_delivered).toBe(before.ips_delivered);
+      expect(b.sent()).toHaveLength(0);
+      b.expectConsistent();
+    });
+  }
+
+  test("an unknown protocol for us: ips_noproto, and in 10.4 no ICMP protocol-unreachable", () => {
+    const b = host();
+    const before = stat(b);
+    b.inject("vtnet0", rawFrame({ proto: 253 }));
+    const after = stat(b);
+    // raw_ip.c rip_input with no raw socket: "m_freem(m); IPSTAT_INC(ips_noproto);
+    // IPSTAT_DEC(ips_delivered);" — nothing is sent back.
+    expect(after.ips_noproto - before.ips_noproto).toBe(1);
+    expect(after.ips_delivered - before.ips_delivered).toBe(0);
+    expect(b.sent()).toHaveLength(0);
+  });
+
+  test("a lone first fragment is not answered", () => {
+    const b = host();
+    // "if (ip->ip_off & htons(IP_MF | IP_OFFMASK)) { m = ip_reass(m); if (m == NULL) return; }":
+    // the first fragment waits in the reassembly queue; nothing goes out.
+    const echo = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      id: 1,
+      seq: 1,
+      payload: new Uint8Array(16),
+    });
+    const dg = echo.subarray(14);
+    const v = new DataView(dg.buffer, dg.byteOffset);
+    v.setUint16(6, 0x2000, false);
+    v.setUint16(10, 0, false);
+    v.setUint16(10, internetChecksum(dg.subarray(0, 20)), false);
+    b.inject("vtnet0", echo);
+    expect(b.sent()).toHaveLength(0);
+  });
+});
+
+describe("ip_forward (net.inet.ip.forwarding=1)", () => {
+  test("forwarded out the other interface with the TTL one lower and a fresh header checksum", () => {
+    const b = router();
+    const dg = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.1.0.2"),
+      id: 5,
+      seq: 1,
+      ttl: 9,
+      ident: 0x4242,
+    });
+    b.inject("vtnet0", dg);
+    // The next hop is unknown: ARP asks on vtnet1 and holds the datagram.
+    const ask = b.sent();
+    expect(ask.map((f) => `${f.ifname} ${hex(f.frame.subarray(0, 14))}`)).toEqual([
+      `vtnet1 ffffffffffff${hex(MAC_B)}0806`,
+    ]);
+    b.inject(
+      "vtnet1",
+      arpReply({ srcMac: MAC_FAR, srcIp: ip("10.1.0.2"), dstMac: MAC_B, dstIp: ip("10.1.0.1") }),
+    );
+    const out = b.sent();
+    expect(out).toHaveLength(1);
+    expect(out[0].ifname).toBe("vtnet1");
+    const f = out[0].frame;
+    expect(hex(f.subarray(0, 14))).toBe(hex(MAC_FAR) + hex(MAC_B) + "0800");
+    const r = f.subarray(14);
+    const q = dg.subarray(14);
+    // ip_forward: "ip->ip_ttl -= IPTTLDEC;"; ip_output(IP_FORWARDING) keeps ip_id and the rest
+    // of the header ("Header already set, fetch hlen from there") and recomputes ip_sum.
+    expect(r[8]).toBe(8);
+    expect(hex(r.subarray(4, 6))).toBe("4242");
+    expect(hex(r.subarray(12, 20))).toBe(hex(q.subarray(12, 20)));
+    expect(hex(r.subarray(20))).toBe(hex(q.subarray(20)));
+    expect(checksumVerifies(r.subarray(0, 20))).toBe(true);
+    expect(stat(b).ips_forward).toBe(1);
+    b.expectConsistent();
+  });
+
+  test("TTL 1: ICMP time exceeded from the receiving side's address, quoting header + 8 bytes", () => {
+    const b = router();
+    const dg = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.1.0.2"),
+      id: 5,
+      seq: 1,
+      ttl: 1,
+      payload: new Uint8Array(32).fill(0xaa),
+    });
+    b.inject("vtnet0", dg);
+    const out = b.sent();
+    expect(out).toHaveLength(1);
+    expect(out[0].ifname).toBe("vtnet0");
+    const r = out[0].frame.subarray(14);
+    const q = dg.subarray(14);
+    // ip_forward: "if (ip->ip_ttl <= IPTTLDEC) { icmp_error(m, ICMP_TIMXCEED, ICMP_TIMXCEED_INTRANS, 0, 0);"
+    // icmp_error: quote = max(8, min(icmp_quotelen (8), ip_len - hlen)) past the header, so
+    // 20 + 8 bytes; the new header is the old one with "ip_len = htons(m->m_len); ip_v =
+    // IPVERSION; ip_hl = 5; ip_p = IPPROTO_ICMP; ip_tos = 0; ip_off = 0;".
+    expect(r.length).toBe(20 + 8 + 28);
+    expect(hex(r.subarray(0, 2))).toBe("4500");
+    expect(hex(r.subarray(2, 4))).toBe((20 + 8 + 28).toString(16).padStart(4, "0"));
+    expect(hex(r.subarray(6, 8))).toBe("0000");
+    expect(r[8]).toBe(64);
+    expect(r[9]).toBe(1);
+    // icmp_reflect: 10.1.0.2 is not ours and not a broadcast address, icmp_rfi is 0, so
+    // ip_rtaddr(10.0.0.2): the address of the interface the route back uses.
+    expect(hex(r.subarray(12, 16))).toBe("0a000001");
+    expect(hex(r.subarray(16, 20))).toBe("0a000002");
+    // "icp->icmp_type = type; ... icp->icmp_void = 0; ... icp->icmp_code = code;"
+    expect(r[20]).toBe(11);
+    expect(r[21]).toBe(0);
+    expect(hex(r.subarray(24, 28))).toBe("00000000");
+    expect(hex(r.subarray(28, 56))).toBe(hex(q.subarray(0, 28)));
+    expect(checksumVerifies(r.subarray(20))).toBe(true);
+    expect(b.k.run(() => icmpstat().icps_outhist[11])).toBe(1);
+  });
+
+  test("no route: ICMP host unreachable", () => {
+    const b = router();
+    b.inject(
+      "vtnet0",
+      icmpEchoRequest({
+        srcMac: MAC_PEER,
+        dstMac: MAC_A,
+        srcIp: ip("10.0.0.2"),
+        dstIp: ip("192.168.5.5"),
+        id: 5,
+        seq: 1,
+      }),
+    );
+    const out = b.sent();
+    expect(out).toHaveLength(1);
+    const r = out[0].frame.subarray(14);
+    // "if (!srcrt && ia == NULL) { icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0, 0);"
+    expect(r[20]).toBe(3);
+    expect(r[21]).toBe(1);
+  });
+
+  test("out the interface it came in on, to the sender's own subnet: forwarded plus a host redirect", () => {
+    const b = router();
+    learn(b, "vtnet0", MAC_THIRD, "10.0.0.3", "10.0.0.1");
+    const dg = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.3"),
+      id: 5,
+      seq: 1,
+    });
+    b.inject("vtnet0", dg);
+    const out = b.sent();
+    expect(out.map((f) => `${f.ifname} ${hex(f.frame.subarray(0, 6))}`)).toEqual([
+      `vtnet0 ${hex(MAC_THIRD)}`,
+      `vtnet0 ${hex(MAC_PEER)}`,
+    ]);
+    const redirect = out[1].frame.subarray(14);
+    // ip_forward: "if (!srcrt && V_ipsendredirects && ia != NULL && ia->ia_ifp ==
+    // m->m_pkthdr.rcvif)" ... "(src & RTA(rt)->ia_subnetmask) == RTA(rt)->ia_subnet" →
+    // "dest.s_addr = ip->ip_dst.s_addr; type = ICMP_REDIRECT; code = ICMP_REDIRECT_HOST;"
+    // icmp_error: "if (type == ICMP_REDIRECT) icp->icmp_gwaddr.s_addr = dest;"
+    expect(redirect[20]).toBe(5);
+    expect(redirect[21]).toBe(1);
+    expect(hex(redirect.subarray(24, 28))).toBe("0a000003");
+    expect(stat(b).ips_redirectsent).toBe(1);
+    b.expectConsistent();
+  });
+
+  test("a link-level broadcast is never forwarded", () => {
+    const b = router();
+    const before = stat(b).ips_cantforward;
+    // "if (m->m_flags & (M_BCAST|M_MCAST) || in_canforward(ip->ip_dst) == 0) { IPSTAT_INC(ips_cantforward);"
+    b.inject(
+      "vtnet0",
+      icmpEchoRequest({
+        srcMac: MAC_PEER,
+        dstMac: mac("ff:ff:ff:ff:ff:ff"),
+        srcIp: ip("10.0.0.2"),
+        dstIp: ip("10.1.0.2"),
+        id: 5,
+        seq: 1,
+      }),
+    );
+    expect(b.sent()).toHaveLength(0);
+    expect(stat(b).ips_cantforward - before).toBe(1);
+  });
+});
+
+test("ipv4Frame sanity: the builder's frames carry valid checksums (test precondition)", () => {
+  const f = ipv4Frame({
+    srcMac: MAC_PEER,
+    dstMac: MAC_A,
+    srcIp: 1,
+    dstIp: 2,
+    protocol: 1,
+    payload: new Uint8Array(8),
+  });
+  expect(checksumVerifies(f.subarray(14, 34))).toBe(true);
+});
