@@ -13,9 +13,12 @@ import {
 } from "./agent-protocol.ts";
 
 export class AgentError extends Error {
-  constructor(message: string) {
+  /** The agent answered and refused the request (a bad request, not a dead guest). */
+  readonly refused: boolean;
+  constructor(message: string, refused = false) {
     super(message);
     this.name = "AgentError";
+    this.refused = refused;
   }
 }
 
@@ -118,7 +121,9 @@ export class AgentClient {
         if (parsed.id === "-" && !parsed.res.ok) throw new AgentError(`agent: ${parsed.res.message}`);
         continue; // a stale answer to an earlier, timed-out request
       }
-      if (!parsed.res.ok) throw new AgentError(`agent refused "${line.slice(0, 80)}": ${parsed.res.message}`);
+      if (!parsed.res.ok) {
+        throw new AgentError(`agent refused "${line.slice(0, 80)}": ${parsed.res.message}`, true);
+      }
       return parsed.res;
     }
   }

@@ -130,6 +130,23 @@ export interface FetchOptions {
   timeoutMs?: number;
 }
 
+/** A verified copy already in the cache, found without the network (offline runs). */
+export async function cachedImage(
+  img: ResolvedImage,
+  cacheDir = defaultCacheDir(),
+): Promise<ImageRecord | null> {
+  for (const file of img.files) {
+    const imagePath = path.join(cacheDir, img.release, file.replace(/\.xz$/, ""));
+    try {
+      const rec = JSON.parse(await readFile(`${imagePath}.inconf.json`, "utf8")) as ImageRecord;
+      if ((await stat(imagePath)).isFile()) return rec;
+    } catch {
+      // not this candidate
+    }
+  }
+  return null;
+}
+
 /** Downloads (or finds cached), verifies and decompresses the image; returns its record. */
 export async function fetchImage(img: ResolvedImage, opts: FetchOptions = {}): Promise<ImageRecord> {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
