@@ -9,6 +9,7 @@ import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
 import { mac } from "../../../src/wire/addr.ts";
 import { arpReply, arpRequest, icmpEchoRequest, ipv4Frame } from "../../../src/wire/builders.ts";
 import { checksumVerifies, internetChecksum } from "../../../src/wire/checksum.ts";
+import { emitIcmp } from "../../../src/wire/icmp.ts";
 import { Bench, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -88,14 +89,13 @@ describe("ICMP echo", () => {
   test("the reply to a ping, byte by byte", () => {
     const b = host();
     const payload = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-    const req = icmpEchoRequest({
+    const req = ipv4Frame({
       srcMac: MAC_PEER,
       dstMac: MAC_A,
       srcIp: ip("10.0.0.2"),
       dstIp: ip("10.0.0.1"),
-      id: 0xabcd,
-      seq: 7,
-      payload,
+      protocol: 1,
+      payload: emitIcmp({ kind: "echo-request", code: 0, id: 0xabcd, seq: 7, data: payload }),
       ttl: 200,
       ident: 0xbeef,
       tos: 0x10,
