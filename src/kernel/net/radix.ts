@@ -1,9 +1,10 @@
 // The routing table's lookup structure, with the semantics of 10.4 sys/net/radix.c that callers
 // can observe rather than its tree: keys compared byte-wise from the head's offset, masks
-// normalized by rn_addmask (so they come back in routing messages exactly as the kernel keeps
+// normalized by rn_addmask_r (so they come back in routing messages exactly as the kernel keeps
 // them), one entry per (key, mask) with duplicate keys ordered most specific first, best match
-// by rn_match, rn_lookup's walk down the duplicate-key chain, and rn_delete's pick of that
-// chain's head when no mask is given.
+// by rn_match, rn_lookup (exact prefix, or exact host route), and rn_delete's pick of the
+// duplicate-key chain's head when no mask is given. The all-zeros key shares its chain with the
+// tree's root leaf (rn_zeros, RNF_ROOT), which no route can replace or delete.
 
 import type { Sockaddr } from "../../abi/socket.ts";
 import {
@@ -96,8 +97,8 @@ export function rt_maskedcopy(src: Sockaddr, netmask: Sockaddr): Sockaddr {
 
 /** The radix offset of AF_INET keys: rn_inithead(head, 32) in in_rmx.c in_inithead, in bytes. */
 export const INET_RN_OFFSET = 4;
-/** rn_init: the largest dom_maxrtkey (sizeof(struct sockaddr_in6)). */
-const MAX_KEYLEN = 28;
+/** radix.h RADIX_MAX_KEY_LEN: masks longer than this are cut (rn_addmask_r). */
+const MAX_KEYLEN = 32;
 
 /** rn_zeros: the all-zero key the mask head returns for masks with no bits past the offset. */
 const RN_ZEROS: Sockaddr = { sa_len: 0, sa_family: 0, sa_data: new Uint8Array(0) };
@@ -108,6 +109,10 @@ export interface radix_entry<T> {
   mask: Sockaddr | null;
   value: T;
 }
+
+/** The root leaf (RNF_ROOT) heading the all-zeros key's duplicate chain: no mask, no route. */
+const ROOT = Symbol("RNF_ROOT");
+type chain_entry<T> = radix_entry<T> | typeof ROOT;
 
 export class radix_node_head<T> {
   /** rnh_treetop->rn_offset: bytes of the key that are not compared. */
@@ -175,22 +180,40 @@ export class radix_node_head<T> {
     return best;
   }
 
-  /** The entries sharing `e`'s key, most specific first (its rn_dupedkey chain). */
-  #chain(key: Sockaddr): radix_entry<T>[] {
-    return this.#entries.filter((x) => this.#keyEqual(key, x.key) && this.#keyEqual(x.key, key));
+  /** Whether `key` equals rn_zeros over the compared bytes (the root leaf's key). */
+  #isZeroKey(key: Sockaddr): boolean {
+    const img = sa_image(key);
+    for (let i = this.off; i < img[0]; i++) if (byteAt(img, i) !== 0) return false;
+    return true;
+  }
+
+  /** The entries sharing `key`, most specific first (its rn_dupedkey chain), root leaf first. */
+  #chain(key: Sockaddr): chain_entry<T>[] {
+    const same: chain_entry<T>[] = this.#entries.filter((x) => this.#keyEqual(key, x.key));
+    return this.#isZeroKey(key) ? [ROOT, ...same] : same;
   }
 
   /**
-   * radix.c: rn_lookup — without a mask, the best match; with one, the entry with exactly that
-   * (normalized) mask found by walking on from the best match along its duplicate-key chain.
+   * radix.c: rn_lookup — with a mask, the entry with exactly that (normalized) mask, walking on
+   * from the best match along its duplicate-key chain; without one, only a host entry whose key
+   * is byte-for-byte `v` (length and family included).
    */
   rn_lookup(v: Sockaddr, netmask: Sockaddr | null): radix_entry<T> | null {
     const best = this.rn_match(v);
-    if (best === null || netmask === null) return best;
+    if (best === null) return null;
+    if (netmask === null) {
+      const a = sa_image(v);
+      const b = sa_image(best.key);
+      if (a[0] !== b[0]) return null;
+      for (let i = 0; i < a[0]; i++) if (byteAt(a, i) !== byteAt(b, i)) return null;
+      return best.mask === null ? best : null;
+    }
     const m = this.rn_addmask(netmask);
     const chain = this.#chain(best.key);
-    for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++)
-      if (chain[i].mask === m) return chain[i];
+    for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++) {
+      const e = chain[i];
+      if (e !== ROOT && e.mask === m) return e;
+    }
     return null;
   }
 
@@ -201,9 +224,9 @@ export class radix_node_head<T> {
   rn_addroute(key: Sockaddr, netmask: Sockaddr | null, value: T): radix_entry<T> | null {
     const mask = netmask === null ? null : this.rn_addmask(netmask);
     const chain = this.#chain(key);
-    if (chain.some((e) => e.mask === mask)) return null;
+    if (chain.some((e) => (e === ROOT ? null : e.mask) === mask)) return null;
     const entry: radix_entry<T> = { key, mask, value };
-    const before = chain.find((e) => moreSpecific(mask, e.mask));
+    const before = chain.find((e): e is radix_entry<T> => e !== ROOT && moreSpecific(mask, e.mask));
     if (before === undefined) this.#entries.push(entry);
     else this.#entries.splice(this.#entries.indexOf(before), 0, entry);
     return entry;
@@ -211,24 +234,25 @@ export class radix_node_head<T> {
 
   /**
    * radix.c: rn_delete — the entry with exactly this key; with a mask, the one with that mask,
-   * without one, the head of the key's chain (its most specific entry, host or not).
+   * without one, the head of the key's chain (its most specific entry, host or not, and nothing
+   * when that is the root leaf).
    */
   rn_delete(v: Sockaddr, netmask: Sockaddr | null): radix_entry<T> | null {
     const chain = this.#chain(v);
     if (chain.length === 0) return null;
-    let e: radix_entry<T> | undefined = chain[0];
+    let e: chain_entry<T> | undefined = chain[0];
     if (netmask !== null) {
       const m = this.rn_addmask(netmask);
-      e = chain.find((x) => x.mask === m);
+      e = chain.find((x) => x !== ROOT && x.mask === m);
     }
-    if (e === undefined) return null;
+    if (e === undefined || e === ROOT) return null;
     this.#entries.splice(this.#entries.indexOf(e), 1);
     return e;
   }
 
-  /** rnh_walktree: every entry, in an order stable for a given table history. */
+  /** radix.c: rn_walktree — every entry in key order, each chain most specific first. */
   rn_walktree(f: (e: radix_entry<T>) => number): number {
-    for (const e of [...this.#entries]) {
+    for (const e of this.entries()) {
       const error = f(e);
       if (error) return error;
     }
@@ -237,6 +261,7 @@ export class radix_node_head<T> {
 
   /** Entries in dump order: ascending key bytes, then most specific first (a radix walk). */
   entries(): readonly radix_entry<T>[] {
+    // Array.prototype.sort is stable: equal keys keep their chain order.
     return [...this.#entries].sort((a, b) => compareKeys(sa_image(a.key), sa_image(b.key), this.off));
   }
 }
