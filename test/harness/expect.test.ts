@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { checkExpectations } from "../../src/harness/expect.ts";
+import type { Expect } from "../../src/harness/program.ts";
+import { scenario } from "../../src/harness/scenario.ts";
+import type { Finding } from "../../src/harness/findings.ts";
+import { arpReplyFrame, observations, rtmsg, state } from "./fakes.ts";
+import type { Observations } from "../../src/harness/observation.ts";
+
+function check(e: Expect, obs: Observations = observations()): Extract<Finding, { kind: "expect" }>[] {
+  const p = scenario("t/fake", "fake", (s) => {
+    s.nic("vtnet1");
+    s.aifaddr("vtnet1", "10.0.0.1/24").expect(e);
+  });
+  return checkExpectations(p, obs) as Extract<Finding, { kind: "expect" }>[];
+}
+
+describe("expectations", () => {
+  it("errno by name, by number, and unknown names", () => {
+    expect(check({ errno: "OK" })).toEqual([]);
+    expect(check({ errno: 0 })).toEqual([]);
+    const [f] = check({ errno: "EEXIST" });
+    expect(f).toMatchObject({ check: "errno", step: 0, expected: "EEXIST", actual: "OK" });
+    expect(check({ errno: "EWHATEVER" })[0].expected).toMatch(/known errno name/);
+    expect(check({ errno: "EINVAL" }, observations({ op: { errno: 22 } }))).toEqual([]);
+  });
+
+  it("routes: present with fields, absent, flags set and clear", () => {
+    expect(
+      check({
+        routes: [
+          { dst: "10.0.0.0/24", ifname: "vtnet1", gateway: "link#", flags: ["UP"], noflags: ["GATEWAY"] },
+        ],
+      }),
+    ).toEqual([]);
+    expect(check({ routes: [{ dst: "10.0.0.1/32", flags: ["RTF_HOST"] }] })).toEqual([]);
+    expect(check({ routes: [{ dst: "10.9.0.0/16" }] })[0]).toMatchObject({
+      check: "routes",
+      expected: "a route",
+    });
+    expect(check({ routes: [{ dst: "10.0.0.0/24", absent: true }] })[0].expected).toBe("no such route");
+    const [f] = check({ routes: [{ dst: "10.0.0.0/24", gateway: "10.0.0.254", flags: ["STATIC"] }] });
+    expect(f.expected).toBe("gateway 10.0.0.254 (got link#vtnet1), flag STATIC set");
+    expect(f.path).toBe("step 0 routes 10.0.0.0/24");
+  });
+
+  it("arp, addrs, groups", () => {
+    expect(check({ arp: [{ addr: "10.0.0.2", lladdr: "02:00:00:00:00:22", static: false }] })).toEqual([]);
+    expect(check({ arp: [{ addr: "10.0.0.2", static: true }] })[0].expected).toBe("static");
+    expect(check({ arp: [{ addr: "10.0.0.3", absent: true }] })).toEqual([]);
+    expect(check({ addrs: [{ ifname: "vtnet1", addr: "10.0.0.1/24", broadaddr: "10.0.0.255" }] })).toEqual(
+      [],
+    );
+    expect(check({ addrs: [{ ifname: "vtnet1", addr: "10.0.0.1/16" }] })[0].expected).toBe(
+      "prefixlen 16 (got 24)",
+    );
+    expect(check({ groups: [{ ifname: "vtnet1", group: "224.0.0.1" }] })).toEqual([]);
+    expect(check({ groups: [{ ifname: "vtnet1", group: "224.0.0.1", absent: true }] })[0].actual).toBe(
+      "member",
+    );
+  });
+
+  it("state expectations read the checkpoint after the step, not an older state", () => {
+    const obs = observations({ state: state({ addrs: [] }) });
+    expect(check({ addrs: [{ ifname: "vtnet1", addr: "10.0.0.1" }] }, obs)[0].actual).toMatch(/^none/);
+  });
+
+  it("frames: at least one by default, exact counts, fields by layer path", () => {
+    const obs = observations({ op: { frames: [arpReplyFrame()] } });
+    expect(
+      check({ frames: [{ where: { "arp.operation": 2, "ethernet.dst": "02:00:00:00:00:22" } }] }, obs),
+    ).toEqual([]);
+    expect(check({ frames: [{ where: { "arp.operation": 2 }, count: 1 }] }, obs)).toEqual([]);
+    expect(check({ frames: [{ where: { "arp.operation": 1 } }] }, obs)[0].actual).toMatch(/^0 \(vtnet1: /);
+    expect(check({ frames: [{ where: { "arp.operation": 2 }, count: 0 }] }, obs)).toHaveLength(1);
+    expect(check({ frames: [{ ifname: "vtnet2", where: { "arp.operation": 2 } }] }, obs)).toHaveLength(1);
+    expect(check({ frames: [{ where: { "ipv4.ttl": 64 } }] }, obs)).toHaveLength(1);
+  });
+
+  it("rtsock: in order with others between, absent ones nowhere", () => {
+    const obs = observations({
+      op: {
+        rtsock: [
+          rtmsg("RTM_NEWADDR", { ifa: "10.0.0.1" }),
+          rtmsg("RTM_NEWMADDR"),
+          rtmsg("RTM_ADD", { dst: "10.0.0.0" }),
+        ],
+      },
+    });
+    expect(check({ rtsock: ["RTM_NEWADDR", { type: "RTM_ADD", addr: "10.0.0.0" }] }, obs)).toEqual([]);
+    expect(check({ rtsock: ["RTM_ADD", "RTM_NEWADDR"] }, obs)).toHaveLength(1);
+    expect(check({ rtsock: [{ type: "RTM_DELETE", absent: true }] }, obs)).toEqual([]);
+    expect(check({ rtsock: [{ type: "RTM_NEWMADDR", absent: true }] }, obs)).toHaveLength(1);
+    expect(check({ rtsock: [{ type: "RTM_ADD", addr: "10.9.9.9" }] }, obs)[0].actual).toBe(
+      "RTM_NEWADDR 10.0.0.1, RTM_NEWMADDR, RTM_ADD 10.0.0.0",
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { EXPIRE_GRANULARITY, NORMALIZATION_RULES, normalize } from "../../src/harness/normalize.ts";
+import { arpReplyFrame, observations, rtmsg, state } from "./fakes.ts";
+
+const ctx = { interfaces: new Set(["vtnet1"]) };
+
+describe("normalization", () => {
+  it("every rule has a unique name and a description", () => {
+    const names = NORMALIZATION_RULES.map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(NORMALIZATION_RULES.every((r) => r.description.length > 20)).toBe(true);
+  });
+
+  it("zeroes pids and sequence numbers and counts the values it changed", () => {
+    const obs = observations({
+      op: { rtsock: [rtmsg("RTM_ADD", {}, { pid: 1234, seq: 7 }), rtmsg("RTM_NEWADDR")] },
+    });
+    const { obs: n, applied } = normalize(obs, ctx);
+    expect(n.ops[0].rtsock.map((m) => [m.pid, m.seq])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(applied["rtm-pid"]).toBe(1);
+    expect(applied["rtm-seq"]).toBe(1);
+    // The input is left alone.
+    expect(obs.ops[0].rtsock[0].pid).toBe(1234);
+  });
+
+  it("drops interfaces the program does not use, with their rows", () => {
+    const s = state();
+    s.ifs.push({ ifname: "vtnet0", index: 1, flags: "UP", lladdr: "52:54:00:00:00:01" });
+    s.routes.push({ dst: "0.0.0.0/0", gateway: "192.168.0.1", flags: "UP,GATEWAY,STATIC", ifname: "vtnet0" });
+    const obs = observations({ state: s, op: { frames: [arpReplyFrame("vtnet0")] } });
+    const { obs: n, applied } = normalize(obs, ctx);
+    const st = n.ops[1].state;
+    expect(st?.ifs.map((i) => i.ifname)).toEqual(["vtnet1"]);
+    expect(st?.routes.some((r) => r.ifname === "vtnet0")).toBe(false);
+    expect(st?.routes.some((r) => r.ifname === "lo0")).toBe(true);
+    expect(n.ops[0].frames).toEqual([]);
+    expect(applied["foreign-interfaces"]).toBe(3);
+  });
+
+  it("makes ARP expiry relative to the checkpoint's uptime, then drops the uptime", () => {
+    const s = state();
+    s.arp.push({
+      addr: "10.0.0.3",
+      lladdr: "02:00:00:00:00:33",
+      ifname: "vtnet1",
+      flags: "UP,HOST,LLDATA,STATIC",
+      expire: 0,
+    });
+    const { obs: n } = normalize(observations({ state: s }), ctx);
+    expect(n.ops[1].state?.arp.map((e) => e.expire)).toEqual([`${1200}s`, "permanent"]);
+    expect(n.ops[1].state?.uptime).toBeUndefined();
+    const noUptime = state({ uptime: undefined });
+    delete noUptime.uptime;
+    expect(normalize(observations({ state: noUptime }), ctx).obs.ops[1].state?.arp[0].expire).toBe(
+      "expiring",
+    );
+    expect(1200 % EXPIRE_GRANULARITY).toBe(0);
+  });
+
+  it("drops frame times and zeroes IPv4 ident and checksum (ARP frames have none)", () => {
+    const { obs: n, applied } = normalize(observations({ op: { frames: [arpReplyFrame()] } }), ctx);
+    expect(n.ops[0].frames[0].time).toBeNull();
+    expect(applied["frame-time"]).toBe(1);
+    expect(applied["ipv4-id"]).toBe(0);
+  });
+});
