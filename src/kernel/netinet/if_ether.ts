@@ -174,6 +174,17 @@ const V_arp = VNET_DEFINE("arp", (): arp_vnet => ({
   garp: new Map(),
 }));
 
+type arpstat_counter = Exclude<keyof arpstat, "arp_spares">;
+
+// if_arp.h: ARPSTAT_ADD / ARPSTAT_INC
+export function ARPSTAT_ADD(name: arpstat_counter, val: number): void {
+  VNET(V_arp).arpstat[name] += val;
+}
+
+export function ARPSTAT_INC(name: arpstat_counter): void {
+  ARPSTAT_ADD(name, 1);
+}
+
 /** The current VNET's ARP tunables, counters and state. */
 export function arp_vnet(): arp_vnet {
   return VNET(V_arp);
@@ -472,14 +483,13 @@ function arptimer(lle: llentry): void {
   }
   lle.la_timer.callout_stop();
 
-  const st = VNET(V_arp);
   if (lle.la_flags & LLE_LINKED) {
     LLE_REMREF(lle);
-    st.arpstat.dropped += llentry_free(lle);
+    ARPSTAT_ADD("dropped", llentry_free(lle));
   } else {
     LLE_FREE_LOCKED(lle);
   }
-  st.arpstat.timeouts++;
+  ARPSTAT_INC("timeouts");
   CURVNET_RESTORE(saved);
 }
 
@@ -515,7 +525,7 @@ export function arprequest(ifp: ifnet, sip: number | null, tip: number, enaddr: 
   const m = m_gethdr(data, M_BCAST);
   KASSERT(ifp.if_output !== null, `${ifp.if_xname}: no if_output`);
   ifp.if_output(ifp, m, arp_sockaddr(), null);
-  VNET(V_arp).arpstat.txrequests++;
+  ARPSTAT_INC("txrequests");
 }
 
 export interface arpresolve_result {
@@ -603,7 +613,7 @@ export function arpresolve(
     if (la.la_numheld >= st.arp_maxhold && la.la_hold.length > 0) {
       la.la_hold.shift();
       la.la_numheld--;
-      st.arpstat.dropped++;
+      ARPSTAT_INC("dropped");
     }
     la.la_hold.push(m);
     la.la_numheld++;
@@ -657,7 +667,7 @@ export function arpintr(m: Mbuf): void {
     log(LOG_NOTICE, "arp: runt packet");
     return;
   }
-  VNET(V_arp).arpstat.received++;
+  ARPSTAT_INC("received");
   if (ar.ar_pro === ETHERTYPE_IP) in_arpinput(m);
 }
 
@@ -705,7 +715,7 @@ export function in_arpinput(m: Mbuf): void {
   const op = ah.ar_op;
   const isaddr = ah.inaddr(ah.spa);
   let itaddr = ah.inaddr(ah.tpa);
-  if (op === ARPOP_REPLY) st.arpstat.rxreplies++;
+  if (op === ARPOP_REPLY) ARPSTAT_INC("rxreplies");
 
   const ia = arp_match_ia(ifp, itaddr, isaddr);
   if (ia === null) return;
@@ -724,7 +734,7 @@ export function in_arpinput(m: Mbuf): void {
   if (isaddr === myaddr && myaddr !== 0) {
     ARP_LOG(LOG_ERR, `${hexD(sha(), ":")} is using my IP address ${inet_ntoa(isaddr)} on ${ifp.if_xname}!`);
     itaddr = myaddr;
-    st.arpstat.dupips++;
+    ARPSTAT_INC("dupips");
     reply = true;
   } else if (ifp.if_flags & IFF_STATICARP) {
     reply = true;
@@ -739,7 +749,7 @@ export function in_arpinput(m: Mbuf): void {
 
   // reply:
   if (op !== ARPOP_REQUEST) return;
-  st.arpstat.rxrequests++;
+  ARPSTAT_INC("rxrequests");
 
   const hln = ah.ar_hln;
   if (itaddr === myaddr) {
@@ -794,7 +804,7 @@ export function in_arpinput(m: Mbuf): void {
   m.rcvif = null;
   KASSERT(ifp.if_output !== null, `${ifp.if_xname}: no if_output`);
   ifp.if_output(ifp, m, arp_sockaddr(), null);
-  st.arpstat.txreplies++;
+  ARPSTAT_INC("txreplies");
 }
 
 /**

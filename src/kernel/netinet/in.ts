@@ -128,7 +128,7 @@ import {
 import { sa_image } from "../net/radix.ts";
 import { rt_newaddrmsg } from "../net/rtsock.ts";
 import { curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
-import { arp_ifscrub } from "./if_ether.ts";
+import { arp_ifscrub, ARPSTAT_ADD } from "./if_ether.ts";
 import { igmp_domifattach, igmp_domifdetach, igmp_ifdetach } from "./igmp.ts";
 import { in_joingroup, in_leavegroup_locked, inm_release_locked, type in_multi } from "./in_mcast.ts";
 import { in_ifadown } from "./in_rmx.ts";
@@ -746,7 +746,7 @@ function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, 
         (flags & LLE_STATIC || !(lle.la_flags & LLE_STATIC))
       ) {
         if (lle.la_timer.callout_stop()) LLE_REMREF(lle);
-        llentry_free(lle);
+        ARPSTAT_ADD("dropped", llentry_free(lle));
       }
     }
   }
