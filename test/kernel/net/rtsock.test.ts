@@ -1,0 +1,303 @@
+import { describe, expect, test } from "vitest";
+import {
+  EADDRINUSE,
+  EEXIST,
+  EINVAL,
+  EISDIR,
+  ENOBUFS,
+  ENOTDIR,
+  EPERM,
+  EPROTONOSUPPORT,
+  ESRCH,
+} from "../../../src/abi/errno.ts";
+import { decodeRoutingMessage, decodeRoutingMessages, type RoutingMessage } from "../../../src/abi/rtmsg.ts";
+import {
+  RTF_DONE,
+  RTF_GATEWAY,
+  RTF_HOST,
+  RTF_LOCAL,
+  RTF_PINNED,
+  RTF_STATIC,
+  RTF_UP,
+  RTM_ADD,
+  RTM_DELADDR,
+  RTM_DELETE,
+  RTM_GET,
+  RTM_NEWADDR,
+  RTM_NEWMADDR,
+} from "../../../src/abi/route_defs.ts";
+import { isDecodeError } from "../../../src/abi/decode.ts";
+import { sockaddrIn } from "../../../src/abi/socket.ts";
+import { Kernel } from "../../../src/kernel/kernel.ts";
+import { ROOT, addAddr, delAddr, i32, kernelWithNic, rtmsg, u16 } from "./helpers.ts";
+
+const USER = Kernel.user(1001);
+const types = (msgs: Uint8Array[]): number[] => msgs.map((m) => m[3]);
+const decode = (b: Uint8Array): RoutingMessage => {
+  const m = decodeRoutingMessage(b);
+  if (isDecodeError(m)) throw new Error(m.message);
+  return m;
+};
+
+describe("address announcements (10.4 sys/net/route.c rt_newaddrmsg_fib, rtsock.c rtsock_addrmsg)", () => {
+  test("adding an address: RTM_NEWADDR, then the prefix route's RTM_ADD", () => {
+    const k = kernelWithNic();
+    const so = k.routeSocketOpen();
+    expect(addAddr(k, "vtnet0", 0xc0000201, 0xffffff00)).toBe(0);
+    const got = types(so.read()).filter((t) => t === RTM_NEWADDR || t === RTM_ADD);
+    expect(got).toEqual([RTM_NEWADDR, RTM_ADD]);
+  });
+
+  test("deleting it: the route's RTM_DELETE, then RTM_DELADDR", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    expect(delAddr(k, "vtnet0", 0xc0000201)).toBe(0);
+    const got = types(so.read()).filter((t) => t === RTM_DELETE || t === RTM_DELADDR);
+    expect(got).toEqual([RTM_DELETE, RTM_DELADDR]);
+  });
+
+  test("RTM_NEWADDR bytes: ifa_msghdr, then netmask, ifp (sockaddr_dl), ifa, brd, each SA_SIZE long", () => {
+    const k = kernelWithNic();
+    const so = k.routeSocketOpen();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const m = so.read().find((b) => b[3] === RTM_NEWADDR);
+    expect(m).toBeDefined();
+    const b = m as Uint8Array;
+    // ifa_msghdr (10.4 net/if.h): msglen, version 5, type, addrs, flags, index, metric — 20 bytes.
+    expect(u16(b, 0)).toBe(b.length);
+    expect(b.length).toBe(20 + 8 + 56 + 16 + 16);
+    expect(b[2]).toBe(5);
+    // rtsock_addrmsg: IFA, IFP, NETMASK, BRD (ifa_dstaddr, which is ia_broadaddr).
+    expect(i32(b, 4)).toBe(0x04 | 0x10 | 0x20 | 0x80);
+    // ifa_flags at announcement time: IFA_ROUTE is set only after in_addprefix (seed in.c:458-466).
+    expect(i32(b, 8)).toBe(0);
+    expect(u16(b, 12)).toBe(2);
+    expect(i32(b, 16)).toBe(0);
+    // RTA_NETMASK: ia_sockmask after in_socktrim (seed in.c:181-191): sin_len 7, SA_SIZE 8.
+    expect([...b.subarray(20, 28)]).toEqual([7, 2, 0, 0, 255, 255, 255, 0]);
+    // RTA_IFP: the link address if_attach made: sdl_len roundup(max(8+16+6, 54), 8) = 56
+    // (10.4 if.c if_attach_internal), AF_LINK, index 2, IFT_ETHER, nlen 6, alen 6, "vtnet0", MAC.
+    const sdl = b.subarray(28, 84);
+    expect([...sdl.subarray(0, 8)]).toEqual([56, 18, 2, 0, 6, 6, 6, 0]);
+    expect(String.fromCharCode(...sdl.subarray(8, 14))).toBe("vtnet0");
+    expect([...sdl.subarray(14, 20)]).toEqual([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+    // RTA_IFA and RTA_BRD: 192.0.2.1 and the computed broadcast 192.0.2.255 (seed in.c:383-396).
+    expect([...b.subarray(84, 92)]).toEqual([16, 2, 0, 0, 192, 0, 2, 1]);
+    expect([...b.subarray(100, 108)]).toEqual([16, 2, 0, 0, 192, 0, 2, 255]);
+  });
+
+  test("the prefix route's RTM_ADD: rt_msghdr with dst, gateway, radix netmask; flags UP|PINNED", () => {
+    const k = kernelWithNic();
+    const so = k.routeSocketOpen();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const b = so.read().find((x) => x[3] === RTM_ADD) as Uint8Array;
+    // rtsock_routemsg: NETMASK, DST, GATEWAY; rt_msghdr is 152 bytes (10.4 net/route.h).
+    expect(b.length).toBe(152 + 16 + 56 + 8);
+    expect(i32(b, 12)).toBe(0x1 | 0x2 | 0x4);
+    // rtinit1 adds RTF_PINNED to interface routes (10.4 route.c rtinit1 info.rti_flags).
+    expect(i32(b, 8)).toBe(RTF_UP | RTF_PINNED);
+    expect(u16(b, 4)).toBe(2);
+    expect([...b.subarray(152, 160)]).toEqual([16, 2, 0, 0, 192, 0, 2, 0]);
+    // Gateway: null_sdl {sizeof(struct sockaddr_dl) = 54, AF_LINK} with the interface's type and
+    // index patched in (10.4 route.c rtinit1, "doing this for compatibility reasons").
+    expect([...b.subarray(168, 176)]).toEqual([54, 18, 2, 0, 6, 0, 0, 0]);
+    // Netmask as the radix tree keeps it (10.4 radix.c rn_addmask_r): len 7, then 0xff padding.
+    expect([...b.subarray(224, 232)]).toEqual([7, 255, 255, 255, 255, 255, 255, 0]);
+  });
+
+  test("the all-hosts join is announced with RTM_NEWMADDR naming 224.0.0.1 and its MAC group", () => {
+    const k = kernelWithNic();
+    const so = k.routeSocketOpen();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const m = so.read().find((x) => x[3] === RTM_NEWMADDR);
+    expect(m).toBeDefined();
+    const d = decode(m as Uint8Array);
+    expect(d.kind).toBe("ifma");
+    if (d.kind !== "ifma") return;
+    expect(d.addrs.ifa).toMatchObject({ sin_addr: 0xe0000001 });
+  });
+});
+
+describe("route_output (10.4 sys/net/rtsock.c)", () => {
+  test("shorter than a long: ENOBUFS (m_pullup), nothing broadcast", () => {
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    expect(so.write(ROOT, new Uint8Array(4))).toBe(ENOBUFS);
+    expect(so.read()).toEqual([]);
+  });
+
+  test("shorter than rt_msghdr or msglen mismatch: EINVAL, the raw message broadcast as written", () => {
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    const junk = new Uint8Array(100);
+    junk[0] = 100;
+    expect(so.write(ROOT, junk)).toBe(EINVAL);
+    expect(so.read()).toEqual([junk]);
+  });
+
+  test("wrong rtm_version: EPROTONOSUPPORT, echoed with rtm_errno, before rtm_pid is filled in", () => {
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    const msg = rtmsg(RTM_GET, 0, { dst: sockaddrIn(0x7f000001) });
+    msg[2] = 4;
+    expect(so.write(ROOT, msg)).toBe(EPROTONOSUPPORT);
+    const [echo] = so.read();
+    expect(i32(echo, 24)).toBe(EPROTONOSUPPORT);
+    // route_output checks rtm_version before it sets rtm_pid = curproc->p_pid.
+    expect(i32(echo, 16)).toBe(0);
+    const ok = rtmsg(RTM_GET, 0, { dst: sockaddrIn(0x7f000001) });
+    so.write(ROOT, ok);
+    expect(i32(so.read()[0], 16)).toBeGreaterThan(0);
+  });
+
+  test("only RTM_GET is open to non-root: PRIV_NET_ROUTE", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    const add = rtmsg(RTM_ADD, RTF_UP | RTF_GATEWAY | RTF_STATIC, {
+      dst: sockaddrIn(0xc6336400),
+      gateway: sockaddrIn(0xc00002fe),
+      netmask: sockaddrIn(0xffffff00),
+    });
+    expect(so.write(USER, add)).toBe(EPERM);
+    expect(i32(so.read()[0], 24)).toBe(EPERM);
+    expect(so.write(USER, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0xc0000205) }))).toBe(0);
+  });
+
+  test("RTM_ADD, a duplicate (EEXIST), RTM_GET of an address under it, RTM_DELETE, then ESRCH", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    const addrs = {
+      dst: sockaddrIn(0xc6336400),
+      gateway: sockaddrIn(0xc00002fe),
+      netmask: sockaddrIn(0xffffff00),
+    };
+    expect(so.write(ROOT, rtmsg(RTM_ADD, RTF_UP | RTF_GATEWAY | RTF_STATIC, addrs))).toBe(0);
+    const [echo] = so.read();
+    // Success: RTF_DONE added, rtm_index from the new route's interface.
+    expect(i32(echo, 8) & RTF_DONE).toBe(RTF_DONE);
+    expect(u16(echo, 4)).toBe(2);
+    expect(so.write(ROOT, rtmsg(RTM_ADD, RTF_UP | RTF_GATEWAY | RTF_STATIC, addrs))).toBe(EEXIST);
+    expect(i32(so.read()[0], 24)).toBe(EEXIST);
+
+    expect(so.write(ROOT, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0xc6336407) }))).toBe(0);
+    const got = decode(so.read()[0]);
+    expect(got.kind).toBe("rt");
+    if (got.kind === "rt") {
+      expect(got.addrs.dst).toMatchObject({ sin_addr: 0xc6336400 });
+      expect(got.addrs.gateway).toMatchObject({ sin_addr: 0xc00002fe });
+      expect(got.hdr.rtm_flags).toBe(RTF_UP | RTF_GATEWAY | RTF_STATIC | RTF_DONE);
+      expect(got.hdr.rtm_index).toBe(2);
+      // rt_msg2 rounds to sizeof(long); the reply keeps the request's seq.
+      expect(got.hdr.rtm_msglen % 8).toBe(0);
+      expect(got.hdr.rtm_seq).toBe(1);
+    }
+    expect(
+      so.write(ROOT, rtmsg(RTM_DELETE, 0, { dst: sockaddrIn(0xc6336400), netmask: sockaddrIn(0xffffff00) })),
+    ).toBe(0);
+    so.read();
+    expect(
+      so.write(ROOT, rtmsg(RTM_DELETE, 0, { dst: sockaddrIn(0xc6336400), netmask: sockaddrIn(0xffffff00) })),
+    ).toBe(ESRCH);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+
+  test("an interface route cannot be deleted without RTF_PINNED: EADDRINUSE (10.4 rtrequest1_fib)", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    expect(
+      so.write(ROOT, rtmsg(RTM_DELETE, 0, { dst: sockaddrIn(0xc0000200), netmask: sockaddrIn(0xffffff00) })),
+    ).toBe(EADDRINUSE);
+  });
+
+  test("RTM_GET of a missing route: ESRCH", () => {
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    expect(so.write(ROOT, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0x0a000001) }))).toBe(ESRCH);
+  });
+
+  test("a gateway that is one of our addresses turns the route into an interface route (RTF_GWFLAG_COMPAT)", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    const addrs = {
+      dst: sockaddrIn(0xc6336400),
+      gateway: sockaddrIn(0xc0000201),
+      netmask: sockaddrIn(0xffffff00),
+    };
+    expect(so.write(ROOT, rtmsg(RTM_ADD, RTF_UP | RTF_GATEWAY | RTF_STATIC, addrs))).toBe(0);
+    so.read();
+    expect(so.write(ROOT, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0xc6336401) }))).toBe(0);
+    const got = decode(so.read()[0]);
+    // Reported with RTF_GATEWAY back in place of RTF_GWFLAG_COMPAT (route_output "report:").
+    if (got.kind === "rt") expect(got.hdr.rtm_flags & (RTF_GATEWAY | 0x80000000)).toBe(RTF_GATEWAY);
+  });
+
+  test("a socket opened for one family hears only that family (raw_input sp_protocol)", () => {
+    const k = kernelWithNic();
+    const inet = k.routeSocketOpen(2);
+    const all = k.routeSocketOpen(0);
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const heardAll = types(all.read());
+    const heardInet = types(inet.read());
+    // RTM_IFINFO (family AF_UNSPEC) reaches only protocol-0 sockets.
+    expect(heardAll.length).toBeGreaterThan(heardInet.length);
+    expect(heardInet).toContain(RTM_NEWADDR);
+  });
+});
+
+describe("net.routetable sysctl (10.4 sys/net/rtsock.c sysctl_rtsock)", () => {
+  test("the boot table is lo0's host route, as sysctl_dumpentry writes it", () => {
+    const k = new Kernel();
+    const r = k.sysctl(ROOT, [4, 17, 0, 2, 1, 0]);
+    expect(r.errno).toBe(0);
+    const msgs = decodeRoutingMessages(r.out);
+    expect(Array.isArray(msgs)).toBe(true);
+    if (!Array.isArray(msgs)) return;
+    expect(msgs).toHaveLength(1);
+    const m = msgs[0];
+    expect(m.kind).toBe("rt");
+    if (m.kind !== "rt") return;
+    expect(m.hdr.rtm_type).toBe(RTM_GET);
+    // rtinit RTF_HOST for loopback (seed in.c:450-456), RTF_PINNED (route.c rtinit1), RTF_LOCAL
+    // because the key is rt_ifa's own address (in_rmx.c in_addroute).
+    expect(m.hdr.rtm_flags).toBe(RTF_UP | RTF_HOST | RTF_PINNED | RTF_LOCAL);
+    expect(m.addrs.dst).toMatchObject({ sin_addr: 0x7f000001 });
+    expect(m.addrs.netmask).toBeUndefined();
+    // rt_mtu from in_addroute / lortrequest: lo0's LOMTU 16384 (10.4 if_loop.c).
+    expect(m.hdr.rtm_rmx.rmx_mtu).toBe(16384);
+  });
+
+  test("writes are EPERM; a name of the wrong length EISDIR/ENOTDIR", () => {
+    const k = new Kernel();
+    expect(k.sysctl(ROOT, [4, 17, 0, 2, 1, 0], new Uint8Array(4)).errno).toBe(EPERM);
+    expect(k.sysctl(ROOT, [4, 17, 0, 2, 3]).errno).toBe(EISDIR);
+    expect(k.sysctl(ROOT, [4, 17, 0, 2, 3, 0, 0]).errno).toBe(ENOTDIR);
+  });
+
+  test("NET_RT_IFLIST: per interface RTM_IFINFO then RTM_NEWADDR per address", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const r = k.sysctl(ROOT, [4, 17, 0, 2, 3, 0]);
+    const msgs = decodeRoutingMessages(r.out);
+    if (!Array.isArray(msgs)) throw new Error("decode failed");
+    expect(msgs.map((m) => m.kind)).toEqual(["if", "ifa", "if", "ifa"]);
+    // Jailed readers see only their addresses (prison_if): none of these.
+    const jailed = Kernel.jailed("j", [0x0a000001]);
+    const rj = decodeRoutingMessages(k.sysctl(jailed, [4, 17, 0, 2, 3, 0]).out);
+    if (Array.isArray(rj)) expect(rj.map((m) => m.kind)).toEqual(["if", "if"]);
+  });
+
+  test("NET_RT_IFMALIST lists memberships: 224.0.0.1 and its link-layer group on vtnet0", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const msgs = decodeRoutingMessages(k.sysctl(ROOT, [4, 17, 0, 0, 4, 2]).out);
+    if (!Array.isArray(msgs)) throw new Error("decode failed");
+    // if_addmulti inserts the link-layer group, then the IPv4 group, each at the head.
+    expect(msgs).toHaveLength(2);
+    expect(msgs[0].kind === "ifma" && msgs[0].addrs.ifa).toMatchObject({ sin_addr: 0xe0000001 });
+  });
+});
