@@ -41,10 +41,11 @@ export const DivergenceSchema = z.strictObject({
 });
 export type Divergence = z.infer<typeof DivergenceSchema> & { file: string };
 
-const FileSchema = z.union([
-  z.strictObject({ format: z.literal(DIVERGENCES_FORMAT), divergences: z.array(DivergenceSchema) }),
-  z.array(DivergenceSchema),
-]);
+const MainFileSchema = z.strictObject({
+  format: z.literal(DIVERGENCES_FORMAT),
+  divergences: z.array(DivergenceSchema),
+});
+const ListSchema = z.array(DivergenceSchema);
 
 export class CatalogueError extends Error {
   constructor(
@@ -65,15 +66,12 @@ export function parseCatalogue(text: string, file: string): Divergence[] {
     throw new CatalogueError(file, `not YAML: ${(e as Error).message}`);
   }
   if (data === null || data === undefined) return [];
-  const r = FileSchema.safeParse(data);
+  // A bare list (how drafts may be written) or the main file's { format, divergences }.
+  const r = Array.isArray(data) ? ListSchema.safeParse(data) : MainFileSchema.safeParse(data);
   if (!r.success) {
-    // Report against the entry the user would edit.
     const issue = r.error.issues[0];
     const path = issue.path.map(String).join(".");
-    throw new CatalogueError(
-      file,
-      `${path || "(top level)"}: ${issue.message} (expected "format: ${DIVERGENCES_FORMAT}" and a divergences list)`,
-    );
+    throw new CatalogueError(file, `${path || "(top level)"}: ${issue.message}`);
   }
   const list = Array.isArray(r.data) ? r.data : r.data.divergences;
   return list.map((d) => ({ ...d, file }));
