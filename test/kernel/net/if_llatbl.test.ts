@@ -284,6 +284,14 @@ describe("lla_rt_output (arp -s / arp -d through the routing socket)", () => {
     expect(r).toBe(LLE_DELETED_PTR);
   });
 
+  test("RTM_ADD for our own address rewrites its entry (10.4; EPERM from 11.0)", () => {
+    const { k, ifp } = boot();
+    // The seed's lookup with LLE_CREATE returns the existing LLE_IFADDR entry and
+    // lla_rt_output copies the new address into it; nothing checks LLE_IFADDR here.
+    expect(arpSet(k, ifp, ip("198.51.100.1"), MAC_B)).toBe(0);
+    expect(arpEntry(k, "198.51.100.1")).toMatchObject({ lladdr: "02:00:00:00:00:0b", expire: 0 });
+  });
+
   test("RTM_ADD for an address no route covers: success, but no entry (in_lltable_rtcheck)", () => {
     const { k, ifp } = boot();
     // in_lltable_lookup returns NULL when in_lltable_rtcheck fails; lla_rt_output only

@@ -129,6 +129,17 @@ describe("arp_ifinit: adding an address", () => {
     ]);
   });
 
+  test("an entry already learnt for the address is kept as it is", () => {
+    const { k } = boot();
+    inject(k, "vtnet0", arpFrame({ op: 2, sha: MAC_B, spa: IP_B, tha: MAC_US, tpa: IP_US, dst: MAC_US }));
+    const learnt = arpEntry(k, "198.51.100.2");
+    expect(ifconfig(k, "vtnet0", IP_B, 0xffffffff)).toBe(0);
+    // arp_ifinit's lookup (LLE_CREATE | LLE_IFADDR | LLE_STATIC) finds the dynamic entry, and
+    // the seed's in_lltable_lookup only sets LLE_IFADDR/LLE_STATIC on entries it creates.
+    expect(arpEntry(k, "198.51.100.2")).toEqual(learnt);
+    expect(learnt).toMatchObject({ flags: DYNAMIC, lladdr: "02:00:00:00:00:0b" });
+  });
+
   test("deleting the address removes its entry (in_scrubprefix -> arp_ifscrub)", () => {
     const { k } = boot();
     // seed in.c:785-788: arp_ifscrub unless IFF_NOARP; arp_ifscrub looks the address up with
