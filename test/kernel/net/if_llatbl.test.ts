@@ -183,7 +183,7 @@ describe("reference counts (if_llatbl.h LLE_ADDREF / LLE_REMREF / LLE_FREE)", ()
   });
 });
 
-describe("lltable_prefix_free (seed in.c in_lltable_prefix_free)", () => {
+describe("lltable_prefix_free (seed in.c:993-1021 in_lltable_prefix_free)", () => {
   function populate(k: Kernel, ifp: ifnet): void {
     expect(arpSet(k, ifp, IP_B, MAC_B)).toBe(0);
     expect(resolve(k, ifp, IP_C)).toBe(EWOULDBLOCK);
@@ -228,7 +228,7 @@ describe("lla_rt_output (arp -s / arp -d through the routing socket)", () => {
     expect(arpSet(k, ifp, IP_B, MAC_C)).toBe(0);
     // lla_rt_output: ll_addr copied, LLE_VALID set, rmx_expire 0 -> LLE_STATIC, la_expire 0.
     expect(arpEntry(k, "198.51.100.2")).toMatchObject({ lladdr: "02:00:00:00:00:0c", expire: 0 });
-    // The seed's lookup with LLE_DELETE frees a static, non-IFADDR entry at once.
+    // The seed's lookup with LLE_DELETE frees a static, non-IFADDR entry at once (in.c:1163-1165).
     expect(arpDelete(k, ifp, IP_B)).toBe(0);
     expect(arpEntry(k, "198.51.100.2")).toBeUndefined();
     // Off the table now, the entry lives on by its pending timer's reference (next test).
@@ -286,7 +286,7 @@ describe("lla_rt_output (arp -s / arp -d through the routing socket)", () => {
 
   test("RTM_ADD for our own address rewrites its entry (10.4; EPERM from 11.0)", () => {
     const { k, ifp } = boot();
-    // The seed's lookup with LLE_CREATE returns the existing LLE_IFADDR entry and
+    // The seed's lookup with LLE_CREATE (in.c:1116-1122) returns the existing LLE_IFADDR entry and
     // lla_rt_output copies the new address into it; nothing checks LLE_IFADDR here.
     expect(arpSet(k, ifp, ip("198.51.100.1"), MAC_B)).toBe(0);
     expect(arpEntry(k, "198.51.100.1")).toMatchObject({ lladdr: "02:00:00:00:00:0b", expire: 0 });

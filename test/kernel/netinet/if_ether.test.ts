@@ -37,7 +37,7 @@ import {
   stats,
 } from "./if_ether.fixture.ts";
 
-// rt_msghdr flags the seed's in_lltable_dump sets (in.c:1221-1243): RTF_UP always, RTF_HOST |
+// rt_msghdr flags the seed's in_lltable_dump sets (seed in.c:1218-1246): RTF_UP always, RTF_HOST |
 // RTF_LLDATA always, RTF_STATIC for LLE_STATIC, RTF_ANNOUNCE for LLE_PUB (route.h values).
 const RTF_UP = 0x1;
 const RTF_HOST = 0x4;
@@ -107,8 +107,8 @@ describe("arp_ifinit: adding an address", () => {
   test("installs our address as a permanent entry with our MAC", () => {
     const { k, ifp } = boot();
     // arp_ifinit: lla_lookup(LLE_CREATE | LLE_IFADDR | LLE_STATIC); the seed's
-    // in_lltable_lookup (in.c:1161-1164) copies IF_LLADDR and adds LLE_VALID | LLE_STATIC.
-    // in_lltable_dump (in.c:1210-1250): one 224-byte RTM_GET per entry (sizeof the arpc
+    // in_lltable_lookup (seed in.c:1144-1148) copies IF_LLADDR and adds LLE_VALID | LLE_STATIC.
+    // in_lltable_dump (seed in.c:1196-1252): one 224-byte RTM_GET per entry (sizeof the arpc
     // struct on amd64), RTM_VERSION 5, rtm_addrs RTA_DST|RTA_GATEWAY, rmx_expire 0 if static.
     expect(arpDump(k)).toEqual([
       {
@@ -142,9 +142,9 @@ describe("arp_ifinit: adding an address", () => {
 
   test("deleting the address removes its entry (in_scrubprefix -> arp_ifscrub)", () => {
     const { k } = boot();
-    // seed in.c:785-788: arp_ifscrub unless IFF_NOARP; arp_ifscrub looks the address up with
+    // seed in.c:753-756: arp_ifscrub unless IFF_NOARP; arp_ifscrub looks the address up with
     // LLE_DELETE | LLE_IFADDR, so the LLE_IFADDR entry is marked LLE_DELETED, which the dump
-    // skips (in.c:1201-1202).
+    // skips (seed in.c:1202-1204).
     expect(ifconfigDelete(k, "vtnet0", IP_US)).toBe(0);
     expect(arpEntry(k, "198.51.100.1")).toBeUndefined();
   });
