@@ -8,6 +8,7 @@ import type { FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observ
 import type {
   AddrExpect,
   ArpExpect,
+  DataExpect,
   Expect,
   FrameExpect,
   GroupExpect,
@@ -65,6 +66,28 @@ function checkStep(e: Expect, main: OpObs, state: StateObs | undefined, fail: Fa
   }
   for (const f of e.frames ?? []) checkFrames(f, main.frames, fail);
   if (e.rtsock !== undefined) checkRtsock(e.rtsock, main.rtsock, fail);
+  if (e.data !== undefined) checkData(e.data, main.data, fail);
+}
+
+/** ifr_addr sits after the 16-byte ifr_name: sin_len, sin_family, sin_port (2), sin_addr (4). */
+function checkData(e: DataExpect, data: string | undefined, fail: Fail): void {
+  const got = data ?? "";
+  if (e.hex !== undefined && got !== e.hex) fail("data", "hex", e.hex, got || "no data");
+  const a = e.ifr_addr;
+  if (a === undefined) return;
+  if (got.length < 32 * 2) {
+    fail("data", "ifr_addr", "an ifreq (32 bytes)", `${got.length / 2} bytes`);
+    return;
+  }
+  const b = Buffer.from(got.slice(32, 64), "hex");
+  const addr = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
+  const problems = mismatches([
+    ["sin_len", a.len?.toString(), String(b[0])],
+    ["sin_family", a.family?.toString(), String(b[1])],
+    ["sin_addr", a.addr, addr],
+  ]);
+  if (problems.length > 0)
+    fail("data", "ifr_addr", problems.join(", "), `sin_len ${b[0]} sin_family ${b[1]} sin_addr ${addr}`);
 }
 
 const stripPrefix = (s: string, p: string): string => (s.startsWith(p) ? s.slice(p.length) : s);
@@ -98,8 +121,14 @@ function checkRoute(r: RouteExpect, s: StateObs, fail: Fail): void {
   ]);
   for (const f of r.flags ?? []) if (!flags.has(stripPrefix(f, "RTF_"))) problems.push(`flag ${f} set`);
   for (const f of r.noflags ?? []) if (flags.has(stripPrefix(f, "RTF_"))) problems.push(`flag ${f} clear`);
+  if (r.ifa !== undefined && x.ifa !== r.ifa) problems.push(`ifa ${r.ifa}`);
   if (problems.length > 0)
-    fail("routes", what, problems.join(", "), `${x.dst} via ${x.gateway} on ${x.ifname} <${x.flags}>`);
+    fail(
+      "routes",
+      what,
+      problems.join(", "),
+      `${x.dst} via ${x.gateway} on ${x.ifname} <${x.flags}>${x.ifa ? ` ifa ${x.ifa}` : ""}`,
+    );
 }
 
 function checkArp(a: ArpExpect, s: StateObs, fail: Fail): void {
@@ -118,6 +147,8 @@ function checkArp(a: ArpExpect, s: StateObs, fail: Fail): void {
   ]);
   if (a.static !== undefined && flagSet(x.flags).has("STATIC") !== a.static)
     problems.push(a.static ? "static" : "not static");
+  for (const f of a.flags ?? [])
+    if (!flagSet(x.flags).has(stripPrefix(f, "RTF_"))) problems.push(`flag ${f}`);
   if (problems.length > 0)
     fail("arp", a.addr, problems.join(", "), `${x.lladdr} on ${x.ifname} <${x.flags}>`);
 }
@@ -171,6 +202,7 @@ export function frameField(f: FrameObs, path: string): JsonValue | undefined {
 
 export function frameMatches(f: FrameObs, e: FrameExpect): boolean {
   if (e.ifname !== undefined && f.ifname !== e.ifname) return false;
+  if (e.hex !== undefined && f.hex !== e.hex) return false;
   return Object.entries(e.where).every(([path, want]) => {
     const got = frameField(f, path);
     return got !== undefined && String(got) === String(want);
@@ -179,12 +211,15 @@ export function frameMatches(f: FrameObs, e: FrameExpect): boolean {
 
 function checkFrames(e: FrameExpect, frames: readonly FrameObs[], fail: Fail): void {
   const n = frames.filter((f) => frameMatches(f, e)).length;
-  const what = Object.entries(e.where)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
+  const what = [
+    ...Object.entries(e.where).map(([k, v]) => `${k}=${v}`),
+    ...(e.hex ? [`hex=${e.hex}`] : []),
+  ].join(" ");
   const ok = e.count === undefined ? n > 0 : n === e.count;
   if (!ok) {
-    const seen = frames.map((f) => `${f.ifname}: ${f.summary}`).join("; ") || "no frames";
+    const seen =
+      frames.map((f) => `${f.ifname}: ${f.summary}${e.hex !== undefined ? ` [${f.hex}]` : ""}`).join("; ") ||
+      "no frames";
     fail(
       "frames",
       what,
@@ -198,6 +233,10 @@ function rtsockMatches(m: RtMsgObs, e: RtsockExpect): boolean {
   if (typeof e === "string") return m.type === e;
   if (m.type !== e.type) return false;
   if (e.ifname !== undefined && m.ifname !== e.ifname) return false;
+  const flags = flagSet(m.flags);
+  if ((e.flags ?? []).some((f) => !flags.has(stripPrefix(f, "RTF_")))) return false;
+  if ((e.noflags ?? []).some((f) => flags.has(stripPrefix(f, "RTF_")))) return false;
+  if (Object.entries(e.slots ?? {}).some(([slot, text]) => m.addrs[slot] !== text)) return false;
   return e.addr === undefined || Object.values(m.addrs).includes(e.addr);
 }
 
@@ -205,11 +244,25 @@ function rtsockMatches(m: RtMsgObs, e: RtsockExpect): boolean {
 function checkRtsock(list: readonly RtsockExpect[], msgs: readonly RtMsgObs[], fail: Fail): void {
   const seen =
     msgs
-      .map((m) => `${m.type}${(m.addrs.dst ?? m.addrs.ifa) ? ` ${m.addrs.dst ?? m.addrs.ifa}` : ""}`)
+      .map(
+        (m) =>
+          `${m.type}${(m.addrs.dst ?? m.addrs.ifa) ? ` ${m.addrs.dst ?? m.addrs.ifa}` : ""}${m.addrs.gateway ? ` gw ${m.addrs.gateway}` : ""} <${m.flags}>`,
+      )
       .join(", ") || "none";
   let at = 0;
   for (const e of list) {
-    const label = typeof e === "string" ? e : `${e.type}${e.addr ? ` ${e.addr}` : ""}`;
+    const label =
+      typeof e === "string"
+        ? e
+        : [
+            e.type,
+            e.addr,
+            ...Object.entries(e.slots ?? {}).map(([k, v]) => `${k}=${v}`),
+            e.flags ? `<${e.flags.join(",")}>` : undefined,
+            e.noflags ? `<!${e.noflags.join(",!")}>` : undefined,
+          ]
+            .filter((x) => x !== undefined)
+            .join(" ");
     if (typeof e !== "string" && e.absent === true) {
       if (msgs.some((m) => rtsockMatches(m, e))) fail("rtsock", label, "no such message", seen);
       continue;

@@ -18,7 +18,7 @@ interface FindingBase {
 export type Finding =
   | (FindingBase & {
       kind: "expect";
-      check: "errno" | "routes" | "arp" | "addrs" | "groups" | "frames" | "rtsock";
+      check: "errno" | "routes" | "arp" | "addrs" | "groups" | "frames" | "rtsock" | "data";
       expected: string;
       actual: string;
     })

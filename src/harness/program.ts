@@ -68,6 +68,8 @@ export const RouteExpectSchema = z.strictObject({
   flags: z.array(z.string()).optional(),
   /** RTF_ names that must be clear. */
   noflags: z.array(z.string()).optional(),
+  /** The route's ifa address (RTAX_IFA of the dump), e.g. after a prefix hand-over. */
+  ifa: ipv4.optional(),
 });
 export type RouteExpect = z.infer<typeof RouteExpectSchema>;
 
@@ -78,6 +80,8 @@ export const ArpExpectSchema = z.strictObject({
   lladdr: z.union([mac, z.literal("incomplete")]).optional(),
   ifname: z.string().optional(),
   static: z.boolean().optional(),
+  /** RTF_ names the dumped entry must carry (in_lltable_dump: ANNOUNCE for published entries). */
+  flags: z.array(z.string()).optional(),
 });
 export type ArpExpect = z.infer<typeof ArpExpectSchema>;
 
@@ -104,6 +108,8 @@ export const FrameExpectSchema = z.strictObject({
   where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   /** Exactly this many matching frames; default: at least one. 0 means none may match. */
   count: z.number().int().nonnegative().optional(),
+  /** The whole frame, byte for byte (lowercase hex, after normalization), for byte-exact checks. */
+  hex: HexString.optional(),
 });
 export type FrameExpect = z.infer<typeof FrameExpectSchema>;
 
@@ -115,9 +121,29 @@ export const RtsockExpectSchema = z.union([
     /** Any address carried in the message equals this one (dst for RTM_ADD, ifa for RTM_NEWADDR). */
     addr: ipv4.optional(),
     ifname: z.string().optional(),
+    /** rtm_flags/ifam_flags names that must be set / clear ("PINNED", "UP"). */
+    flags: z.array(z.string()).optional(),
+    noflags: z.array(z.string()).optional(),
+    /** Address slots as decoded text: { gateway: "10.0.0.2" }, { dst: "10.0.0.0" }. */
+    slots: z.record(z.string(), z.string()).optional(),
   }),
 ]);
 export type RtsockExpect = z.infer<typeof RtsockExpectSchema>;
+
+/** What an ioctl copied out (or a sysctl's old value): whole bytes, or the ifreq's ifr_addr. */
+export const DataExpectSchema = z.strictObject({
+  /** The whole struct as lowercase hex. */
+  hex: HexString.optional(),
+  /** ifreq ifr_addr (bytes 16..31) field by field; unspecified fields are not checked. */
+  ifr_addr: z
+    .strictObject({
+      addr: ipv4.optional(),
+      len: z.number().int().min(0).max(255).optional(),
+      family: z.number().int().min(0).max(255).optional(),
+    })
+    .optional(),
+});
+export type DataExpect = z.infer<typeof DataExpectSchema>;
 
 export const ExpectSchema = z.strictObject({
   /** "OK", an errno name ("EEXIST") or its number. */
@@ -129,6 +155,8 @@ export const ExpectSchema = z.strictObject({
   frames: z.array(FrameExpectSchema).optional(),
   /** Routing messages this step caused, in order (other messages may come between). */
   rtsock: z.array(RtsockExpectSchema).optional(),
+  /** The bytes the step returned (ioctl copyout, sysctl old value). */
+  data: DataExpectSchema.optional(),
 });
 export type Expect = z.infer<typeof ExpectSchema>;
 
