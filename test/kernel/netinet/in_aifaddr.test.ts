@@ -14,7 +14,7 @@ import {
   EPERM,
   EPROTONOSUPPORT,
 } from "../../../src/abi/errno.ts";
-import { IFF_LOOPBACK, IFF_UP } from "../../../src/abi/if.ts";
+import { IFF_LOOPBACK } from "../../../src/abi/if.ts";
 import { IN_CLASSA_NET, IN_CLASSB_NET, IN_CLASSC_NET } from "../../../src/abi/in.ts";
 import { RTF_GATEWAY, RTF_HOST, RTF_STATIC, RTF_UP, RTM_ADD } from "../../../src/abi/route_defs.ts";
 import { AF_INET, sockaddrIn } from "../../../src/abi/socket.ts";
