@@ -90,8 +90,8 @@ describe("expectations", () => {
     expect(check({ rtsock: ["RTM_ADD", "RTM_NEWADDR"] }, obs)).toHaveLength(1);
     expect(check({ rtsock: [{ type: "RTM_DELETE", absent: true }] }, obs)).toEqual([]);
     expect(check({ rtsock: [{ type: "RTM_NEWMADDR", absent: true }] }, obs)).toHaveLength(1);
-    expect(check({ rtsock: [{ type: "RTM_ADD", addr: "10.9.9.9" }] }, obs)[0].actual).toBe(
-      "RTM_NEWADDR 10.0.0.1, RTM_NEWMADDR, RTM_ADD 10.0.0.0",
+    expect(check({ rtsock: [{ type: "RTM_ADD", addr: "10.9.9.9" }] }, obs)[0].actual).toMatch(
+      /^RTM_NEWADDR 10\.0\.0\.1\b.*, RTM_NEWMADDR\b.*, RTM_ADD 10\.0\.0\.0\b/,
     );
   });
 });
