@@ -377,7 +377,7 @@ function ip_rtaddr(dst: number): number | null {
 }
 
 // ip_options.c: ip_stripoptions — drop the options, keeping a 20-byte header.
-function ip_stripoptions(m: Mbuf, hlen: number): void {
+export function ip_stripoptions(m: Mbuf, hlen: number): void {
   const olen = hlen - IPV4_MIN_HEADER_LEN;
   const out = new Uint8Array(m.data.length - olen);
   out.set(m.data.subarray(0, IPV4_MIN_HEADER_LEN));

@@ -5,10 +5,10 @@
 //
 // Not modelled: IP options (ip_dooptions; datagrams with options are processed as if the
 // options were absent), reassembly (fragments are dropped, counted in ips_fragdropped),
-// ip_fastforward, pfil, IPsec, multicast routing, RSVP, and the transport protocols: UDP, TCP
-// and IGMP datagrams for us are counted as delivered and then dropped, where FreeBSD would run
-// udp_input/tcp_input/igmp_input. Protocols without a handler go to rip_input, which in 10.4
-// drops them silently when no raw socket listens.
+// ip_fastforward, pfil, IPsec, multicast routing, RSVP, and TCP and IGMP input: datagrams for
+// us of those protocols are counted as delivered and then dropped, where FreeBSD would run
+// tcp_input/igmp_input. UDP goes to udp_input (udp_usrreq.ts). Protocols without a handler go
+// to rip_input, which in 10.4 drops them silently when no raw socket listens.
 
 import { IFF_BROADCAST, IFF_LOOPBACK } from "../../abi/if.ts";
 import {
@@ -54,6 +54,7 @@ import {
   ip_next_mtu,
 } from "./ip_icmp.ts";
 import { IP_FORWARDING, IP_MF, IP_OFFMASK, ip_output, IPVERSION } from "./ip_output.ts";
+import { udp_input } from "./udp_usrreq.ts";
 import { ICMP_REDIRECT, ICMP_TIMXCEED, ICMP_UNREACH } from "../../wire/icmp.ts";
 import { EMSGSIZE, ENOBUFS, EACCES } from "../../abi/errno.ts";
 
@@ -289,8 +290,10 @@ function ours(m: Mbuf, hlen: number): void {
     case IPPROTO_ICMP:
       icmp_input(m, hlen);
       return;
-    case IPPROTO_IGMP:
     case IPPROTO_UDP:
+      udp_input(m, hlen);
+      return;
+    case IPPROTO_IGMP:
     case IPPROTO_TCP:
       return;
     default:

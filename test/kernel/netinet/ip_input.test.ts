@@ -7,7 +7,8 @@ import { Kernel } from "../../../src/kernel/kernel.ts";
 import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
 import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
 import { mac } from "../../../src/wire/addr.ts";
-import { arpReply, arpRequest, icmpEchoRequest, ipv4Frame } from "../../../src/wire/builders.ts";
+import { arpReply, arpRequest, icmpEchoRequest, ipv4Frame, udpDatagram } from "../../../src/wire/builders.ts";
+import { udpstat } from "../../../src/kernel/netinet/udp_usrreq.ts";
 import { checksumVerifies, internetChecksum } from "../../../src/wire/checksum.ts";
 import { emitIcmp } from "../../../src/wire/icmp.ts";
 import { Bench, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
@@ -482,4 +483,75 @@ test("ipv4Frame sanity: the builder's frames carry valid checksums (test precond
     payload: new Uint8Array(8),
   });
   expect(checksumVerifies(f.subarray(14, 34))).toBe(true);
+});
+
+describe("udp_input without sockets", () => {
+  const udp = (
+    dst: string,
+    dstMac: Uint8Array,
+    payload = new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+  ): Uint8Array =>
+    udpDatagram({
+      srcMac: MAC_PEER,
+      dstMac,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip(dst),
+      srcPort: 5353,
+      dstPort: 9,
+      payload,
+    });
+
+  test("unicast to a closed port: ICMP port unreachable quoting the header and 8 bytes", () => {
+    const b = host();
+    const dg = udp("10.0.0.1", MAC_A);
+    b.inject("vtnet0", dg);
+    const out = b.sent();
+    expect(out).toHaveLength(1);
+    const r = out[0].frame.subarray(14);
+    const q = dg.subarray(14);
+    // udp_input, no PCB: "UDPSTAT_INC(udps_noport); ... *ip = save_ip; icmp_error(m,
+    // ICMP_UNREACH, ICMP_UNREACH_PORT, 0, 0);"; icmp_error quotes hlen + max(8, min(quotelen,
+    // ip_len - hlen)) = 20 + 8 bytes of the original, restored header included.
+    expect(r[20]).toBe(3);
+    expect(r[21]).toBe(3);
+    expect(hex(r.subarray(24, 28))).toBe("00000000");
+    expect(hex(r.subarray(28))).toBe(hex(q.subarray(0, 28)));
+    expect(hex(r.subarray(12, 20))).toBe("0a0000010a000002");
+    expect(checksumVerifies(r.subarray(20))).toBe(true);
+    expect(b.k.run(() => udpstat().udps_noport)).toBe(1);
+  });
+
+  test("to a broadcast or multicast address: dropped without an error", () => {
+    const b = host();
+    // "if (IN_MULTICAST(ntohl(ip->ip_dst.s_addr)) || in_broadcast(ip->ip_dst, ifp)) { ... if
+    // (last == NULL) { ... UDPSTAT_INC(udps_noportbcast); ... goto badunlocked; }"
+    b.inject("vtnet0", udp("10.0.0.255", mac("ff:ff:ff:ff:ff:ff")));
+    b.inject("vtnet0", udp("224.0.0.1", mac("01:00:5e:00:00:01")));
+    expect(b.sent()).toHaveLength(0);
+    expect(b.k.run(() => udpstat().udps_noportbcast)).toBe(2);
+  });
+
+  test("a bad UDP checksum is counted and dropped; net.inet.udp.blackhole silences closed ports", () => {
+    const b = host();
+    const bad = udp("10.0.0.1", MAC_A);
+    bad[14 + 20 + 6] ^= 0xff;
+    // "if (uh_sum) { UDPSTAT_INC(udps_badsum); m_freem(m); return; }"
+    b.inject("vtnet0", bad);
+    expect(b.sent()).toHaveLength(0);
+    expect(b.k.run(() => udpstat().udps_badsum)).toBe(1);
+    // "if (V_udp_blackhole) goto badunlocked;"
+    expect(b.k.sysctl(Kernel.root(), "net.inet.udp.blackhole", new Uint8Array([1, 0, 0, 0])).errno).toBe(0);
+    b.inject("vtnet0", udp("10.0.0.1", MAC_A));
+    expect(b.sent()).toHaveLength(0);
+  });
+
+  test("a UDP length beyond the IP payload is udps_badlen", () => {
+    const b = host();
+    const f = udp("10.0.0.1", MAC_A);
+    new DataView(f.buffer, f.byteOffset).setUint16(14 + 20 + 4, 200, false);
+    // "if (len > ip_len || len < sizeof(struct udphdr)) { UDPSTAT_INC(udps_badlen); goto badunlocked; }"
+    b.inject("vtnet0", f);
+    expect(b.sent()).toHaveLength(0);
+    expect(b.k.run(() => udpstat().udps_badlen)).toBe(1);
+  });
 });
