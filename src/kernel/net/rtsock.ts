@@ -58,12 +58,10 @@ import {
   IF_MSGHDR_SIZE,
   IFMA_MSGHDR_SIZE,
   RT_MSGHDR_SIZE,
-  decodeRtMetrics,
   emptyRtMetrics,
   encodeRtMetrics,
   type RtMsghdr,
 } from "../../abi/rtmsg.ts";
-import { isDecodeError } from "../../abi/decode.ts";
 import {
   NET_RT_DUMP,
   NET_RT_FLAGS,
@@ -439,11 +437,19 @@ function rt_getmetrics(rt: rtentry): Uint8Array {
   return encodeRtMetrics(m);
 }
 
+/** A u_long from the user's message (values past 2^53 lose precision, as a JS number must). */
+function u_long(v: DataView, at: number): number {
+  return Number(v.getBigUint64(at, true));
+}
+
 /** The rt_msghdr fields route_output reads from the user's message. */
 function readRtMsghdr(b: Uint8Array): RtMsghdr {
   const v = viewOf(b);
-  const rmx = decodeRtMetrics(b, 40);
-  KASSERT(!isDecodeError(rmx), "route_output: short rt_msghdr");
+  const rmx = emptyRtMetrics();
+  rmx.rmx_locks = u_long(v, 40);
+  rmx.rmx_mtu = u_long(v, 48);
+  rmx.rmx_expire = u_long(v, 64);
+  rmx.rmx_weight = u_long(v, 120);
   return {
     rtm_msglen: v.getUint16(0, true),
     rtm_version: b[2],
@@ -455,7 +461,7 @@ function readRtMsghdr(b: Uint8Array): RtMsghdr {
     rtm_seq: v.getInt32(20, true),
     rtm_errno: v.getInt32(24, true),
     rtm_fmask: v.getInt32(28, true),
-    rtm_inits: Number(v.getBigUint64(32, true) & 0xffffffffn),
+    rtm_inits: u_long(v, 32),
     rtm_rmx: rmx,
   };
 }

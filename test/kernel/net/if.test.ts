@@ -1,0 +1,141 @@
+import { describe, expect, test } from "vitest";
+import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENXIO, EPERM } from "../../../src/abi/errno.ts";
+import {
+  IFF_DRV_RUNNING,
+  IFF_LOOPBACK,
+  IFF_MULTICAST,
+  IFF_UP,
+  decodeIfreq,
+  encodeIfreq,
+  ifrFlagsAll,
+  ifrIndex,
+  ifrInt,
+  ifreqEmpty,
+  ifreqWithInt,
+  type Ifreq,
+} from "../../../src/abi/if.ts";
+import { isDecodeError, readCString } from "../../../src/abi/decode.ts";
+import { RTM_IFANNOUNCE, RTM_IFINFO } from "../../../src/abi/route_defs.ts";
+import { AF_INET, AF_LINK } from "../../../src/abi/socket.ts";
+import {
+  SIOCADDMULTI,
+  SIOCDELMULTI,
+  SIOCGIFFLAGS,
+  SIOCGIFINDEX,
+  SIOCGIFMETRIC,
+  SIOCGIFMTU,
+  SIOCIFCREATE,
+  SIOCIFDESTROY,
+  SIOCSIFMETRIC,
+  SIOCSIFMTU,
+} from "../../../src/abi/sockio.ts";
+import { Kernel } from "../../../src/kernel/kernel.ts";
+import { ROOT, addAddr, kernelWithNic } from "./helpers.ts";
+
+const USER = Kernel.user(1001);
+
+function ifr(k: Kernel, cmd: number, req: Ifreq, cred = ROOT): { errno: number; ifr: Ifreq } {
+  const r = k.ioctl(cred, cmd, encodeIfreq(req));
+  const d = decodeIfreq(r.data);
+  if (isDecodeError(d)) throw new Error(d.message);
+  return { errno: r.errno, ifr: d };
+}
+
+/** An ifreq whose ifr_addr is a sockaddr_dl holding a 6-byte Ethernet group address. */
+function linkGroup(name: string, mac: number[]): Uint8Array {
+  const b = encodeIfreq(ifreqEmpty(name));
+  b.set([14, AF_LINK, 0, 0, 6, 0, 6, 0, ...mac], 16);
+  return b;
+}
+
+describe("lo0 after boot (10.4 net/if_loop.c lo_clone_create, loioctl)", () => {
+  test("index 1, LOOPBACK|MULTICAST, up and running after its address, LOMTU", () => {
+    const k = new Kernel();
+    expect(ifrIndex(ifr(k, SIOCGIFINDEX, ifreqEmpty("lo0")).ifr)).toBe(1);
+    // SIOCGIFFLAGS reports if_flags | if_drv_flags (10.4 if.c ifhwioctl); loioctl(SIOCSIFADDR)
+    // set IFF_UP and IFF_DRV_RUNNING.
+    expect(ifrFlagsAll(ifr(k, SIOCGIFFLAGS, ifreqEmpty("lo0")).ifr)).toBe(
+      IFF_UP | IFF_LOOPBACK | IFF_MULTICAST | IFF_DRV_RUNNING,
+    );
+    expect(ifrInt(ifr(k, SIOCGIFMTU, ifreqEmpty("lo0")).ifr)).toBe(16384);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+});
+
+describe("ifioctl / ifhwioctl (10.4 sys/net/if.c)", () => {
+  test("an unknown interface name: ENXIO", () => {
+    const k = new Kernel();
+    expect(ifr(k, SIOCGIFFLAGS, ifreqEmpty("nope0")).errno).toBe(ENXIO);
+  });
+
+  test("SIOCSIFMTU: PRIV_NET_SETIFMTU, then IF_MINMTU..IF_MAXMTU (72..65535), then the driver", () => {
+    const k = new Kernel();
+    expect(ifr(k, SIOCSIFMTU, ifreqWithInt("lo0", 9000), USER).errno).toBe(EPERM);
+    expect(ifr(k, SIOCSIFMTU, ifreqWithInt("lo0", 71)).errno).toBe(EINVAL);
+    expect(ifr(k, SIOCSIFMTU, ifreqWithInt("lo0", 65536)).errno).toBe(EINVAL);
+    const so = k.routeSocketOpen();
+    expect(ifr(k, SIOCSIFMTU, ifreqWithInt("lo0", 9000)).errno).toBe(0);
+    expect(ifrInt(ifr(k, SIOCGIFMTU, ifreqEmpty("lo0")).ifr)).toBe(9000);
+    // A successful change is announced with RTM_IFINFO.
+    expect(so.read().map((m) => m[3])).toEqual([RTM_IFINFO]);
+  });
+
+  test("SIOCSIFMETRIC needs privilege and is read back by SIOCGIFMETRIC", () => {
+    const k = new Kernel();
+    expect(ifr(k, SIOCSIFMETRIC, ifreqWithInt("lo0", 5), USER).errno).toBe(EPERM);
+    expect(ifr(k, SIOCSIFMETRIC, ifreqWithInt("lo0", 5)).errno).toBe(0);
+    expect(ifrInt(ifr(k, SIOCGIFMETRIC, ifreqEmpty("lo0")).ifr)).toBe(5);
+  });
+
+  test("SIOCADDMULTI: only AF_LINK addresses; a second join EADDRINUSE; leave twice ENOENT", () => {
+    const k = kernelWithNic();
+    const v4 = encodeIfreq(ifreqEmpty("vtnet0"));
+    v4.set([16, AF_INET, 0, 0, 224, 1, 2, 3], 16);
+    expect(k.ioctl(ROOT, SIOCADDMULTI, v4).errno).toBe(EINVAL);
+    const group = linkGroup("vtnet0", [0x01, 0x00, 0x5e, 0x01, 0x02, 0x03]);
+    expect(k.ioctl(USER, SIOCADDMULTI, group).errno).toBe(EPERM);
+    expect(k.ioctl(ROOT, SIOCADDMULTI, group).errno).toBe(0);
+    expect(k.ioctl(ROOT, SIOCADDMULTI, group).errno).toBe(EADDRINUSE);
+    expect(k.ioctl(ROOT, SIOCDELMULTI, group).errno).toBe(0);
+    expect(k.ioctl(ROOT, SIOCDELMULTI, group).errno).toBe(ENOENT);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+});
+
+describe("cloning (10.4 sys/net/if_clone.c, if_loop.c)", () => {
+  test("SIOCIFCREATE 'lo' makes lo1 and writes the name back; destroy works, lo0 cannot go", () => {
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    const r = k.ioctl(ROOT, SIOCIFCREATE, encodeIfreq(ifreqEmpty("lo")));
+    expect(r.errno).toBe(0);
+    expect(readCString(r.data, 0, 16)).toBe("lo1");
+    expect(so.read().map((m) => m[3])).toEqual([RTM_IFANNOUNCE]);
+    expect(k.ioctl(ROOT, SIOCIFDESTROY, encodeIfreq(ifreqEmpty("lo1"))).errno).toBe(0);
+    // ifc_simple_destroy refuses units below ifc_minifs (1 for lo).
+    expect(k.ioctl(ROOT, SIOCIFDESTROY, encodeIfreq(ifreqEmpty("lo0"))).errno).toBe(EINVAL);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+
+  test("no cloner for the name: EINVAL; destroying an unknown interface: ENXIO; privilege: EPERM", () => {
+    const k = new Kernel();
+    expect(k.ioctl(ROOT, SIOCIFCREATE, encodeIfreq(ifreqEmpty("bogus0"))).errno).toBe(EINVAL);
+    expect(k.ioctl(ROOT, SIOCIFDESTROY, encodeIfreq(ifreqEmpty("bogus0"))).errno).toBe(ENXIO);
+    expect(k.ioctl(USER, SIOCIFCREATE, encodeIfreq(ifreqEmpty("lo"))).errno).toBe(EPERM);
+  });
+
+  test("a named unit that exists: EEXIST; a wildcard takes the lowest free unit (ifc_alloc_unit)", () => {
+    const k = new Kernel();
+    expect(readCString(k.ioctl(ROOT, SIOCIFCREATE, encodeIfreq(ifreqEmpty("lo5"))).data, 0, 16)).toBe("lo5");
+    expect(k.ioctl(ROOT, SIOCIFCREATE, encodeIfreq(ifreqEmpty("lo5"))).errno).toBe(EEXIST);
+    expect(readCString(k.ioctl(ROOT, SIOCIFCREATE, encodeIfreq(ifreqEmpty("lo"))).data, 0, 16)).toBe("lo1");
+  });
+
+  test("destroying an interface with addresses leaves no route or reference behind (if_detach)", () => {
+    const k = new Kernel();
+    k.ioctl(ROOT, SIOCIFCREATE, encodeIfreq(ifreqEmpty("lo1")));
+    expect(addAddr(k, "lo1", 0x0a000001, 0xffffff00)).toBe(0);
+    expect(k.ioctl(ROOT, SIOCIFDESTROY, encodeIfreq(ifreqEmpty("lo1"))).errno).toBe(0);
+    expect(k.interfaces.map((i) => i.if_xname)).toEqual(["lo0"]);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+});
