@@ -22,6 +22,7 @@ import type { ifaddr, ifnet } from "./net/if_var.ts";
 import { rt_tables_get_rnh, rt_trash } from "./net/route.ts";
 import { route_output, rts_attach, rts_detach, type routesock } from "./net/rtsock.ts";
 import { vnet, withVnet } from "./net/vnet.ts";
+import { garp_holders } from "./netinet/if_ether.ts";
 import { in_aifaddr_allocrefs, in_control, in_domifattach, in_domifdetach } from "./netinet/in.ts";
 import { in_inithead } from "./netinet/in_rmx.ts";
 import type { in_ifinfo } from "./netinet/in_var.ts";
@@ -308,6 +309,8 @@ function collectProblems(v: vnet): string[] {
       problems.push(`${ia.ifa_ifp.if_xname}: in_ifaddr missing from INADDR_HASH`);
   }
   for (const ia of in_aifaddr_allocrefs()) add(ia);
+  // A pending GARP retransmission holds a reference (10.4 if_ether.c garp_timer_start).
+  for (const ia of garp_holders()) add(ia);
   const rnh = rt_tables_get_rnh(0, AF_INET);
   if (rnh !== null) {
     for (const e of rnh.rnh.entries()) {

@@ -604,6 +604,8 @@ describe("ports of FreeBSD's tests/sys/netinet/arp.sh", () => {
     sent(k);
     const t0 = k.clock.ticks / k.clock.hz;
     ifconfig(k, "vtnet0", IP_US);
+    // garp_timer_start: the pending callout owns an ifa reference, which the audit counts.
+    expectBalanced(k);
     k.advance(10);
     // if_ether.c garp_timer_start: first callout after (1 << 0) s; garp_rexmit reschedules
     // after (1 << count) s until count reaches garp_rexmit_count. arp.sh garp only checks
