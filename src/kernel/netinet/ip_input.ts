@@ -80,6 +80,8 @@ export interface ipstat {
   ips_delivered: number;
   ips_localout: number;
   ips_cantfrag: number;
+  ips_fragmented: number;
+  ips_ofragments: number;
   ips_noroute: number;
   ips_badvers: number;
   ips_badaddr: number;
@@ -116,6 +118,8 @@ export const V_ip = VNET_DEFINE("ip", (): IpVnet => ({
     ips_delivered: 0,
     ips_localout: 0,
     ips_cantfrag: 0,
+    ips_fragmented: 0,
+    ips_ofragments: 0,
     ips_noroute: 0,
     ips_badvers: 0,
     ips_badaddr: 0,

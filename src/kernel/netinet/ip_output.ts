@@ -2,8 +2,7 @@
 // broadcast and multicast marking, header checksum, hand-off to the interface. The twin sends
 // only what the kernel itself makes (ICMP replies and errors, forwarded datagrams), so socket
 // options (ip_moptions, IP_SENDONES, IP_ROUTETOIF), IPsec, pfil and flowtable are not modelled.
-// Fragmentation (ip_fragment) is not modelled either: a datagram that would need it fails an
-// invariant instead of leaving in a shape FreeBSD would not give it.
+// ip_fragment is modelled for datagrams without options.
 
 import { EACCES, EADDRNOTAVAIL, EHOSTUNREACH, EMSGSIZE, ENETUNREACH } from "../../abi/errno.ts";
 import { IFCAP_LINKSTATE, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, LINK_STATE_UP } from "../../abi/if.ts";
@@ -178,7 +177,83 @@ function ip_output_routed(m: Mbuf, ro: route, flags: number): number {
     st.ips_cantfrag++;
     return EMSGSIZE;
   }
-  throw new InvariantError(`ip_output: fragmenting ${ip_len} bytes for mtu ${mtu} is not modelled`);
+
+  // Too big for the interface: send it in fragments, stopping at the first error.
+  const frags = ip_fragment(m, mtu);
+  if (typeof frags === "number") return frags;
+  const output = ifp.if_output;
+  KASSERT(output !== null, `${ifp.if_xname}: no if_output`);
+  let error = 0;
+  for (const f of frags) {
+    if (error === 0) error = output(ifp, f, gw, ro);
+  }
+  if (error === 0) st.ips_fragmented++;
+  return error;
+}
+
+/** machine/param.h PAGE_SIZE on amd64 */
+const PAGE_SIZE = 4096;
+
+// ip_output.c: ip_fragment — the first fragment is m itself, trimmed; the rest are new mbufs
+// with a copy of the header. Datagrams with options would need ip_optcopy (not modelled).
+export function ip_fragment(m0: Mbuf, mtu: number): Mbuf[] | number {
+  const st = ipstat();
+  const ip = ipHeader(m0);
+  const hlen = (ip.getUint8(IPV4.VER_IHL) & 0x0f) << 2;
+  let len = (mtu - hlen) & ~7;
+  const ip_len = ip.getUint16(IPV4.LENGTH, false);
+  const ip_off = ip.getUint16(IPV4.FLG_OFF, false);
+  if (ip_off & IP_DF) {
+    st.ips_cantfrag++;
+    return EMSGSIZE;
+  }
+  // At least 8 bytes of payload per fragment.
+  if (len < 8) return EMSGSIZE;
+  if (hlen > IPV4_MIN_HEADER_LEN) {
+    throw new InvariantError("ip_fragment: copying IP options into fragments (ip_optcopy) is not modelled");
+  }
+
+  let off: number;
+  if (len > PAGE_SIZE) {
+    // Page-multiple fragments after the first, for receivers that flip pages.
+    off = Math.min(mtu, m0.data.length);
+    let newlen = mtu & ~(PAGE_SIZE - 1);
+    if (off < hlen || newlen + IPV4_MIN_HEADER_LEN > mtu) {
+      newlen = len;
+      off = hlen + len;
+    } else {
+      off = ((off - hlen) & ~7) + hlen;
+    }
+    len = newlen;
+  } else {
+    off = hlen + len;
+  }
+  const firstlen = off - hlen;
+
+  const out: Mbuf[] = [m0];
+  let nfrags = 1;
+  for (; off < ip_len; off += len, nfrags++) {
+    let mhip_off = ((off - hlen) >> 3) + ip_off;
+    if (off + len >= ip_len) len = ip_len - off;
+    else mhip_off |= IP_MF;
+    const data = new Uint8Array(hlen + len);
+    data.set(m0.data.subarray(0, hlen));
+    data.set(m0.data.subarray(off, off + len), hlen);
+    const f: Mbuf = { data, m_flags: m0.m_flags & M_MCAST, rcvif: m0.rcvif };
+    const mhip = ipHeader(f);
+    mhip.setUint16(IPV4.FLG_OFF, mhip_off & 0xffff, false);
+    mhip.setUint16(IPV4.LENGTH, len + hlen, false);
+    ip_cksum_set(f, hlen);
+    out.push(f);
+  }
+  st.ips_ofragments += nfrags;
+
+  m0.data = m0.data.slice(0, hlen + firstlen);
+  const first = ipHeader(m0);
+  first.setUint16(IPV4.LENGTH, hlen + firstlen, false);
+  first.setUint16(IPV4.FLG_OFF, ip_off | IP_MF, false);
+  ip_cksum_set(m0, hlen);
+  return out;
 }
 
 // ip_output.c: ip_mloopback — a copy of an outgoing multicast goes up through the loopback.

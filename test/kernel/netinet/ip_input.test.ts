@@ -555,3 +555,64 @@ describe("udp_input without sockets", () => {
     expect(b.k.run(() => udpstat().udps_badlen)).toBe(1);
   });
 });
+
+describe("ip_fragment", () => {
+  test("a reply larger than the interface MTU leaves in fragments", () => {
+    const b = host();
+    expect(b.setMtu("vtnet0", 576)).toBe(0);
+    const payload = new Uint8Array(1000).map((_, i) => i & 0xff);
+    const req = icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      id: 9,
+      seq: 9,
+      payload,
+    });
+    b.inject("vtnet0", req);
+    const out = b.sent();
+    expect(out).toHaveLength(2);
+    const [f1, f2] = out.map((f) => f.frame.subarray(14));
+    // ip_fragment: "len = (mtu - hlen) & ~7" = 552 payload bytes in the first fragment, which
+    // keeps the header with "ip->ip_off = htons(ip_off | IP_MF)" and ip_len hlen + firstlen.
+    expect(f1.length).toBe(20 + 552);
+    expect(hex(f1.subarray(2, 4))).toBe((572).toString(16).padStart(4, "0"));
+    expect(hex(f1.subarray(6, 8))).toBe("2000");
+    // The last: "mhip->ip_off = ((off - hlen) >> 3) + ip_off" = 552 / 8 = 69, no IP_MF, and
+    // "mhip->ip_len = htons((u_short)(len + mhlen))" with len = ip_len - off = 1028 - 572.
+    expect(f2.length).toBe(20 + 456);
+    expect(hex(f2.subarray(6, 8))).toBe((69).toString(16).padStart(4, "0"));
+    // "*mhip = *ip": same id, addresses, protocol; each header checksummed on its own.
+    expect(hex(f2.subarray(4, 6))).toBe(hex(f1.subarray(4, 6)));
+    expect(hex(f2.subarray(12, 20))).toBe(hex(f1.subarray(12, 20)));
+    expect(checksumVerifies(f1.subarray(0, 20))).toBe(true);
+    expect(checksumVerifies(f2.subarray(0, 20))).toBe(true);
+    // Reassembled, the ICMP message is the echo reply of the whole request.
+    const icmp = new Uint8Array([...f1.subarray(20), ...f2.subarray(20)]);
+    expect(icmp[0]).toBe(0);
+    expect(hex(icmp.subarray(8))).toBe(hex(payload));
+    expect(checksumVerifies(icmp)).toBe(true);
+    expect(stat(b).ips_fragmented).toBe(1);
+    expect(stat(b).ips_ofragments).toBe(2);
+  });
+
+  test("with DF set, a reply too big for the MTU is not sent (EMSGSIZE, ips_cantfrag)", () => {
+    const b = host();
+    expect(b.setMtu("vtnet0", 576)).toBe(0);
+    const req = ipv4Frame({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      protocol: 1,
+      payload: emitIcmp({ kind: "echo-request", code: 0, id: 1, seq: 1, data: new Uint8Array(1000) }),
+      dontFragment: true,
+    });
+    b.inject("vtnet0", req);
+    // ip_output: "if ((ip_off & IP_DF) || ...) { error = EMSGSIZE; IPSTAT_INC(ips_cantfrag); goto bad; }"
+    // and icmp_send ignores ip_output's error.
+    expect(b.sent()).toHaveLength(0);
+    expect(stat(b).ips_cantfrag).toBe(1);
+  });
+});
