@@ -39,6 +39,8 @@ describe("vtnet_setup_interface", () => {
     const ifp = sc.vtnet_ifp;
     // "if (virtio_with_feature(dev, VIRTIO_NET_F_STATUS)) ifp->if_capabilities |= IFCAP_LINKSTATE;"
     expect(ifp.if_capabilities & IFCAP_LINKSTATE).toBe(IFCAP_LINKSTATE);
+    // vtnet_attach never calls vtnet_update_link_status: only vtnet_init_locked and
+    // vtnet_config_change do, so the link state stays LINK_STATE_UNKNOWN until the first init.
     expect(ifp.if_drv_flags & IFF_DRV_RUNNING).toBe(0);
     expect(ifp.if_link_state).toBe(0);
     // "if_initbaudrate(ifp, IF_Gbps(10)); /* Approx. */"

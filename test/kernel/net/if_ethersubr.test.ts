@@ -24,7 +24,7 @@ import {
   type SockaddrDl,
 } from "../../../src/abi/socket.ts";
 import { SIOCGIFADDR, SIOCSIFMTU } from "../../../src/abi/sockio.ts";
-import { M_BCAST, m_gethdr } from "../../../src/kernel/kern/mbuf.ts";
+import { M_BCAST, M_MCAST, m_gethdr } from "../../../src/kernel/kern/mbuf.ts";
 import {
   ether_ioctl,
   ether_output,
@@ -184,6 +184,29 @@ describe("ether_output", () => {
     );
     expect(sent[0].ifname).toBe("vtnet0");
     b.expectConsistent();
+  });
+
+  test("an M_MCAST IPv4 datagram goes to the group's Ethernet address", () => {
+    const b = new Bench();
+    const ifp = b.attach("vtnet", "vtnet0", MAC_A);
+    expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
+    b.sent();
+    const dgram = ipv4Frame({
+      srcMac: MAC_A,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.1"),
+      dstIp: ip("224.0.0.251"),
+      protocol: 253,
+      payload: new Uint8Array(4),
+    });
+    const m = m_gethdr(dgram.slice(14), M_MCAST);
+    // ether_output AF_INET → arpresolve (if_ether.c): "if (m->m_flags & M_MCAST ...) {
+    // ETHER_MAP_IP_MULTICAST(&SIN(dst)->sin_addr, desten); return (0); }" — no ARP, and a
+    // multicast is not looped back by ether_output (only M_BCAST is).
+    expect(b.k.run(() => ether_output(ifp, m, sockaddrIn(ip("224.0.0.251")), null))).toBe(0);
+    const sent = b.sent();
+    expect(sent).toHaveLength(1);
+    expect(hex(sent[0].frame.subarray(0, 14))).toBe("01005e0000fb" + hex(MAC_A) + "0800");
   });
 
   test("ENETDOWN unless the interface is up and running", () => {
