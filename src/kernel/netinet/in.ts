@@ -26,7 +26,6 @@ import {
   decodeInAliasreq,
   decodeOInAliasreq,
   decodeSockaddrIn,
-  encodeSockaddrIn,
   INADDR_ALLHOSTS_GROUP,
   INADDR_ANY,
   INADDR_BROADCAST,
@@ -67,6 +66,7 @@ import {
   sockaddrDl,
   sockaddrIn,
   sockaddrFamily,
+  sockaddrInImage,
   type SockaddrIn,
 } from "../../abi/socket.ts";
 import {
@@ -236,6 +236,12 @@ function userBytes(data: IoctlData): Uint8Array {
   return data;
 }
 
+/** ifr_addr.sin_addr of an ifreq (bytes 20-23, network order) as a host-order number. */
+function ifr_addr_s_addr(b: Uint8Array): number {
+  const o = IFREQ_OFFSETS.ifr_addr + 4;
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
 /** A sockaddr_in embedded in an ioctl struct whose size the ioctl layer has checked. */
 function sinAt(bytes: Uint8Array, offset: number): SockaddrIn {
   const sin = decodeSockaddrIn(bytes, offset);
@@ -274,8 +280,10 @@ export function in_control(
       return ifp.if_ioctl(ifp, cmd, data);
   }
 
+  // Only ifr_addr's sin_addr is consulted (seed 240-256): read in place, network order.
   const bytes = userBytes(data);
-  const addr = sinAt(bytes, IFREQ_OFFSETS.ifr_addr);
+  KASSERT(bytes.length >= IFREQ_OFFSETS.ifr_addr + SOCKADDR_IN_SIZE, "ifreq shorter than IOCPARM_LEN");
+  const addr = { sin_addr: ifr_addr_s_addr(bytes) };
   KASSERT(td !== null, "in_control: SIOCGIF* without a thread");
   if (addr.sin_addr !== INADDR_ANY && prison_check_ip4(td.td_ucred, addr.sin_addr) !== 0)
     return EADDRNOTAVAIL;
@@ -310,7 +318,8 @@ export function in_control(
       out = ia.ia_sockmask;
       break;
   }
-  encodeSockaddrIn(out, bytes, IFREQ_OFFSETS.ifr_addr);
+  // seed 267/275/283/287: `*addr = ...`, a struct copy into the caller's ifreq.
+  bytes.set(sockaddrInImage(out), IFREQ_OFFSETS.ifr_addr);
   return 0;
 }
 
