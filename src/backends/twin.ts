@@ -63,24 +63,31 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
 
 /** Runs ops in order; a failed twin invariant throws (a twin bug, never the scenario's). */
 export function runOnKernel(kernel: TwinKernel, ops: readonly Op[]): OpResult[] {
+  const step = kernelStepper(kernel);
+  return ops.map((op) => step(op));
+}
+
+/** One op at a time on one Kernel and one monitoring socket, for callers that get ops as they
+ * come (the stand-in agent, src/vm/standin-agent.ts); runOnKernel is this over a list. */
+export function kernelStepper(kernel: TwinKernel): (op: Op) => OpResult {
   const monitor = kernel.routeSocketOpen();
   let sent = kernel.transmitted.length;
-  const results: OpResult[] = [];
-  for (const op of ops) {
+  let index = 0;
+  return (op: Op): OpResult => {
     const r = perform(kernel, op);
     const problems = kernel.checkInvariants();
     if (problems.length > 0) {
       throw new Error(
-        `twin invariant failed after op ${results.length} (${op.op}): ${problems.join("; ")} — a twin bug`,
+        `twin invariant failed after op ${index} (${op.op}): ${problems.join("; ")} — a twin bug`,
       );
     }
+    index++;
     const frames = kernel.transmitted
       .slice(sent)
       .map((f) => ({ ifname: f.ifname, time: f.time, frame: toHex(f.frame) }));
     sent = kernel.transmitted.length;
-    results.push({ ...r, rtsock: monitor.read().map(toHex), frames });
-  }
-  return results;
+    return { ...r, rtsock: monitor.read().map(toHex), frames };
+  };
 }
 
 type Partial = Pick<OpResult, "errno" | "data" | "dumps">;

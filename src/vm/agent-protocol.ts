@@ -6,7 +6,8 @@
 //   request:  <id> version | nic <name> <driver> <mac12> | module <name>
 //           | ioctl <cred> <cmd> <hex|-> | ifflags <cred> <ifname> <set> <clear>
 //           | sysctl <cred> <name> <-|=hex> | rtsock <cred> <hex> <-|at:ifname,...>
-//           | sleep <seconds> | inject <ifname> <hex> | dump | drain | quit
+//           | sleep <seconds> | inject <ifname> <hex> | dump | drain | reset | quit
+//   (reset: a fresh Kernel, stand-in only; the FreeBSD backend resets by restoring a snapshot)
 //   (inject is only for agents that own their frames, like the twin stand-in; the FreeBSD
 //   backend injects host side through the NIC's netdev and the C agent refuses it)
 //   cred:     <uid> | <uid>@<jail>:<ip4>,<ip4>...
@@ -28,6 +29,7 @@ export type AgentRequest =
   | { kind: "inject"; ifname: string; frame: string }
   | { kind: "dump" }
   | { kind: "drain" }
+  | { kind: "reset" }
   | { kind: "quit" };
 
 export interface AgentOk {
@@ -103,6 +105,7 @@ export function encodeRequest(id: number, r: AgentRequest): string {
     case "version":
     case "dump":
     case "drain":
+    case "reset":
     case "quit":
       return head;
     case "nic":
@@ -125,7 +128,7 @@ export function encodeRequest(id: number, r: AgentRequest): string {
       return `${head} ${encodeCred(r.cred)} ${hexOrDash(r.msg)} ${patches.length === 0 ? "-" : patches.join(",")}`;
     }
     case "sleep":
-      if (!Number.isFinite(r.seconds) || r.seconds < 0 || r.seconds > 3600) {
+      if (!Number.isFinite(r.seconds) || r.seconds < 0 || r.seconds > 1e7) {
         throw new AgentProtocolError(`bad sleep ${r.seconds}`);
       }
       return `${head} ${seconds(r.seconds)}`;
@@ -163,6 +166,7 @@ export function decodeRequest(line: string): { id: number; req: AgentRequest } {
     case "version":
     case "dump":
     case "drain":
+    case "reset":
     case "quit":
       want(2);
       return { id, req: { kind: t[1] } };

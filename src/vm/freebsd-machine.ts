@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 import { AgentClient } from "./agent-client.ts";
 import { runScript } from "./expect.ts";
 import type { ImageRecord } from "./fetch.ts";
@@ -55,7 +55,7 @@ export class FreebsdMachine {
   private constructor(
     private readonly o: Required<Omit<FreebsdMachineOptions, "log">> & Pick<FreebsdMachineOptions, "log">,
   ) {
-    const k = utils.generateKeyPairSync("ed25519", { comment: "inconf" });
+    const k = ssh2.utils.generateKeyPairSync("ed25519", { comment: "inconf" });
     this.key = { private: k.private, public: k.public };
   }
 

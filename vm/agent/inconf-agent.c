@@ -958,7 +958,7 @@ static void handle(char *line)
 			return;
 		}
 		secs = strtod(tok[2], &end);
-		if (*end != '\0' || !(secs >= 0 && secs <= 3600)) {
+		if (*end != '\0' || !(secs >= 0 && secs <= 86400)) {
 			reply_error(id, "bad sleep %s", tok[2]);
 			return;
 		}
