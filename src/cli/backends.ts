@@ -5,7 +5,6 @@ import { execaSync } from "execa";
 import type { Backend } from "../backends/backend.ts";
 import { BackendUnavailableError } from "../backends/backend.ts";
 import { createReplayBackend } from "../backends/replay.ts";
-import { createTwinBackend } from "../backends/twin.ts";
 import { CliError, EXIT } from "./exit.ts";
 
 export interface BackendChoice {
@@ -22,8 +21,11 @@ function gitRevision(): string | undefined {
 export async function openBackend(c: BackendChoice): Promise<Backend> {
   const [kind, arg] = c.spec.split(":", 2);
   switch (kind) {
-    case "twin":
+    case "twin": {
+      // Loaded here: the twin kernel is the heaviest module and `list` never needs it.
+      const { createTwinBackend } = await import("../backends/twin.ts");
       return createTwinBackend({ revision: gitRevision() });
+    }
     case "replay": {
       const release = arg ?? c.release;
       if (release === undefined) {

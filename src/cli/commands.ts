@@ -1,0 +1,191 @@
+// The work behind each `inconf` subcommand, loaded on demand so `inconf --help` stays quick.
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import pc from "picocolors";
+import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
+import { TraceInvalidError } from "../backends/replay.ts";
+import { CatalogueError, loadCatalogue } from "../harness/divergences.ts";
+import { lower } from "../harness/lower.ts";
+import { loadProgramFile, ProgramError, type Program } from "../harness/program.ts";
+import { buildReport } from "../harness/report-json.ts";
+import { compare, conform, type ScenarioResult } from "../harness/runner.ts";
+import { openBackend } from "./backends.ts";
+import { CliError, EXIT, type ExitCode } from "./exit.ts";
+import {
+  checkOutputOptions,
+  exitCodeOf,
+  progressHooks,
+  writeOutputs,
+  type OutputOptions,
+} from "./outputs.ts";
+import { selectPrograms } from "./select.ts";
+import { renderShow } from "./show.ts";
+
+export interface CommonOptions extends OutputOptions {
+  filter?: string;
+  release?: string;
+  referenceDir: string;
+  saveTraces?: string;
+}
+
+/** <dir>/<id>.trace.json (the layout replay reads); a diff's two sides go to <dir>/<backend>/. */
+async function saveTraces(dir: string, results: readonly ScenarioResult[]): Promise<void> {
+  for (const r of results) {
+    for (const side of r.sides) {
+      const base = r.sides.length > 1 ? join(dir, side.backend.replace(/[^A-Za-z0-9_.-]/g, "_")) : dir;
+      const file = join(base, `${r.program.id}.trace.json`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(side.trace, null, 2) + "\n");
+    }
+  }
+}
+
+async function finish(
+  command: "run" | "diff",
+  backends: Backend[],
+  results: ScenarioResult[],
+  o: CommonOptions,
+): Promise<ExitCode> {
+  await Promise.all(backends.map((b) => b.close()));
+  const report = buildReport(
+    command,
+    backends.map((b) => b.name),
+    results,
+  );
+  await writeOutputs(report, results, o);
+  if (o.saveTraces !== undefined) await saveTraces(o.saveTraces, results);
+  const code = exitCodeOf(report);
+  if (code === EXIT.unavailable)
+    process.stderr.write(pc.yellow("nothing ran: every scenario was skipped (see the reasons above)\n"));
+  return code;
+}
+
+export async function runCommand(
+  targets: string[],
+  o: CommonOptions & { backend: string },
+): Promise<ExitCode> {
+  checkOutputOptions(o);
+  const programs = await selectPrograms(targets, o.filter);
+  const catalogue = await loadCatalogue(o.referenceDir);
+  const backend = await openBackend({ spec: o.backend, release: o.release, referenceDir: o.referenceDir });
+  const progress = progressHooks(programs.length, o);
+  try {
+    return await finish("run", [backend], await conform(programs, backend, catalogue, progress.hooks), o);
+  } finally {
+    progress.stop();
+  }
+}
+
+export async function diffCommand(
+  targets: string[],
+  o: CommonOptions & { a: string; b: string },
+): Promise<ExitCode> {
+  checkOutputOptions(o);
+  const programs = await selectPrograms(targets, o.filter);
+  const catalogue = await loadCatalogue(o.referenceDir);
+  const a = await openBackend({ spec: o.a, release: o.release, referenceDir: o.referenceDir });
+  const b = await openBackend({ spec: o.b, release: o.release, referenceDir: o.referenceDir });
+  const progress = progressHooks(programs.length, o);
+  try {
+    return await finish("diff", [a, b], await compare(programs, a, b, catalogue, progress.hooks), o);
+  } finally {
+    progress.stop();
+  }
+}
+
+export interface ShowOptions {
+  backend: string;
+  release?: string;
+  referenceDir: string;
+  json?: boolean;
+  ops?: boolean;
+  program?: boolean;
+  traceOut?: string;
+}
+
+export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode> {
+  if (o.program === true) {
+    process.stdout.write(JSON.stringify(p, null, 2) + "\n");
+    return EXIT.ok;
+  }
+  if (o.ops === true) {
+    process.stdout.write(JSON.stringify(lower(p), null, 2) + "\n");
+    return EXIT.ok;
+  }
+  const catalogue = await loadCatalogue(o.referenceDir);
+  const backend = await openBackend({ spec: o.backend, release: o.release, referenceDir: o.referenceDir });
+  const [r] = await conform([p], backend, catalogue);
+  await backend.close();
+  if (o.traceOut !== undefined && r.sides[0] !== undefined)
+    await writeFile(o.traceOut, JSON.stringify(r.sides[0].trace, null, 2) + "\n");
+  if (o.json === true) {
+    const side = r.sides[0];
+    process.stdout.write(
+      JSON.stringify(
+        {
+          program: p,
+          ops: lower(p),
+          trace: side?.trace ?? null,
+          observations: side?.obs ?? null,
+          report: buildReport("run", [backend.name], [r]),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  } else {
+    process.stdout.write(renderShow(r) + "\n");
+  }
+  return exitCodeOf(buildReport("run", [backend.name], [r]));
+}
+
+export async function listCommand(
+  targets: string[],
+  o: { filter?: string; json?: boolean },
+): Promise<ExitCode> {
+  const programs = await selectPrograms(targets, o.filter);
+  if (o.json === true) {
+    const rows = programs.map((p) => ({
+      id: p.id,
+      title: p.title,
+      family: p.family,
+      steps: p.steps.length,
+      cites: p.cites,
+    }));
+    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+  } else {
+    const width = Math.max(...programs.map((p) => p.id.length));
+    for (const p of programs)
+      process.stdout.write(`${p.id.padEnd(width)}  ${String(p.steps.length).padStart(3)}  ${p.title}\n`);
+  }
+  return EXIT.ok;
+}
+
+export async function showCommand(id: string, o: ShowOptions): Promise<ExitCode> {
+  const [p, ...more] = await selectPrograms([id]);
+  if (more.length > 0)
+    throw new CliError(EXIT.usage, `"${id}" matches ${more.length + 1} scenarios; give one id`);
+  return showProgram(p, o);
+}
+
+export async function execCommand(file: string, o: ShowOptions): Promise<ExitCode> {
+  return showProgram(await loadProgramFile(file), o);
+}
+
+/** Maps every error to a message and an exit code. */
+export function failure(e: unknown): ExitCode {
+  if (e instanceof CliError) {
+    process.stderr.write(`inconf: ${e.message}\n`);
+    return e.code;
+  }
+  if (e instanceof BackendUnavailableError) {
+    process.stderr.write(`inconf: backend ${e.backend} unavailable: ${e.message}\n`);
+    return EXIT.unavailable;
+  }
+  if (e instanceof ProgramError || e instanceof CatalogueError || e instanceof TraceInvalidError) {
+    process.stderr.write(`inconf: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  throw e;
+}

@@ -1,0 +1,125 @@
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+
+/** Runs the real bin, as a user would. */
+function inconf(...args: string[]) {
+  return execa("node", ["bin/inconf.js", ...args], { reject: false, env: { NO_COLOR: "1" } });
+}
+
+// Each case starts the real bin (tsx compiles on the fly), so they get more time than unit tests.
+describe("inconf CLI", { timeout: 120_000 }, () => {
+  it("--help teaches with examples and exit codes", async () => {
+    const r = await inconf("--help");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("Examples:");
+    expect(r.stdout).toContain("inconf diff --a twin --b replay:10.4-RELEASE");
+    expect(r.stdout).toContain("3 backend unavailable");
+  });
+
+  it("list prints ids; --json is machine-readable", async () => {
+    const r = await inconf("list", "--json");
+    expect(r.exitCode).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; steps: number }[];
+    expect(list.map((x) => x.id)).toContain("addr/replace");
+    expect((await inconf("list", "arp")).stdout).toMatch(/^arp\/static-add\s+\d+\s+arp -s/m);
+  });
+
+  it("run on the twin: 0 and a JSON report, JUnit and Markdown files, pcaps", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inconf-cli-"));
+    const junit = join(dir, "j.xml");
+    const md = join(dir, "r.md");
+    const pcap = join(dir, "pcap");
+    const r = await inconf("run", "arp", "--json", "--junit", junit, "--report", md, "--pcap-dir", pcap);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout) as { format: string; summary: { total: number; pass: number } };
+    expect(report.format).toBe("inconf-report/1");
+    expect(report.summary.total).toBe(report.summary.pass);
+    expect(await readFile(junit, "utf8")).toContain("<testsuites");
+    expect(await readFile(md, "utf8")).toContain("# inconf run: twin");
+    expect((await stat(join(pcap, "arp", "answer-request", "twin", "vtnet1.pcap"))).size).toBeGreaterThan(24);
+  });
+
+  it("exit 1 on a failing expectation, with the finding in the text", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inconf-cli-"));
+    const file = join(dir, "p.json");
+    const p = JSON.parse((await inconf("show", "addr/delete-missing", "--program")).stdout) as {
+      steps: { expect?: object }[];
+    };
+    p.steps[1].expect = { errno: "OK" };
+    await writeFile(file, JSON.stringify(p));
+    const [r, e] = await Promise.all([inconf("run", file), inconf("exec", file)]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/FAIL errno: expected OK, got EADDRNOTAVAIL/);
+    expect(e.exitCode).toBe(1);
+    expect(e.stdout).toContain("ioctl SIOCDIFADDR");
+  });
+
+  it("exit 2 on usage and input errors, naming file:step:field", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inconf-cli-"));
+    const file = join(dir, "broken.json");
+    const p = JSON.parse((await inconf("show", "addr/replace", "--program")).stdout) as {
+      steps: Record<string, unknown>[];
+    };
+    p.steps[2] = { ...p.steps[2], args: { addr: "10.0.0.999/24" } };
+    await writeFile(file, JSON.stringify(p));
+    const r = await inconf("exec", file);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}: invalid program`);
+    expect(r.stderr).toMatch(/step 2 \(ioctl\): args\.addr: /);
+    const [noScenario, badReport, badCommand, missingOption, replayNoRelease] = await Promise.all([
+      inconf("run", "no-such-scenario"),
+      inconf("run", "--report", join(dir, "r.txt")),
+      inconf("frobnicate"),
+      inconf("diff", "--a", "twin"),
+      inconf("run", "--backend", "replay"),
+    ]);
+    expect(noScenario.exitCode).toBe(2);
+    expect(noScenario.stderr).toMatch(/"no-such-scenario" is neither a program file nor a scenario id/);
+    expect(badReport.exitCode).toBe(2);
+    expect(badReport.stderr).toMatch(/must end in \.md or \.html/);
+    expect(badCommand.exitCode).toBe(2);
+    expect(missingOption.exitCode).toBe(2);
+    expect(replayNoRelease.exitCode).toBe(2);
+    expect(replayNoRelease.stderr).toMatch(/replay needs a release/);
+  });
+
+  it("exit 3 when the backend has nothing to run (no traces for that release)", async () => {
+    const r = await inconf("run", "addr/replace", "--backend", "replay:0.0-NONE");
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toMatch(/skipped addr\/replace/);
+  });
+
+  it("show --ops prints the lowered ops a backend executes", async () => {
+    const r = await inconf("show", "arp/static-add", "--ops");
+    expect(r.exitCode).toBe(0);
+    const ops = JSON.parse(r.stdout) as { op: string }[];
+    expect(ops[0]).toEqual({ op: "nic", name: "vtnet1", driver: "vtnet", mac: "02:00:00:00:00:01" });
+    expect(ops.map((o) => o.op)).toContain("rtsock_write");
+    expect(ops.at(-1)).toEqual({ op: "checkpoint", label: "end" });
+  });
+
+  it("diff against a twin-made fixture: the replay backend refuses it outside tests", async () => {
+    const r = await inconf(
+      "diff",
+      "addr/delete-missing",
+      "--a",
+      "twin",
+      "--b",
+      "replay:twin-made",
+      "--reference-dir",
+      "test/fixtures/traces",
+      "--json",
+    );
+    // The replay backend refuses twin-made traces outside tests: an error result, exit 1.
+    expect(r.exitCode).toBe(1);
+    const report = JSON.parse(r.stdout) as { scenarios: { status: string; reason: string }[] };
+    expect(report.scenarios[0]).toMatchObject({
+      status: "error",
+      reason: expect.stringMatching(/made by the twin/),
+    });
+  });
+});
