@@ -30,7 +30,7 @@ import { Kernel } from "../../../src/kernel/kernel.ts";
 import { IFA_ROUTE, type ifnet } from "../../../src/kernel/net/if_var.ts";
 import { in_aifaddr_allocrefs } from "../../../src/kernel/netinet/in.ts";
 import { INADDR_HASH } from "../../../src/kernel/netinet/in_var.ts";
-import { carp_add_vhid, carp_events, carp_load } from "../../../src/kernel/netinet/ip_carp.ts";
+import { carp_add_vhid, carp_events } from "../../../src/kernel/netinet/ip_carp.ts";
 import {
   aifaddr,
   attachEther,
@@ -338,7 +338,20 @@ describe("second addresses and shared prefixes (in_addprefix, seed 655-719)", ()
   test("same prefix on a second interface shares the first interface's route (seed 691-707)", () => {
     const em2 = attachEther(k);
     expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
+    const so = k.routeSocketOpen();
     expect(aifaddr(k, em2.name, { addr: "192.0.2.2", mask: "255.255.255.0" })).toBe(0);
+    // seed 704 → 616-649: RTM_NEWADDR for em2's address, then the prefix route copied with its
+    // gateway set to 192.0.2.2 — the route itself still names em (rt_ifp, rtm_index).
+    const msgs = readMsgs(so).filter((m) => m.type === "RTM_NEWADDR" || m.type === "RTM_ADD");
+    expect(msgs.map((m) => m.type)).toEqual(["RTM_NEWADDR", "RTM_ADD"]);
+    expect(msgs[0].index).toBe(em2.ifp.if_index);
+    expect([msgs[1].addrs.dst, msgs[1].addrs.gateway, msgs[1].index]).toEqual([
+      "192.0.2.0",
+      "192.0.2.2",
+      em.ifp.if_index,
+    ]);
+    // The loopback route to 192.0.2.2 (seed 463) is not announced: 10.4 if.c
+    // ifa_add_loopback_route adds it with rtrequest1_fib, which sends no message.
     // FreeBSD tests/sys/net/routing/test_routing_l3.py test_change_prefix_route: "At this time
     // prefix should be pointing to the first interface".
     expect(route(k, "192.0.2.0", 24)?.ifp).toBe(em.name);
@@ -371,7 +384,11 @@ describe("second addresses and shared prefixes (in_addprefix, seed 655-719)", ()
 });
 
 describe("carp hooks (seed 333-334, 422-425, 440, 454, 490-492, 583-584)", () => {
-  beforeEach(() => k.run(() => carp_load()));
+  // Kernel option "carp loaded": kernel.ts calls carp_load() at boot.
+  beforeEach(() => {
+    k = new Kernel({ carp: true });
+    em = attachEther(k);
+  });
 
   test("known vhid: carp_attach records it; no prefix or loopback route", () => {
     k.run(() => carp_add_vhid(em.ifp, 5));
