@@ -3,15 +3,55 @@
 
 import type { Program } from "../src/harness/program.ts";
 import { addrScenarios } from "./addr.ts";
+import { addrAliasScenarios } from "./addr/alias.ts";
+import { addrGetScenarios } from "./addr/get.ts";
+import { addrMaskScenarios } from "./addr/mask.ts";
+import { addrPrefixScenarios } from "./addr/prefix.ts";
 import { arpScenarios } from "./arp.ts";
+import { arpInputScenarios } from "./arp/input.ts";
+import { arpResolveScenarios } from "./arp/resolve.ts";
+import { arpScrubScenarios } from "./arp/scrub.ts";
+import { arpStaticScenarios } from "./arp/static.ts";
+import { arpTimerScenarios } from "./arp/timers.ts";
+import { carpScenarios } from "./carp/vhid.ts";
+import { detachScenarios } from "./detach/destroy.ts";
+import { jailScenarios } from "./jail/prison.ts";
+import { linkScenarios } from "./link/updown.ts";
+import { loScenarios } from "./lo/lo0.ts";
+import { malformedScenarios } from "./malformed/raw.ts";
+import { mcastScenarios } from "./mcast/allhosts.ts";
 import { privScenarios } from "./priv.ts";
+import { privCheckScenarios } from "./priv/checks.ts";
 import { ptpScenarios } from "./ptp.ts";
+import { ptpTunScenarios } from "./ptp/tun.ts";
+import { rtsockL3Scenarios } from "./rtsock/l3.ts";
+import { sameIpScenarios } from "./sameip/two-ifaces.ts";
 
 export const SUITES: readonly (readonly Program[])[] = [
   addrScenarios,
+  addrAliasScenarios,
+  addrPrefixScenarios,
+  addrMaskScenarios,
+  addrGetScenarios,
   ptpScenarios,
+  ptpTunScenarios,
+  loScenarios,
+  sameIpScenarios,
   privScenarios,
+  privCheckScenarios,
+  jailScenarios,
+  carpScenarios,
+  malformedScenarios,
   arpScenarios,
+  arpResolveScenarios,
+  arpInputScenarios,
+  arpStaticScenarios,
+  arpTimerScenarios,
+  arpScrubScenarios,
+  mcastScenarios,
+  linkScenarios,
+  detachScenarios,
+  rtsockL3Scenarios,
 ];
 
 /** Every registered scenario; throws if two share an id. */
