@@ -341,14 +341,15 @@ describe("second addresses and shared prefixes (in_addprefix, seed 655-719)", ()
     const so = k.routeSocketOpen();
     expect(aifaddr(k, em2.name, { addr: "192.0.2.2", mask: "255.255.255.0" })).toBe(0);
     // seed 704 → 616-649: RTM_NEWADDR for em2's address, then the prefix route copied with its
-    // gateway set to 192.0.2.2 — the route itself still names em (rt_ifp, rtm_index).
+    // gateway set to 192.0.2.2; both carry em2's index, since 10.4 rtsock.c rt_newaddrmsg_fib
+    // takes rtm_index from ifa->ifa_ifp, the alias's interface, although the route is em's.
     const msgs = readMsgs(so).filter((m) => m.type === "RTM_NEWADDR" || m.type === "RTM_ADD");
     expect(msgs.map((m) => m.type)).toEqual(["RTM_NEWADDR", "RTM_ADD"]);
     expect(msgs[0].index).toBe(em2.ifp.if_index);
     expect([msgs[1].addrs.dst, msgs[1].addrs.gateway, msgs[1].index]).toEqual([
       "192.0.2.0",
       "192.0.2.2",
-      em.ifp.if_index,
+      em2.ifp.if_index,
     ]);
     // The loopback route to 192.0.2.2 (seed 463) is not announced: 10.4 if.c
     // ifa_add_loopback_route adds it with rtrequest1_fib, which sends no message.
