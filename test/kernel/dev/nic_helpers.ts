@@ -5,7 +5,8 @@
 import { expect } from "vitest";
 import { encodeIfreq, ifreqWithFlags, ifreqWithInt } from "../../../src/abi/if.ts";
 import { encodeInAliasreq, inAliasreq } from "../../../src/abi/in.ts";
-import { sockaddrIn } from "../../../src/abi/socket.ts";
+import { AF_INET, AF_LINK, sockaddrFamily, sockaddrIn } from "../../../src/abi/socket.ts";
+import type { in_multi } from "../../../src/kernel/netinet/in_mcast.ts";
 import { SIOCAIFADDR, SIOCSIFFLAGS, SIOCSIFMTU } from "../../../src/abi/sockio.ts";
 import { nic_attach, nic_inject, type NicDriver } from "../../../src/kernel/dev/attach.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
@@ -71,9 +72,29 @@ export class Bench {
     return out;
   }
 
-  /** The twin's own reference-count and list consistency checks (Kernel.checkInvariants). */
+  /**
+   * The twin's own reference-count and list consistency checks (Kernel.checkInvariants), plus
+   * the multicast balance these tests rely on (no userland SIOCADDMULTI in them): every
+   * link-layer membership is referenced exactly by the protocol memberships pointing at it,
+   * and every AF_INET membership holds one in_multi held once (in.c's ii_allhosts).
+   */
   expectConsistent(): void {
     expect(this.k.checkInvariants()).toEqual([]);
+    for (const ifp of this.k.interfaces) {
+      for (const ifma of ifp.if_multiaddrs) {
+        if (sockaddrFamily(ifma.ifma_addr) === AF_LINK) {
+          const users = ifp.if_multiaddrs.filter((m) => m.ifma_llifma === ifma).length;
+          expect(`${ifp.if_xname} link group refs ${ifma.ifma_refcount}`).toBe(
+            `${ifp.if_xname} link group refs ${users}`,
+          );
+        } else {
+          const inm = ifma.ifma_protospec as in_multi | null;
+          expect(inm).not.toBeNull();
+          expect([ifma.ifma_refcount, inm?.inm_ifma === ifma, inm?.inm_refcount]).toEqual([1, true, 1]);
+          expect(ifp.if_afdata[AF_INET]?.ii_allhosts).toBe(inm);
+        }
+      }
+    }
   }
 }
 
