@@ -365,3 +365,18 @@ describe("in_scrubprefix's logged failures", () => {
     expect(route(k, "192.0.2.0", 24)?.ifa).toBe("192.0.2.2");
   });
 });
+
+describe("in_domifattach (seed 1256-1275)", () => {
+  test("an in_ifinfo with an AF_INET lltable for the interface, IGMP state, no all-hosts yet", () => {
+    const ii = em2.ifp.if_afdata[AF_INET];
+    expect(ii).not.toBeNull();
+    if (ii === null) return;
+    expect(ii.ii_llt?.llt_af).toBe(AF_INET);
+    expect(ii.ii_llt?.llt_ifp).toBe(em2.ifp);
+    expect(ii.ii_igmp).not.toBeNull();
+    // seed 1262: M_ZERO — ii_allhosts stays NULL until the first address joins (seed 471-480).
+    expect(ii.ii_allhosts).toBeNull();
+    const em1 = em.ifp.if_afdata[AF_INET];
+    expect(em1?.ii_allhosts?.inm_addr).toBe(ip("224.0.0.1"));
+  });
+});
