@@ -428,15 +428,17 @@ export function badport_bandlim(which: number): number {
   return 0;
 }
 
-// kern_time.c: ppsratecheck — counts events in one-second windows measured in ticks.
+// kern_time.c: ppsratecheck — counts events in one-second windows measured in ticks since
+// boot (the virtual clock started bootUptime seconds after boot); the event that brings the
+// count to maxpps is already refused ("*curpps < maxpps").
 function ppsratecheck(r: { lasttime: number; curpps: number }, maxpps: number): boolean {
   const clock = curvnet().clock;
-  const now = clock.ticks;
+  const now = clock.bootUptime * clock.hz + clock.ticks;
   if (r.lasttime === 0 || now - r.lasttime >= clock.hz) {
     r.lasttime = now;
     r.curpps = 1;
     return maxpps !== 0;
   }
   r.curpps++;
-  return maxpps < 0 || r.curpps <= maxpps;
+  return maxpps < 0 || r.curpps < maxpps;
 }

@@ -616,3 +616,24 @@ describe("ip_fragment", () => {
     expect(stat(b).ips_cantfrag).toBe(1);
   });
 });
+
+test("echo replies are rate limited by net.inet.icmp.icmplim (200) per second", () => {
+  const b = host();
+  const ping = (seq: number): Uint8Array =>
+    icmpEchoRequest({
+      srcMac: MAC_PEER,
+      dstMac: MAC_A,
+      srcIp: ip("10.0.0.2"),
+      dstIp: ip("10.0.0.1"),
+      id: 1,
+      seq,
+    });
+  for (let i = 0; i < 250; i++) b.inject("vtnet0", ping(i));
+  // icmp_input: "if (badport_bandlim(BANDLIM_ICMP_ECHO) < 0) goto freeit;" with icmplim 200;
+  // kern_time.c ppsratecheck: the first event of a window sets curpps = 1, later ones pass
+  // while "*curpps < maxpps" — 199 in one second.
+  expect(b.sent()).toHaveLength(199);
+  b.k.advance(1);
+  b.inject("vtnet0", ping(999));
+  expect(b.sent()).toHaveLength(1);
+});
