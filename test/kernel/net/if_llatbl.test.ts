@@ -11,7 +11,7 @@ import { nic_attach } from "../../../src/kernel/dev/attach.ts";
 import { Callout } from "../../../src/kernel/kern/clock.ts";
 import { InvariantError } from "../../../src/kernel/kern/invariant.ts";
 import { m_gethdr } from "../../../src/kernel/kern/mbuf.ts";
-import type { Kernel } from "../../../src/kernel/kernel.ts";
+import { Kernel } from "../../../src/kernel/kernel.ts";
 import {
   in_addr_memory,
   LLATBL_HASH,
@@ -115,6 +115,15 @@ describe("LLATBL_HASH and dump order", () => {
     expect(ifconfig(k, "vtnet1", ip("203.0.113.1"))).toBe(0);
     expect(arpDump(k).map((e) => e.addr)).toEqual(["203.0.113.1", "198.51.100.1"]);
   });
+});
+
+test("a jailed reader sees only entries for the jail's addresses (seed in.c:1203-1205)", () => {
+  const { k, ifp } = boot();
+  expect(arpSet(k, ifp, IP_B, MAC_B)).toBe(0);
+  expect(arpSet(k, ifp, IP_C, MAC_C)).toBe(0);
+  // in_lltable_dump skips an entry when prison_if() refuses its address.
+  expect(arpDump(k, Kernel.jailed("j", [IP_C])).map((e) => e.addr)).toEqual(["198.51.100.3"]);
+  expect(arpDump(k).length).toBe(3);
 });
 
 describe("reference counts (if_llatbl.h LLE_ADDREF / LLE_REMREF / LLE_FREE)", () => {

@@ -9,6 +9,7 @@ import * as RT from "../../../src/abi/route.ts";
 import { sockaddrDl, sockaddrIn, SOCKADDR_DL_SIZE, type SockaddrIn } from "../../../src/abi/socket.ts";
 import { SIOCAIFADDR, SIOCDIFADDR } from "../../../src/abi/sockio.ts";
 import { nic_attach, nic_inject, type NicDriver } from "../../../src/kernel/dev/attach.ts";
+import type { Ucred } from "../../../src/kernel/kern/cred.ts";
 import { msgbuf, type LogLine } from "../../../src/kernel/kern/syslog.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
@@ -182,8 +183,8 @@ export interface ArpEntry {
  * seed's in_lltable_dump struct: sockaddr_in @152, sockaddr_dl @168 (if_dl.h: index u16 @2,
  * type @4, nlen @5, alen @6, data @8).
  */
-export function arpDump(k: Kernel): ArpEntry[] {
-  const r = k.sysctl(ROOT, [4, 17, 0, 2, 2, 0x400]);
+export function arpDump(k: Kernel, cred: Ucred = ROOT): ArpEntry[] {
+  const r = k.sysctl(cred, [4, 17, 0, 2, 2, 0x400]);
   expect(r.errno).toBe(0);
   const b = r.out;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);

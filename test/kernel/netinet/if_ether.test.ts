@@ -8,8 +8,10 @@ import { EHOSTDOWN, EHOSTUNREACH, EWOULDBLOCK } from "../../../src/abi/errno.ts"
 import { sockaddrIn } from "../../../src/abi/socket.ts";
 import { SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
 import { nic_attach } from "../../../src/kernel/dev/attach.ts";
+import { epair_set_scenario_mac } from "../../../src/kernel/dev/epair.ts";
+import { Kernel } from "../../../src/kernel/kernel.ts";
+import { ifunit } from "../../../src/kernel/net/if.ts";
 import { m_gethdr } from "../../../src/kernel/kern/mbuf.ts";
-import type { Kernel } from "../../../src/kernel/kernel.ts";
 import type { ifnet } from "../../../src/kernel/net/if_var.ts";
 import { arpresolve } from "../../../src/kernel/netinet/if_ether.ts";
 import {
@@ -612,6 +614,25 @@ describe("ports of FreeBSD's tests/sys/netinet/arp.sh", () => {
     // that the kernel survives this.
     const times = k.frames.transmitted.splice(0).map((f) => f.time - t0);
     expect(times).toEqual([0, 1, 3, 7]);
+  });
+
+  test("arp_lookup_host: no entry before the ping, the peer's MAC after it", () => {
+    const k = new Kernel();
+    current = k;
+    // Both halves of one epair in one stack stand in for the test's two vnet jails.
+    k.run(() => epair_set_scenario_mac("epair0b", MAC_B));
+    expect(k.run(() => nic_attach("epair", "epair0a", MAC_US))).toBe(0);
+    expect(ifconfig(k, "epair0a", IP_US)).toBe(0);
+    expect(ifconfig(k, "epair0b", IP_B)).toBe(0);
+    const a = k.run(() => ifunit("epair0a"));
+    if (a === null) throw new Error("epair0a missing");
+    const onA = () => arpDump(k).filter((e) => e.index === a.if_index && e.addr === "198.51.100.2");
+    // arp.sh: "no entry yet" -> "(${ipb}) -- no entry".
+    expect(onA()).toEqual([]);
+    // "ping -c1 ${ipb}": the request crosses the pair, b answers, a learns b's address.
+    expect(resolve(k, a, IP_B).error).toBe(EWOULDBLOCK);
+    // "(${ipb}) at $eth on ${epair0}a"
+    expect(onA()).toMatchObject([{ lladdr: "02:00:00:00:00:0b", flags: DYNAMIC }]);
   });
 
   test("pending_delete_if: destroying an interface with many pending entries", () => {
