@@ -32,7 +32,18 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     const junit = join(dir, "j.xml");
     const md = join(dir, "r.md");
     const pcap = join(dir, "pcap");
-    const r = await inconf("run", "arp", "--json", "--junit", junit, "--report", md, "--pcap-dir", pcap);
+    const r = await inconf(
+      "run",
+      "arp/static-add",
+      "arp/answer-request",
+      "--json",
+      "--junit",
+      junit,
+      "--report",
+      md,
+      "--pcap-dir",
+      pcap,
+    );
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout) as { format: string; summary: { total: number; pass: number } };
