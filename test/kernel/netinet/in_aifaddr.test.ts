@@ -15,7 +15,14 @@ import {
   EPROTONOSUPPORT,
 } from "../../../src/abi/errno.ts";
 import { IFF_LOOPBACK } from "../../../src/abi/if.ts";
-import { IN_CLASSA_NET, IN_CLASSB_NET, IN_CLASSC_NET } from "../../../src/abi/in.ts";
+import {
+  encodeInAliasreq,
+  inAliasreq,
+  IN_CLASSA_NET,
+  IN_CLASSB_NET,
+  IN_CLASSC_NET,
+} from "../../../src/abi/in.ts";
+import { OSIOCAIFADDR } from "../../../src/abi/sockio.ts";
 import { RTF_GATEWAY, RTF_HOST, RTF_STATIC, RTF_UP, RTM_ADD } from "../../../src/abi/route_defs.ts";
 import { AF_INET, sockaddrIn } from "../../../src/abi/socket.ts";
 import {
@@ -306,10 +313,17 @@ describe("INADDR_ANY, non-multicast and OSIOCAIFADDR", () => {
     expect(groups(k, nm.ifp)).toEqual([]);
   });
 
-  test("OSIOCAIFADDR copies 64 bytes and uses vhid 0 (seed 304; 10.4 net/if.h oifaliasreq)", () => {
-    // Even with a vhid in the bytes after the 9.x struct, no carp is asked for.
-    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0", vhid: 7, old: true })).toBe(0);
+  test("OSIOCAIFADDR: the 9.x 64-byte layout, vhid 0 (seed 304; 10.4 net/if.h oifaliasreq)", () => {
+    // A full 68-byte in_aliasreq with ifra_vhid 7: ioctl(2) copies only IOCPARM_LEN(OSIOCAIFADDR)
+    // = 64 bytes, and seed 304 uses vhid 0 for OSIOCAIFADDR anyway — no carp is asked for.
+    const bytes = encodeInAliasreq(
+      inAliasreq(em.name, sin("192.0.2.1"), sin("255.255.255.0"), sockaddrIn(0, 0), 7),
+    );
+    expect(bytes.length).toBe(68);
+    expect(k.ioctl(Kernel.root(), OSIOCAIFADDR, bytes).errno).toBe(0);
     expect(route(k, "192.0.2.0", 24)?.ifp).toBe(em.name);
+    // The helper's 64-byte form does the same.
+    expect(aifaddr(k, em.name, { addr: "198.51.100.1", mask: "255.255.255.0", old: true })).toBe(0);
   });
 });
 
@@ -361,7 +375,7 @@ describe("second addresses and shared prefixes (in_addprefix, seed 655-719)", ()
   });
 
   test("net.inet.ip.no_same_prefix=1: EEXIST and the new address is unwound (seed 700-702, 446-448 → fail2)", () => {
-    expect(getSysctlInt(k, "net.inet.ip.no_same_prefix")).toBe(0); // seed 80-81: default 0
+    expect(getSysctlInt(k, "net.inet.ip.no_same_prefix")).toBe(0); // seed 77-81: a zeroed VNET int
     expect(setSysctlInt(k, "net.inet.ip.no_same_prefix", 1)).toBe(0);
     const em2 = attachEther(k);
     expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
