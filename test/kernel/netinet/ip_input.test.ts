@@ -453,6 +453,28 @@ describe("ip_forward (net.inet.ip.forwarding=1)", () => {
     b.expectConsistent();
   });
 
+  test("a directed broadcast for the other subnet is not forwarded (ip_output EACCES)", () => {
+    const b = router();
+    const before = stat(b);
+    b.inject(
+      "vtnet0",
+      icmpEchoRequest({
+        srcMac: MAC_PEER,
+        dstMac: MAC_A,
+        srcIp: ip("10.0.0.2"),
+        dstIp: ip("10.1.0.255"),
+        id: 5,
+        seq: 1,
+      }),
+    );
+    // ip_output: "isbroadcast = in_broadcast(gw->sin_addr, ifp);" ... "if ((flags &
+    // IP_ALLOWBROADCAST) == 0) { error = EACCES; goto bad; }"; ip_forward counts
+    // ips_cantforward and for EACCES ("ipfw denied packet") sends no ICMP error.
+    expect(b.sent()).toHaveLength(0);
+    expect(stat(b).ips_cantforward - before.ips_cantforward).toBe(1);
+    expect(stat(b).ips_forward).toBe(before.ips_forward);
+  });
+
   test("a link-level broadcast is never forwarded", () => {
     const b = router();
     const before = stat(b).ips_cantforward;
