@@ -90,7 +90,8 @@ export class FreebsdMachine {
     return QemuVm.launch({
       host: this.o.host,
       boot: { kind: "disk", overlay: path.join(this.o.workDir, "overlay.qcow2") },
-      machine: "q35",
+      // i440fx: the most conservative chipset for 10.x guests
+      machine: "pc",
       cpus: this.o.cpus,
       memoryMb: this.o.memoryMb,
       mgmtModel: "e1000",

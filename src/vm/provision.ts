@@ -30,6 +30,12 @@ export interface FreebsdProvisionOptions {
 
 const SHORT = 30_000;
 
+/** A prompt at the end of the console output, allowing terminal queries after it (busybox ash
+ * asks for the cursor position, ESC [6n, right after printing its prompt). */
+function atEnd(text: string): RegExp {
+  return new RegExp(`${text}(?:\\x1b\\[[0-9;?]*[A-Za-z])*$`);
+}
+
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -94,36 +100,36 @@ export function freebsdProvisionScript(o: FreebsdProvisionOptions): Script {
           { on: /Autoboot in \d+ second/, send: "3", next: "loaderPrompt" },
           // menu disabled: the plain countdown takes any key but Enter
           { on: /Hit \[Enter\] to boot immediately, or any other key/, send: " ", next: "loaderPrompt" },
-          { on: /login: ?$/, send: "root\r", next: "password" },
+          { on: atEnd("login: ?"), send: "root\r", next: "password" },
         ],
         timeoutMs: o.bootTimeoutMs,
       },
       loaderPrompt: {
-        rules: [{ on: /OK $/, send: `set console="comconsole"\r`, next: "loaderBoot" }],
+        rules: [{ on: atEnd("OK "), send: `set console="comconsole"\r`, next: "loaderBoot" }],
         timeoutMs: SHORT,
       },
       loaderBoot: {
-        rules: [{ on: /OK $/, send: "boot\r", next: "login" }],
+        rules: [{ on: atEnd("OK "), send: "boot\r", next: "login" }],
         timeoutMs: SHORT,
       },
       login: {
         rules: [
-          { on: /login: ?$/, send: "root\r", next: "password" },
+          { on: atEnd("login: ?"), send: "root\r", next: "password" },
           { on: /panic:/, fail: "the guest kernel panicked" },
         ],
         timeoutMs: o.bootTimeoutMs,
       },
       password: {
         rules: [
-          { on: /Password: ?$/, send: "\r", next: "password" },
+          { on: atEnd("Password: ?"), send: "\r", next: "password" },
           { on: /Login incorrect/, fail: "root login refused (not an image with an empty root password?)" },
           // csh (10.x root) or sh prompt: switch to sh so the command markers work the same
-          { on: /[#%$] $/, send: "exec /bin/sh\r", next: "shell" },
+          { on: atEnd("[#%$] "), send: "exec /bin/sh\r", next: "shell" },
         ],
         timeoutMs: SHORT,
       },
       shell: {
-        rules: [{ on: /# $/, next: "cmd0" }],
+        rules: [{ on: atEnd("# "), next: "cmd0" }],
         timeoutMs: SHORT,
       },
       ...shellSequence("cmd", freebsdProvisionCommands(o), "done"),
@@ -139,14 +145,14 @@ export function linuxLoginScript(bootTimeoutMs: number, commands: string[]): Scr
       login: {
         // getty may already have printed its prompt before we looked: a newline asks again
         enter: "\r",
-        rules: [{ on: /login: ?$/, send: "root\r", next: "shell" }],
+        rules: [{ on: atEnd("login: ?"), send: "root\r", next: "shell" }],
         timeoutMs: bootTimeoutMs,
       },
       shell: {
         rules: [
-          { on: /Password: ?$/, send: "\r", next: "shell" },
+          { on: atEnd("Password: ?"), send: "\r", next: "shell" },
           { on: /Login incorrect/, fail: "root login refused" },
-          { on: /# $/, next: commands.length > 0 ? "cmd0" : "done" },
+          { on: atEnd("# "), next: commands.length > 0 ? "cmd0" : "done" },
         ],
         timeoutMs: SHORT,
       },

@@ -10,6 +10,7 @@ import { runScript, ScriptError, shellCommand } from "../../src/vm/expect.ts";
 import {
   freebsdProvisionCommands,
   freebsdProvisionScript,
+  linuxLoginScript,
   type FreebsdProvisionOptions,
 } from "../../src/vm/provision.ts";
 
@@ -147,6 +148,14 @@ describe("FreeBSD provisioning script (synthetic transcripts)", () => {
       { on: /^boot\r$/, reply: () => "boot\r\npanic: page fault\r\ncpuid = 0\r\n" },
     ]);
     await expect(runScript(con, freebsdProvisionScript(opts))).rejects.toThrow(/kernel panicked/);
+  });
+
+  it("sees a prompt followed by a terminal query (busybox ash sends ESC [6n after it)", async () => {
+    const con = new ScriptedConsole("\r\nlogin: \x1b[6n", [
+      { on: /^root\r$/, reply: () => "root\r\n~ # \x1b[6n" },
+    ]);
+    const r = await runScript(con, linuxLoginScript(1000, []));
+    expect(r.trail).toEqual(["login", "shell"]);
   });
 
   it("refuses a malformed key or interface name before typing anything", () => {

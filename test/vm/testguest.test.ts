@@ -5,8 +5,12 @@
 // otherwise. CI installs QEMU and builds the guest (.ci/run).
 
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeOps, NetdevFrames } from "../../src/backends/freebsd/execute.ts";
+import type { Op } from "../../src/harness/ops.ts";
+import { AgentClient } from "../../src/vm/agent-client.ts";
 import { runScript } from "../../src/vm/expect.ts";
 import { probeQemu, type QemuHost } from "../../src/vm/host.ts";
 import { linuxLoginScript } from "../../src/vm/provision.ts";
@@ -104,6 +108,55 @@ describe.skipIf(skip)("Linux test guest under QEMU", () => {
     const out = await execa("tcpdump", ["-nn", "-e", "-r", `${vm.dir}/nic0.pcap`, "arp"], { reject: false });
     expect(out.stdout).toMatch(/Request who-has 192\.0\.2\.2 tell 192\.0\.2\.1/);
     expect(out.stdout).toMatch(/Reply 192\.0\.2\.2 is-at 52:54:00:12:34:02/);
+  });
+
+  it("runs ops through the C agent over SSH (dropbear) with host-side frames, as the FreeBSD backend does", async (ctx) => {
+    // The agent's Linux lint build (FreeBSD calls stubbed with ENOSYS) runs in the guest: this
+    // checks the backend's transport and frame path end to end, not FreeBSD behaviour.
+    const bin = path.join(vm.dir, "inconf-agent-lint");
+    const gcc = await execa(
+      "gcc",
+      [
+        "-DINCONF_LINT_ON_LINUX",
+        "-O1",
+        "-o",
+        bin,
+        path.resolve(import.meta.dirname, "../../vm/agent/inconf-agent.c"),
+      ],
+      { reject: false },
+    ).catch(() => ({ exitCode: 1 }));
+    if (gcc.exitCode !== 0) ctx.skip();
+    const ssh = await sshTestGuest(vm, guest, 30_000);
+    try {
+      await ssh.run("cat > /tmp/inconf-agent && chmod 755 /tmp/inconf-agent", { stdin: await readFile(bin) });
+      const ch = await ssh.spawn("/tmp/inconf-agent -s 20");
+      const agent = await AgentClient.start({ stdin: ch, stdout: ch, stderr: ch.stderr });
+      const ours = "02:00:00:00:00:09";
+      const frame = Buffer.from(
+        arpRequest({ senderMac: ours, senderIp: "192.0.2.9", targetIp: "192.0.2.2" }),
+      ).toString("hex");
+      const ops: Op[] = [
+        { op: "ioctl", cred: { uid: 0 }, cmd: 0xc0206921, data: "00".repeat(32) },
+        { op: "inject", ifname: "eth1", frame },
+        { op: "sleep", seconds: 0.1 },
+        { op: "checkpoint", label: "end" },
+      ];
+      const results = await executeOps(agent, ops, {
+        frames: new NetdevFrames(new Map([["eth1", vm.nics[0]]])),
+      });
+      await agent.quit();
+      expect(results.map((r) => r.errno)).toEqual([38, 0, 0, 38]); // ENOSYS from the stubs
+      const replies = results[1].frames.map((f) => parseArp(Buffer.from(f.frame, "hex")));
+      expect(replies).toContainEqual(
+        expect.objectContaining({ op: 2, senderIp: "192.0.2.2", targetIp: "192.0.2.9" }),
+      );
+      expect(results[1].frames.every((f) => f.ifname === "eth1" && f.time >= 0)).toBe(true);
+      await expect(
+        executeOps(agent, [{ op: "inject", ifname: "eth7", frame }], { frames: new NetdevFrames(new Map()) }),
+      ).rejects.toThrow(/only the test NICs/);
+    } finally {
+      ssh.close();
+    }
   });
 
   it("restores a savevm snapshot with loadvm, and a fresh SSH connection works after it", async () => {
