@@ -58,7 +58,7 @@ import { ifa_free, ifa_ref } from "../net/if.ts";
 import { in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
-import { IA_SIN, LLTABLE } from "./in_var.ts";
+import { IA_SIN, INADDR_HASH, LLTABLE } from "./in_var.ts";
 
 // sys/socket.h: AF_ARP, the family ether_output takes ready-made ARP packets in (PF_ARP too,
 // the number of the net.link.ether.arp node).
@@ -674,10 +674,8 @@ export function arpintr(m: Mbuf): void {
 // in_arpinput's `match`: which of our addresses the packet is about (no bridges or CARP here).
 function arp_match_ia(ifp: ifnet, itaddr: number, isaddr: number): in_ifaddr | null {
   const v = curvnet();
-  // The INADDR_HASH chains hold each (interface, address) pair at most once, so scanning
-  // V_in_ifaddrhead finds the same address the hash walk does.
   for (const want of [itaddr, isaddr]) {
-    const ia = v.in_ifaddrhead.find((it) => it.ia_ifp === ifp && it.ia_addr.sin_addr === want);
+    const ia = INADDR_HASH(v, want).find((it) => it.ia_ifp === ifp && it.ia_addr.sin_addr === want);
     if (ia !== undefined) return ia;
   }
   // No match: the first IPv4 address on the receiving interface stands in.
