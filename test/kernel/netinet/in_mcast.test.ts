@@ -15,6 +15,9 @@ import { encodeIfreq, ifreqWithAddr } from "../../../src/abi/if.ts";
 import { SIOCDIFADDR, SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
 import { sockaddrIn } from "../../../src/abi/socket.ts";
 import { InvariantError } from "../../../src/kernel/kern/invariant.ts";
+import { isDecodeError } from "../../../src/abi/decode.ts";
+import { decodeRoutingMessages } from "../../../src/abi/rtmsg.ts";
+import { routeDumpMib } from "../../../src/abi/sysctl.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import type { ifnet } from "../../../src/kernel/net/if_var.ts";
 import {
@@ -234,4 +237,25 @@ test("AF_LINK entries in if_multiaddrs are the ones a driver programs", () => {
   const ifp = b.attach("vtnet", "vtnet0", MAC_A);
   expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
   expect(ifp.if_multiaddrs.filter((m) => sockaddrFamily(m.ifma_addr) === AF_LINK)).toHaveLength(1);
+});
+
+test("NET_RT_IFMALIST has what ifmcstat shows for all-hosts: the group, its link-layer group, the interface", () => {
+  const b = new Bench();
+  const ifp = b.attach("vtnet", "vtnet0", MAC_A);
+  expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
+  const dump = b.k.sysctl(Kernel.root(), routeDumpMib({ op: "ifmalist", af: AF_INET, arg: 0 }));
+  expect(dump.errno).toBe(0);
+  const msgs = decodeRoutingMessages(dump.out);
+  if (isDecodeError(msgs)) throw new Error("undecodable dump");
+  // rtsock.c sysctl_ifmalist: per membership of the family, RTM_NEWMADDR with RTAX_IFA =
+  // ifma_addr, RTAX_GATEWAY = ifma_lladdr (protocol groups), RTAX_IFP = the interface's
+  // link-level address, ifmam_index = ifma_ifp->if_index. in_getmulti/if_addmulti supply them.
+  const mine = msgs.filter((m) => m.kind === "ifma" && m.hdr.ifmam_index === ifp.if_index);
+  expect(mine).toHaveLength(1);
+  const m = mine[0];
+  if (m.kind !== "ifma") throw new Error("not ifma");
+  const ifa = m.addrs.ifa;
+  const gw = m.addrs.gateway;
+  expect(ifa !== undefined && isSockaddrIn(ifa) ? ifa.sin_addr : null).toBe(ALLHOSTS);
+  expect(gw !== undefined && isSockaddrDl(gw) ? hex(LLADDR(gw)) : null).toBe("01005e000001");
 });
