@@ -75,7 +75,10 @@ const foreignInterfaces: NormalizationRule = {
   description:
     "interfaces the program does not use (a VM's management NIC) are dropped with their addresses, routes, ARP entries, groups, routing messages and frames",
   apply: (obs, ctx) => {
-    const keep = (ifname: string): boolean => ifname === "lo0" || ctx.interfaces.has(ifname);
+    // Index 0 names no interface (an echoed message that did not name one, e.g. arp -s's
+    // RTF_LLDATA RTM_ADD): nothing foreign about it.
+    const keep = (ifname: string): boolean =>
+      ifname === "lo0" || ifname === "if#0" || ctx.interfaces.has(ifname);
     let n = 0;
     const filter = <T extends { ifname: string }>(xs: T[]): T[] => {
       const kept = xs.filter((x) => keep(x.ifname));

@@ -84,6 +84,7 @@ export const linkScenarios = [
       s.cite(
         "10.4 raw_ip.c rip_ctlinput PRC_IFDOWN",
         "seed in.c:773-816 in_scrubprefix (an IFF_UP address of the same prefix takes the route)",
+        "10.4 route.c rtinit1 (EEXIST: delete the holder, retry) and rtrequest1_fib (RTF_PINNED → EADDRINUSE)",
       );
       s.nic("vtnet1");
       s.nic("vtnet2");
@@ -95,12 +96,17 @@ export const linkScenarios = [
         errno: "OK",
         routes: [{ dst: "192.0.2.0/24", ifname: "vtnet2", ifa: "192.0.2.2" }],
       });
-      // vtnet1 comes back: its address no longer holds IFA_ROUTE (in_ifadown cleared it), and
-      // rtinit(RTM_ADD) of an existing prefix makes 10.4 route.c rtinit1 delete and re-add it:
-      // the route moves back to vtnet1.
+      // vtnet1 comes back: its address no longer holds IFA_ROUTE (in_ifadown cleared it), so
+      // PRC_IFUP calls rtinit(RTM_ADD), which finds the prefix (EEXIST) and tries to delete it
+      // without RTF_PINNED (10.4 route.c rtinit1); rtrequest1_fib refuses to delete a pinned
+      // route (EADDRINUSE). The route stays with vtnet2 and nothing is announced for it.
       s.up("vtnet1").expect({
         errno: "OK",
-        routes: [{ dst: "192.0.2.0/24", ifname: "vtnet1", ifa: "192.0.2.1" }],
+        routes: [
+          { dst: "192.0.2.0/24", ifname: "vtnet2", ifa: "192.0.2.2" },
+          { dst: "192.0.2.1", ifname: "lo0" },
+        ],
+        rtsock: [{ type: "RTM_ADD", addr: "192.0.2.0", absent: true }],
       });
     },
   ),

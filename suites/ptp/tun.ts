@@ -6,14 +6,19 @@ import { scenario } from "../../src/harness/scenario.ts";
 
 export const ptpTunScenarios = [
   scenario("ptp/dstaddr-any-refused", "A point-to-point destination of 0.0.0.0 is EDESTADDRREQ", (s) => {
-    s.cite("seed in.c:329-332 (dstaddr->sin_addr.s_addr == INADDR_ANY → EDESTADDRREQ)");
+    s.cite("seed in.c:329-332 (sin_len != 16 or INADDR_ANY → EDESTADDRREQ)", "seed in.c:321-324");
     s.nic("tun0", { driver: "tun" });
     s.aifaddr("tun0", "10.1.0.1/32", { dstaddr: "0.0.0.0" }).expect({
       errno: "EDESTADDRREQ",
       addrs: [{ ifname: "tun0", addr: "10.1.0.1", absent: true }],
     });
+    // ifra_dstaddr is ifra_broadaddr (in_var.h #define), so a short destination is first
+    // caught by the broadaddr check (seed 321-324): EINVAL, not EDESTADDRREQ.
     s.aifaddr("tun0", "10.1.0.1/32", { dstaddr: { addr: "10.1.0.2", len: 8 } })
       .note("a destination sockaddr shorter than sockaddr_in")
+      .expect({ errno: "EINVAL" });
+    s.aifaddr("tun0", "10.1.0.1/32", { dstaddr: { addr: "10.1.0.2", len: 0 } })
+      .note("no destination at all (sin_len 0 passes the broadaddr check)")
       .expect({ errno: "EDESTADDRREQ" });
   }),
 

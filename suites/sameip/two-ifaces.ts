@@ -86,17 +86,17 @@ export const sameIpScenarios = [
           { ifname: "vtnet2", addr: "192.0.2.2/32" },
         ],
         routes: [
-          // ifa_switch_loopback_route (10.4 if.c) only rewrites the gateway's sdl_index; the
-          // route's rt_ifa is still vtnet1's deleted address, so in_ifadown(ia, 1) (seed 581;
-          // 10.4 in_rmx.c in_ifadownkill: rt_ifa == ifa && del → rtexpunge) removes it: the
-          // loopback route is gone although vtnet2 keeps 192.0.2.2.
-          { dst: "192.0.2.2", absent: true },
+          // ifa_switch_loopback_route points the gateway at vtnet2. The route's rt_ifa is not
+          // vtnet1's address (10.4 if.c ifa_add_loopback_route sets rti_ifp = V_loif and no
+          // rti_ifa, so rt_getifa_fib chose lo0's own ifaddr), so in_ifadown(ia, 1) (seed 581)
+          // leaves it alone.
+          { dst: "192.0.2.2", ifname: "lo0", gateway: "link#vtnet2" },
           { dst: "192.0.2.0/24", absent: true },
         ],
         // As above: the /24's lltable_prefix_free covers vtnet2's entry for 192.0.2.2 as well.
         arp: [{ addr: "192.0.2.2", absent: true }],
       });
-      // And the survivor can be deleted too (ifa_del_loopback_route's failure is not returned).
+      // The survivor can be deleted too; ifa_del_loopback_route removes the switched route (seed 749).
       s.difaddr("vtnet2", "192.0.2.2").expect({
         errno: "OK",
         routes: [{ dst: "192.0.2.2", absent: true }],
