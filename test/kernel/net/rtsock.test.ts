@@ -20,6 +20,10 @@ import {
   RTF_STATIC,
   RTF_UP,
   RTM_ADD,
+  RTM_CHANGE,
+  RTM_IFANNOUNCE,
+  RTM_IFINFO,
+  RTM_MISS,
   RTM_DELADDR,
   RTM_DELETE,
   RTM_GET,
@@ -29,6 +33,7 @@ import {
 import { isDecodeError } from "../../../src/abi/decode.ts";
 import { sockaddrIn } from "../../../src/abi/socket.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
+import { rtalloc_ign_fib } from "../../../src/kernel/net/route.ts";
 import { ROOT, addAddr, delAddr, i32, kernelWithNic, rtmsg, u16 } from "./helpers.ts";
 
 const USER = Kernel.user(1001);
@@ -299,5 +304,49 @@ describe("net.routetable sysctl (10.4 sys/net/rtsock.c sysctl_rtsock)", () => {
     // if_addmulti inserts the link-layer group, then the IPv4 group, each at the head.
     expect(msgs).toHaveLength(2);
     expect(msgs[0].kind === "ifma" && msgs[0].addrs.ifa).toMatchObject({ sin_addr: 0xe0000001 });
+  });
+});
+
+describe("more routing messages", () => {
+  test("RTM_CHANGE gives a route a new gateway (route_output case RTM_CHANGE, rt_setgate)", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    const addrs = {
+      dst: sockaddrIn(0xc6336400),
+      gateway: sockaddrIn(0xc00002fe),
+      netmask: sockaddrIn(0xffffff00),
+    };
+    expect(so.write(ROOT, rtmsg(RTM_ADD, RTF_UP | RTF_GATEWAY | RTF_STATIC, addrs))).toBe(0);
+    const change = { ...addrs, gateway: sockaddrIn(0xc00002fd) };
+    expect(so.write(ROOT, rtmsg(RTM_CHANGE, RTF_UP | RTF_GATEWAY | RTF_STATIC, change))).toBe(0);
+    so.read();
+    expect(so.write(ROOT, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0xc6336401) }))).toBe(0);
+    const got = decode(so.read()[0]);
+    if (got.kind !== "rt") throw new Error("not an rt_msghdr");
+    expect(got.addrs.gateway).toMatchObject({ sin_addr: 0xc00002fd });
+    expect(k.checkInvariants()).toEqual([]);
+  });
+
+  test("link-state changes are announced after the call that made them (if.c taskqueue_enqueue)", () => {
+    // epair creation attaches both halves, then marks both links up (dev/epair.ts): the
+    // RTM_IFINFOs come from the link task, after both arrivals.
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    expect(k.attachNic("epair", "epair0a", "02:00:00:00:00:0a")).toBe(0);
+    const seen = so.read().map((m) => m[3]);
+    expect(seen.slice(0, 2)).toEqual([RTM_IFANNOUNCE, RTM_IFANNOUNCE]);
+    expect(seen.slice(2)).toEqual([RTM_IFINFO, RTM_IFINFO]);
+  });
+
+  test("a failed lookup that asks for a report sends RTM_MISS (route.c rtalloc1_fib)", () => {
+    const k = new Kernel();
+    const so = k.routeSocketOpen();
+    const ro = { ro_rt: null, ro_dst: sockaddrIn(0x0a000001), ro_flags: 0 };
+    k.run(() => rtalloc_ign_fib(ro, 0, 0));
+    expect(ro.ro_rt).toBeNull();
+    const [m] = so.read();
+    expect(m[3]).toBe(RTM_MISS);
+    expect(i32(m, 8)).toBe(RTF_DONE);
   });
 });
