@@ -4,6 +4,7 @@
 import type { Program } from "../src/harness/program.ts";
 import { addrScenarios } from "./addr.ts";
 import { addrAliasScenarios } from "./addr/alias.ts";
+import { addrBroadcastScenarios } from "./addr/broadcast.ts";
 import { addrGetScenarios } from "./addr/get.ts";
 import { addrMaskScenarios } from "./addr/mask.ts";
 import { addrPrefixScenarios } from "./addr/prefix.ts";
@@ -21,7 +22,7 @@ import { loScenarios } from "./lo/lo0.ts";
 import { malformedScenarios } from "./malformed/raw.ts";
 import { mcastScenarios } from "./mcast/allhosts.ts";
 import { privScenarios } from "./priv.ts";
-import { privCheckScenarios } from "./priv/checks.ts";
+import { privCheckScenarios, privSysctlScenarios } from "./priv/checks.ts";
 import { ptpScenarios } from "./ptp.ts";
 import { ptpTunScenarios } from "./ptp/tun.ts";
 import { rtsockL3Scenarios } from "./rtsock/l3.ts";
@@ -33,12 +34,14 @@ export const SUITES: readonly (readonly Program[])[] = [
   addrPrefixScenarios,
   addrMaskScenarios,
   addrGetScenarios,
+  addrBroadcastScenarios,
   ptpScenarios,
   ptpTunScenarios,
   loScenarios,
   sameIpScenarios,
   privScenarios,
   privCheckScenarios,
+  privSysctlScenarios,
   jailScenarios,
   carpScenarios,
   malformedScenarios,

@@ -241,4 +241,64 @@ export const arpInputScenarios = [
       arp: [{ addr: "10.0.0.4", absent: true }],
     });
   }),
+
+  scenario("arp/proxyall", "With proxyall, requests for hosts behind another interface are answered", (s) => {
+    s.cite(
+      "10.4 if_ether.c in_arpinput reply: (V_arp_proxyall: route to itaddr on another interface, route to isaddr on this one)",
+      "arp(4) (net.link.ether.inet.proxyall)",
+    );
+    s.tune("net.link.ether.inet.proxyall", 1);
+    s.nic("vtnet1");
+    s.nic("vtnet2");
+    s.aifaddr("vtnet1", "10.0.0.1/24").expect({ errno: "OK" });
+    s.aifaddr("vtnet2", "10.0.1.1/24").expect({ errno: "OK" });
+    s.inject("vtnet1", {
+      kind: "arp-request",
+      src_mac: PEER_MAC,
+      src_ip: "10.0.0.2",
+      target_ip: "10.0.1.5",
+    }).expect({
+      frames: [
+        {
+          ifname: "vtnet1",
+          where: {
+            "ethernet.dst": PEER_MAC,
+            "arp.operation": 2,
+            "arp.senderMac": OUR_MAC,
+            "arp.senderIp": "10.0.1.5",
+            "arp.targetIp": "10.0.0.2",
+          },
+          count: 1,
+        },
+      ],
+    });
+    // Not for a host on the interface the request came in on ("or we'll get into a fight").
+    s.inject("vtnet1", {
+      kind: "arp-request",
+      src_mac: PEER_MAC,
+      src_ip: "10.0.0.2",
+      target_ip: "10.0.0.7",
+    }).expect({
+      frames: [{ where: { "arp.operation": 2 }, count: 0 }],
+    });
+  }),
+
+  scenario("arp/no-proxy-by-default", "Without proxyall the same request is not answered", (s) => {
+    s.cite(
+      "10.4 if_ether.c (arp_proxyall defaults to 0)",
+      "10.4 if_ether.c in_arpinput (!V_arp_proxyall → drop)",
+    );
+    s.nic("vtnet1");
+    s.nic("vtnet2");
+    s.aifaddr("vtnet1", "10.0.0.1/24").expect({ errno: "OK" });
+    s.aifaddr("vtnet2", "10.0.1.1/24").expect({ errno: "OK" });
+    s.inject("vtnet1", {
+      kind: "arp-request",
+      src_mac: PEER_MAC,
+      src_ip: "10.0.0.2",
+      target_ip: "10.0.1.5",
+    }).expect({
+      frames: [{ where: { "arp.operation": 2 }, count: 0 }],
+    });
+  }),
 ];

@@ -68,3 +68,21 @@ export const privCheckScenarios = [
       });
   }),
 ];
+
+export const privSysctlScenarios = [
+  scenario(
+    "priv/unprivileged-sysctl-write",
+    "An unprivileged user can read net.inet.ip.no_same_prefix but not set it",
+    (s) => {
+      s.cite(
+        "10.4 kern_sysctl.c sysctl_root (a new value needs priv_check(PRIV_SYSCTL_WRITE))",
+        "seed in.c:76-82 (CTLFLAG_RW, no CTLFLAG_ANYBODY)",
+      );
+      s.sysctl("net.inet.ip.no_same_prefix")
+        .as({ uid: 1001 })
+        .expect({ errno: "OK", data: { hex: "00000000" } });
+      s.sysctl("net.inet.ip.no_same_prefix", 1).as({ uid: 1001 }).expect({ errno: "EPERM" });
+      s.sysctl("net.inet.ip.no_same_prefix").expect({ errno: "OK", data: { hex: "00000000" } });
+    },
+  ),
+];

@@ -247,4 +247,16 @@ export const rtsockL3Scenarios = [
         });
     },
   ),
+
+  scenario("rtsock/delete-pinned-prefix", "route delete of an interface prefix route is EADDRINUSE", (s) => {
+    s.cite(
+      "10.4 route.c rtinit1 (interface routes carry RTF_PINNED)",
+      "10.4 route.c rtrequest1_fib RTM_DELETE (target RTF_PINNED and no RTF_PINNED asked → EADDRINUSE)",
+    );
+    presetup(s);
+    s.routeDelete("192.0.2.0/24").expect({
+      errno: "EADDRINUSE",
+      routes: [{ dst: "192.0.2.0/24", ifname: "vtnet1", flags: ["PINNED"] }],
+    });
+  }),
 ];
