@@ -222,10 +222,11 @@ export function ifunit_ref(name: string): ifnet | null {
 // ---------------------------------------------------------------------------------------------
 // attach and detach
 
-/** The virtual clock as getmicrotime sees it: seconds and microseconds of uptime. */
+/** kern_tc.c getmicrotime: wall-clock time, boottime plus the virtual uptime. */
 function getmicrotime(v: vnet): { tv_sec: number; tv_usec: number } {
-  const usec = Math.floor((v.clock.ticks * 1_000_000) / v.clock.hz);
-  return { tv_sec: v.clock.bootUptime + Math.floor(usec / 1_000_000), tv_usec: usec % 1_000_000 };
+  const c = v.clock;
+  const usec = Math.floor((c.ticks * 1_000_000) / c.hz);
+  return { tv_sec: c.boottime + c.bootUptime + Math.floor(usec / 1_000_000), tv_usec: usec % 1_000_000 };
 }
 
 function touch(ifp: ifnet): void {
