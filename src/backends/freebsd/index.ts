@@ -36,6 +36,8 @@ export interface FreebsdBackendOptions {
   cacheDir?: string;
   /** Download the image when it is not cached (default true). */
   fetch?: boolean;
+  /** Download again even when a verified copy is cached. */
+  force?: boolean;
   accel?: Accel;
   memoryMb?: number;
   cpus?: number;
@@ -76,7 +78,7 @@ export async function resolveImage(o: FreebsdBackendOptions): Promise<ImageRecor
     );
   }
   const img = catalogueEntry(loadCatalogue(), o.release, o.variant ?? "vm", o.mirror);
-  const cached = await cachedImage(img, o.cacheDir);
+  const cached = o.force ? null : await cachedImage(img, o.cacheDir);
   if (cached) return cached;
   if (o.fetch === false) {
     throw new BackendUnavailableError(
@@ -85,7 +87,11 @@ export async function resolveImage(o: FreebsdBackendOptions): Promise<ImageRecor
     );
   }
   try {
-    return await fetchImage(img, { cacheDir: o.cacheDir, progress: stderrProgress() });
+    return await fetchImage(img, {
+      cacheDir: o.cacheDir,
+      progress: stderrProgress(),
+      force: o.force ?? false,
+    });
   } catch (e) {
     if (e instanceof FetchError) throw new BackendUnavailableError("freebsd", e.message);
     throw e;
