@@ -43,11 +43,37 @@ export function decodeTrace(trace: RawTrace, program?: Program): Observations {
   const origins: OpOrigin[] =
     program !== undefined ? lowerProgram(program).origins : trace.ops.map(() => ({ role: "setup" }));
   const names = collectIfNames(trace.results);
+  const rawIp = rawIpInterfaces(trace);
   return {
     program: trace.program,
     backend: trace.backend,
     provenance: trace.provenance,
-    ops: trace.ops.map((op, i) => decodeOp(i, op, origins[i] ?? { role: "setup" }, trace.results[i], names)),
+    ops: trace.ops.map((op, i) =>
+      decodeOp(i, op, origins[i] ?? { role: "setup" }, trace.results[i], names, rawIp),
+    ),
+  };
+}
+
+/** tun interfaces carry raw IP, not Ethernet (if_tun.c tunoutput); src/wire decodes Ethernet only. */
+export function rawIpInterfaces(trace: Pick<RawTrace, "ops">): Set<string> {
+  return new Set(trace.ops.flatMap((o) => (o.op === "nic" && o.driver === "tun" ? [o.name] : [])));
+}
+
+function frameObs(f: OpResult["frames"][number], rawIp: ReadonlySet<string>): FrameObs {
+  const bytes = fromHex(f.frame);
+  if (rawIp.has(f.ifname)) {
+    const json = {
+      length: bytes.length,
+      layers: [{ layer: "payload", what: "raw IP (tun, not decoded)", bytes: f.frame }],
+    };
+    return { ifname: f.ifname, time: f.time, hex: f.frame, summary: `raw IP, length ${bytes.length}`, json };
+  }
+  return {
+    ifname: f.ifname,
+    time: f.time,
+    hex: f.frame,
+    summary: formatFrame(bytes),
+    json: frameToJson(bytes),
   };
 }
 
@@ -57,6 +83,7 @@ function decodeOp(
   origin: OpOrigin,
   r: OpResult,
   names: IfNames,
+  rawIp: ReadonlySet<string>,
 ): OpObs {
   const decodeErrors: string[] = [];
   const rtsock: RtMsgObs[] = [];
@@ -65,16 +92,7 @@ function decodeOp(
     if (isDecodeError(m)) decodeErrors.push(`routing message ${hex.slice(0, 16)}…: ${formatDecodeError(m)}`);
     else rtsock.push(rtMsgObs(m, names));
   }
-  const frames: FrameObs[] = r.frames.map((f) => {
-    const bytes = fromHex(f.frame);
-    return {
-      ifname: f.ifname,
-      time: f.time,
-      hex: f.frame,
-      summary: formatFrame(bytes),
-      json: frameToJson(bytes),
-    };
-  });
+  const frames: FrameObs[] = r.frames.map((f) => frameObs(f, rawIp));
   const obs: OpObs = { index, origin, op, errno: r.errno, rtsock, frames, decodeErrors };
   if (r.data !== undefined) obs.data = r.data;
   if (r.dumps !== undefined) obs.state = decodeState(r.dumps, names, decodeErrors);

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { createTwinBackend } from "../../src/backends/twin.ts";
+import { decodeTrace, maskOf } from "../../src/harness/decode.ts";
+import { lower } from "../../src/harness/lower.ts";
+import { traceCaptures } from "../../src/harness/pcaps.ts";
+import { TRACE_FORMAT, type RawTrace } from "../../src/harness/ops.ts";
+import { allScenarios } from "../../suites/index.ts";
+
+describe("decoding traces", () => {
+  it("reads radix-style netmasks: trimmed, with family 0 or 255", () => {
+    // sa_len 6, family 255, port bytes ff ff, then 255.255 (the rest trimmed).
+    expect(maskOf({ sa_len: 6, sa_family: 255, sa_data: new Uint8Array([0xff, 0xff, 0xff, 0xff]) })).toBe(
+      0xffff0000,
+    );
+    expect(maskOf({ sa_len: 7, sa_family: 0, sa_data: new Uint8Array([0, 0, 0xff, 0xff, 0xff]) })).toBe(
+      0xffffff00,
+    );
+    expect(maskOf({ sin_len: 16, sin_family: 2, sin_port: 0, sin_addr: 0xff000000 })).toBe(0xff000000);
+    expect(maskOf(undefined)).toBeNull();
+  });
+
+  it("a twin trace decodes to named interfaces, routes with prefixes, messages and frames", async () => {
+    const p = allScenarios().find((x) => x.id === "addr/add-basic");
+    if (p === undefined) throw new Error("addr/add-basic missing");
+    const obs = decodeTrace(await createTwinBackend().run(lower(p), p), p);
+    expect(obs.ops.every((o) => o.decodeErrors.length === 0)).toBe(true);
+    const add = obs.ops.find((o) => o.origin.role === "step" && o.origin.step === 1);
+    expect(add?.rtsock.map((m) => m.type)).toContain("RTM_NEWADDR");
+    expect(add?.rtsock.every((m) => !m.ifname.startsWith("if#") || m.ifname === "if#0")).toBe(true);
+    expect(add?.frames[0].summary).toMatch(/ARP who-has 10\.0\.0\.1 tell 10\.0\.0\.1/);
+    const end = obs.ops.at(-1)?.state;
+    expect(end?.routes.find((r) => r.dst === "10.0.0.0/24")).toMatchObject({
+      ifname: "vtnet1",
+      gateway: "link#vtnet1",
+    });
+    expect(end?.addrs.find((a) => a.ifname === "vtnet1")).toMatchObject({
+      addr: "10.0.0.1",
+      prefixlen: 24,
+      broadaddr: "10.0.0.255",
+    });
+    expect(end?.ifs.map((i) => i.ifname).sort()).toEqual(["lo0", "vtnet1"]);
+  });
+
+  it("tun frames are raw IP: not decoded as Ethernet and left out of pcaps", () => {
+    const trace: RawTrace = {
+      format: TRACE_FORMAT,
+      program: "t/tun",
+      backend: "twin",
+      provenance: { release: "twin", uname: "test", date: "2026-01-01" },
+      ops: [{ op: "nic", name: "tun0", driver: "tun" }],
+      results: [{ errno: 0, rtsock: [], frames: [{ ifname: "tun0", time: 0, frame: "4500001c" }] }],
+    };
+    const f = decodeTrace(trace).ops[0].frames[0];
+    expect(f.summary).toBe("raw IP, length 4");
+    expect(f.json.layers).toEqual([
+      { layer: "payload", what: "raw IP (tun, not decoded)", bytes: "4500001c" },
+    ]);
+    expect(traceCaptures(trace)).toEqual([]);
+  });
+});
