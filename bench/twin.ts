@@ -8,6 +8,7 @@ import { encodeInAliasreq, inAliasreq, parseIpv4 } from "../src/abi/in.ts";
 import { sockaddrIn, type SockaddrIn } from "../src/abi/socket.ts";
 import { SIOCAIFADDR, SIOCDIFADDR, SIOCGIFADDR } from "../src/abi/sockio.ts";
 import { Kernel } from "../src/kernel/kernel.ts";
+import { in_control } from "../src/kernel/netinet/in.ts";
 
 const seconds = Number(process.argv[2] ?? "1");
 if (!Number.isFinite(seconds) || seconds <= 0) {
@@ -72,6 +73,18 @@ const gets = rate(() => {
   if (e !== 0) fail("SIOCGIFADDR", e);
 }, 10_000);
 
+// The same request straight into in_control, without ioctl(2)'s copyin/copyout and ifioctl's
+// name lookup: how much of the SIOCGIFADDR cost is in.c itself.
+const ifp = k.interfaces.find((i) => i.if_xname === ifname);
+if (ifp === undefined) throw new Error(`${ifname} is not attached`);
+const td = { td_ucred: root };
+const direct = k.run(() =>
+  rate(() => {
+    e = in_control(null, SIOCGIFADDR, gifaddr, ifp, td);
+    if (e !== 0) fail("in_control(SIOCGIFADDR)", e);
+  }, 10_000),
+);
+
 const kernels = rate(() => {
   new Kernel();
 }, 10);
@@ -79,5 +92,6 @@ const kernels = rate(() => {
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US").padStart(12);
 console.log(`twin throughput, ${seconds} s per case, node ${process.version}`);
 console.log(`${fmt(pairs)} SIOCAIFADDR+SIOCDIFADDR pairs/s (alias 198.51.100.1/24 on ${ifname})`);
-console.log(`${fmt(gets)} SIOCGIFADDR/s`);
+console.log(`${fmt(gets)} SIOCGIFADDR/s (ioctl(2) on the twin Kernel)`);
+console.log(`${fmt(direct)} in_control(SIOCGIFADDR)/s (called directly, inside the VNET)`);
 console.log(`${fmt(kernels)} Kernels/s (boot: lo0 with 127.0.0.1/8)`);

@@ -153,13 +153,27 @@ export function sockaddrDl(fields: {
 /** The full 16-byte image of a sockaddr_in, whatever its sin_len says. */
 export function sockaddrInImage(sin: SockaddrIn): Uint8Array {
   const b = new Uint8Array(SOCKADDR_IN_SIZE);
-  const v = viewOf(b);
-  b[0] = sin.sin_len & 0xff;
-  b[1] = sin.sin_family & 0xff;
-  v.setUint16(2, sin.sin_port & 0xffff, false);
-  v.setUint32(4, sin.sin_addr >>> 0, false);
-  if (sin.sin_zero !== undefined) b.set(sin.sin_zero.subarray(0, 8), 8);
+  writeSockaddrIn(sin, b, 0);
   return b;
+}
+
+/**
+ * Writes the 16-byte image of `sin` at `offset` without allocating (hot paths such as
+ * in_control's `*addr = ia->ia_addr`). sin_port and sin_addr go out big-endian.
+ */
+export function writeSockaddrIn(sin: SockaddrIn, into: Uint8Array, offset: number): void {
+  const port = sin.sin_port & 0xffff;
+  const addr = sin.sin_addr >>> 0;
+  into[offset] = sin.sin_len & 0xff;
+  into[offset + 1] = sin.sin_family & 0xff;
+  into[offset + 2] = port >>> 8;
+  into[offset + 3] = port & 0xff;
+  into[offset + 4] = addr >>> 24;
+  into[offset + 5] = (addr >>> 16) & 0xff;
+  into[offset + 6] = (addr >>> 8) & 0xff;
+  into[offset + 7] = addr & 0xff;
+  into.fill(0, offset + 8, offset + 16);
+  if (sin.sin_zero !== undefined) into.set(sin.sin_zero.subarray(0, 8), offset + 8);
 }
 
 /** Reads a sockaddr_in from up to 16 bytes; bytes beyond `image.length` read as zero. */

@@ -66,7 +66,7 @@ import {
   sockaddrDl,
   sockaddrIn,
   sockaddrFamily,
-  sockaddrInImage,
+  writeSockaddrIn,
   type SockaddrIn,
 } from "../../abi/socket.ts";
 import {
@@ -319,7 +319,7 @@ export function in_control(
       break;
   }
   // seed 267/275/283/287: `*addr = ...`, a struct copy into the caller's ifreq.
-  bytes.set(sockaddrInImage(out), IFREQ_OFFSETS.ifr_addr);
+  writeSockaddrIn(out, bytes, IFREQ_OFFSETS.ifr_addr);
   return 0;
 }
 
