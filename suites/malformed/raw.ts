@@ -109,4 +109,19 @@ export const malformedScenarios = [
       addrs: [{ ifname: "vtnet1", addr: "10.0.0.1", absent: true }],
     });
   }),
+
+  scenario("malformed/short-aliasreq", "An in_aliasreq cut after ifra_addr: the rest reads as zeros", (s) => {
+    s.cite(
+      "vm/agent/inconf-agent.c do_ioctl (the buffer is IOCPARM_LEN(cmd) long, zeroed, the given bytes first)",
+      "seed in.c:321-328 (sin_len 0 broadaddr and mask pass)",
+      "seed in.c:375-387 (classful mask)",
+      "seed in.c:305, 333 (vhid 0)",
+    );
+    s.nic("vtnet1");
+    // 32 of the 68 bytes: ifra_name and ifra_addr only.
+    s.ioctlHex("SIOCAIFADDR", NAME + SIN_10_0_0_1).expect({
+      errno: "OK",
+      addrs: [{ ifname: "vtnet1", addr: "10.0.0.1/8", broadaddr: "10.255.255.255" }],
+    });
+  }),
 ];
