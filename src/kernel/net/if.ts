@@ -99,6 +99,9 @@ export const IF_MAXMTU = 65535;
 /** if_var.h IF_DUNIT_NONE */
 export const IF_DUNIT_NONE = -1;
 
+/** Interfaces whose link task is queued (if_linktask pending), so repeated changes coalesce. */
+const linktask_pending = new WeakSet<ifnet>();
+
 // ---------------------------------------------------------------------------------------------
 // ifaddr reference counts
 
@@ -366,6 +369,8 @@ export function if_detach(ifp: ifnet): number {
   const at = v.ifnet.indexOf(ifp);
   if (at < 0) return ENOENT;
   v.ifnet.splice(at, 1);
+  // taskqueue_drain: a queued link task runs before the interface goes.
+  if (linktask_pending.has(ifp)) do_link_state_change(ifp);
   if_down(ifp);
   if_purgeaddrs(ifp);
   in_ifdetach(ifp);
@@ -695,9 +700,6 @@ export function if_up(ifp: ifnet): void {
   EVENTHANDLER_INVOKE("ifnet_event", ifp, IFNET_EVENT_UP);
 }
 
-/** Interfaces whose link task is queued (if_linktask pending), so repeated changes coalesce. */
-const linktask_pending = new WeakSet<ifnet>();
-
 /**
  * if.c: if_link_state_change — records the new state and queues the link task, which runs
  * after the current call returns (taskqueue_swi; the twin's deferred queue).
@@ -707,7 +709,9 @@ export function if_link_state_change(ifp: ifnet, link_state: number): void {
   ifp.if_link_state = link_state;
   if (linktask_pending.has(ifp)) return;
   linktask_pending.add(ifp);
-  frames().queue(() => do_link_state_change(ifp));
+  frames().queue(() => {
+    if (linktask_pending.has(ifp)) do_link_state_change(ifp);
+  });
 }
 
 // if.c: do_link_state_change — RTM_IFINFO and the link event, with the state as it is now.
