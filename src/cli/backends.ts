@@ -11,6 +11,8 @@ export interface BackendChoice {
   spec: string;
   release?: string;
   referenceDir: string;
+  /** freebsd: a local VM image instead of the catalogue's download for the release. */
+  image?: string;
 }
 
 function gitRevision(): string | undefined {
@@ -37,29 +39,24 @@ export async function openBackend(c: BackendChoice): Promise<Backend> {
       return createReplayBackend({ release, root: c.referenceDir });
     }
     case "freebsd":
-      return openFreebsd(arg ?? c.release);
+      return openFreebsd(arg ?? c.release, c.image);
     default:
       throw new CliError(EXIT.usage, `unknown backend "${c.spec}": use twin, replay:<release> or freebsd`);
   }
 }
 
-async function openFreebsd(release: string | undefined): Promise<Backend> {
-  // Computed so the CLI loads even where the VM backend is not installed.
-  const where = "../backends/freebsd/index.ts";
-  let mod: { createFreebsdBackend?: (opts: { release?: string }) => Promise<Backend> | Backend };
+async function openFreebsd(release: string | undefined, image: string | undefined): Promise<Backend> {
+  let mod: typeof import("../backends/freebsd/index.ts");
   try {
-    mod = (await import(where)) as typeof mod;
+    mod = await import("../backends/freebsd/index.ts");
   } catch (e) {
     throw new BackendUnavailableError(
       "freebsd",
       `the FreeBSD VM backend (src/backends/freebsd/index.ts) cannot be loaded: ${(e as Error).message}`,
     );
   }
-  if (typeof mod.createFreebsdBackend !== "function") {
-    throw new BackendUnavailableError(
-      "freebsd",
-      "src/backends/freebsd/index.ts does not export createFreebsdBackend",
-    );
-  }
-  return mod.createFreebsdBackend(release !== undefined ? { release } : {});
+  return mod.createFreebsdBackend({
+    ...(release !== undefined && { release }),
+    ...(image !== undefined && { image }),
+  });
 }

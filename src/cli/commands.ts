@@ -23,6 +23,7 @@ import { selectPrograms } from "./select.ts";
 import { renderShow } from "./show.ts";
 
 export interface CommonOptions extends OutputOptions {
+  image?: string;
   filter?: string;
   release?: string;
   referenceDir: string;
@@ -68,7 +69,12 @@ export async function runCommand(
   checkOutputOptions(o);
   const programs = await selectPrograms(targets, o.filter);
   const catalogue = await loadCatalogue(o.referenceDir);
-  const backend = await openBackend({ spec: o.backend, release: o.release, referenceDir: o.referenceDir });
+  const backend = await openBackend({
+    spec: o.backend,
+    release: o.release,
+    referenceDir: o.referenceDir,
+    image: o.image,
+  });
   const progress = progressHooks(programs.length, o);
   try {
     return await finish("run", [backend], await conform(programs, backend, catalogue, progress.hooks), o);
@@ -84,8 +90,18 @@ export async function diffCommand(
   checkOutputOptions(o);
   const programs = await selectPrograms(targets, o.filter);
   const catalogue = await loadCatalogue(o.referenceDir);
-  const a = await openBackend({ spec: o.a, release: o.release, referenceDir: o.referenceDir });
-  const b = await openBackend({ spec: o.b, release: o.release, referenceDir: o.referenceDir });
+  const a = await openBackend({
+    spec: o.a,
+    release: o.release,
+    referenceDir: o.referenceDir,
+    image: o.image,
+  });
+  const b = await openBackend({
+    spec: o.b,
+    release: o.release,
+    referenceDir: o.referenceDir,
+    image: o.image,
+  });
   const progress = progressHooks(programs.length, o);
   try {
     return await finish("diff", [a, b], await compare(programs, a, b, catalogue, progress.hooks), o);
@@ -95,6 +111,7 @@ export async function diffCommand(
 }
 
 export interface ShowOptions {
+  image?: string;
   backend: string;
   release?: string;
   referenceDir: string;
@@ -114,7 +131,12 @@ export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode>
     return EXIT.ok;
   }
   const catalogue = await loadCatalogue(o.referenceDir);
-  const backend = await openBackend({ spec: o.backend, release: o.release, referenceDir: o.referenceDir });
+  const backend = await openBackend({
+    spec: o.backend,
+    release: o.release,
+    referenceDir: o.referenceDir,
+    image: o.image,
+  });
   const [r] = await conform([p], backend, catalogue);
   await backend.close();
   if (o.traceOut !== undefined && r.sides[0] !== undefined)

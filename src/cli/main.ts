@@ -27,6 +27,10 @@ function outputOptions(cmd: Command): Command {
   return cmd
     .option("--filter <pattern>", "only scenarios whose id matches (glob, family prefix or substring)")
     .option("--release <release>", "FreeBSD release for replay/freebsd, e.g. 10.4-RELEASE")
+    .option(
+      "--image <file>",
+      "freebsd: boot this local image (qcow2/raw, .xz ok) instead of downloading the release's",
+    )
     .option("--reference-dir <dir>", "where reference traces and divergences.yaml live", "reference")
     .option("--json", "print the JSON report (inconf-report/1) instead of text")
     .option("--junit <file>", "also write JUnit XML")
@@ -40,6 +44,7 @@ function showOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--backend <backend>", "twin, replay:<release> or freebsd").default("twin"))
     .option("--release <release>", "FreeBSD release for replay/freebsd")
+    .option("--image <file>", "freebsd: boot this local image instead of downloading the release's")
     .option("--reference-dir <dir>", "where reference traces and divergences.yaml live", "reference")
     .option("--json", "print program, ops, raw trace and observations as JSON")
     .option("--ops", "print only the lowered ops (what a backend executes), without running")
