@@ -95,6 +95,14 @@ describe("SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGIFDSTADDR (seed 240-
     expect(gif(k, SIOCGIFNETMASK, em.name, sockaddrIn(0)).sin.sin_addr).toBe(0xffffff00);
   });
 
+  test("the answer is the stored sockaddr as given, port and sin_zero included (seed 367, 267)", () => {
+    // On a second interface, so that this address is its first (SIOCGIFADDR answers the first).
+    const odd = { ...sin("203.0.113.5"), sin_port: 1234, sin_zero: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) };
+    const em2 = attachEther(k);
+    expect(aifaddr(k, em2.name, { addr: odd, mask: "255.255.255.0" })).toBe(0);
+    expect(gif(k, SIOCGIFADDR, em2.name)).toEqual({ errno: 0, sin: odd });
+  });
+
   test("SIOCGIFNETMASK for an address not on the interface: EADDRNOTAVAIL (seed 259-262)", () => {
     expect(gif(k, SIOCGIFNETMASK, em.name, "203.0.113.7").errno).toBe(EADDRNOTAVAIL);
   });
