@@ -62,6 +62,30 @@ describe("twin backend", () => {
   });
 });
 
+describe("twin ops performed like the agent performs them", () => {
+  it("ifflags is SIOCGIFFLAGS then SIOCSIFFLAGS; its data is the ifreq set", async () => {
+    const p = scenario("t/up", "up", (s) => {
+      s.nic("vtnet1");
+      s.up("vtnet1");
+    });
+    const t = await createTwinBackend().run(lower(p), p);
+    const i = t.ops.findIndex((o) => o.op === "ifflags");
+    expect(t.results[i].errno).toBe(0);
+    const ifr = Buffer.from(t.results[i].data ?? "", "hex");
+    expect(ifr.subarray(0, 6).toString()).toBe("vtnet1");
+    expect(ifr.readUInt16LE(16) & 0x1).toBe(1); // IFF_UP set in ifr_flags
+  });
+
+  it("an rtsock_write naming an interface that does not exist fails with ENXIO", async () => {
+    const p = scenario("t/nxio", "nxio", (s) => {
+      s.nic("vtnet1");
+      s.arpSet("vtnet9", "10.0.0.5", "02:00:00:00:00:55");
+    });
+    const t = await createTwinBackend().run(lower(p), p);
+    expect(t.results[t.ops.findIndex((o) => o.op === "rtsock_write")].errno).toBe(6);
+  });
+});
+
 describe("the first scenarios on the twin", () => {
   // The pipeline's first handful; the suites' own engineer tracks the rest against the catalogue.
   const FIRST = [
