@@ -16,6 +16,7 @@ import { arpStaticScenarios } from "./arp/static.ts";
 import { arpTimerScenarios } from "./arp/timers.ts";
 import { carpScenarios } from "./carp/vhid.ts";
 import { detachScenarios } from "./detach/destroy.ts";
+import { fibScenarios } from "./fib/fib0.ts";
 import { jailScenarios } from "./jail/prison.ts";
 import { linkScenarios } from "./link/updown.ts";
 import { loScenarios } from "./lo/lo0.ts";
@@ -39,6 +40,7 @@ export const SUITES: readonly (readonly Program[])[] = [
   ptpTunScenarios,
   loScenarios,
   sameIpScenarios,
+  fibScenarios,
   privScenarios,
   privCheckScenarios,
   privSysctlScenarios,
