@@ -57,7 +57,7 @@ export class SshSession {
         last = (e as Error).message;
         // Authentication failures will not fix themselves; anything else may be a guest still booting.
         if (/authentication methods failed/i.test(last)) break;
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 1000)));
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
     }
     const extra = await describe().catch(() => "");
@@ -84,7 +84,9 @@ export class SshSession {
         settled = true;
         resolve(new SshSession(client));
       });
-      client.once("error", (e) => {
+      // `on`, not `once`: ssh2 can emit several errors for one failed attempt, and an
+      // unhandled one would crash the process.
+      client.on("error", (e) => {
         if (settled) return;
         settled = true;
         client.end();
