@@ -211,9 +211,9 @@ function headerLen(type: number): number {
  * sockaddr, SA_SIZE bytes of it copied from its memory image; rti_addrs gets the bits. The
  * version, type and length are set; the caller fills in the rest of the header.
  */
-function rt_msg(type: number, info: rt_addrinfo, align: boolean): Uint8Array {
+function rt_msg(type: number, info: rt_addrinfo, align: boolean, hdrlen = headerLen(type)): Uint8Array {
   info.rti_addrs = 0;
-  let len = headerLen(type);
+  let len = hdrlen;
   const parts: [number, Uint8Array][] = [];
   for (let i = 0; i < RTAX_MAX; i++) {
     const sa = info.rti_info[i];
@@ -807,17 +807,55 @@ function sysctl_dumpentry(rt: rtentry, w: walkarg): number {
   return w.w_req.SYSCTL_OUT(m);
 }
 
+// net/if.h struct if_msghdrl / ifa_msghdrl on amd64: the fixed part, then if_data at 24 (and, as
+// rtsock.c compiles it with _IN_NET_RTSOCK_C, a u_long ifi_oqdrops after the interface's).
+const IF_MSGHDRL_SIZE = 24 + 152 + 8;
+const IFA_MSGHDRL_SIZE = 24 + 152;
+const MSGHDRL_DATA_OFF = 24;
+
+// rtsock.c: sysctl_iflist_ifml — the if_msghdrl of NET_RT_IFLISTL.
+function fill_if_msghdrl(b: Uint8Array, ifp: ifnet, addrs: number): void {
+  const v = viewOf(b);
+  v.setInt32(4, addrs, true);
+  v.setInt32(8, ifp.if_flags | ifp.if_drv_flags, true);
+  v.setUint16(12, ifp.if_index, true);
+  v.setUint16(14, 0, true);
+  v.setUint16(16, IF_MSGHDRL_SIZE, true);
+  v.setUint16(18, MSGHDRL_DATA_OFF, true);
+  encodeIfData({ ...ifp.if_data, ifi_datalen: ifp.if_data.ifi_datalen + 8 }, b, MSGHDRL_DATA_OFF);
+  // ifi_oqdrops: the send queue's drops; the twin's drivers keep no queue.
+  v.setBigUint64(MSGHDRL_DATA_OFF + 152, 0n, true);
+}
+
+/**
+ * rtsock.c: sysctl_iflist_ifaml — the ifa_msghdrl of NET_RT_IFLISTL. ifam_data is the address's
+ * own if_data, of which the twin keeps only ifi_datalen (ifa_init): per-address packet counts
+ * are not modelled.
+ */
+function fill_ifa_msghdrl(b: Uint8Array, ifa: ifaddr, addrs: number): void {
+  const v = viewOf(b);
+  v.setInt32(4, addrs, true);
+  v.setInt32(8, ifa.ifa_flags, true);
+  v.setUint16(12, ifa.ifa_ifp.if_index, true);
+  v.setUint16(14, 0, true);
+  v.setUint16(16, IFA_MSGHDRL_SIZE, true);
+  v.setUint16(18, MSGHDRL_DATA_OFF, true);
+  v.setInt32(20, ifa.ifa_metric, true);
+  b[MSGHDRL_DATA_OFF + 7] = 152;
+}
+
 // rtsock.c: sysctl_iflist — per interface an RTM_IFINFO, then an RTM_NEWADDR per address.
 function sysctl_iflist(af: number, w: walkarg): number {
+  const l = w.w_op === NET_RT_IFLISTL;
   for (const ifp of curvnet().ifnet) {
     if (w.w_arg && w.w_arg !== ifp.if_index) continue;
     const lifa = ifp.if_addr;
     KASSERT(lifa !== null, `${ifp.if_xname}: attached without a link-level address`);
     const info = rt_addrinfo_zero();
     info.rti_info[RTAX_IFP] = lifa.ifa_addr;
-    const im = rt_msg(RTM_IFINFO, info, true);
-    if (w.w_op === NET_RT_IFLISTL) return EOPNOTSUPP;
-    fill_if_msghdr(im, ifp, info.rti_addrs);
+    const im = rt_msg(RTM_IFINFO, info, true, l ? IF_MSGHDRL_SIZE : IF_MSGHDR_SIZE);
+    if (l) fill_if_msghdrl(im, ifp, info.rti_addrs);
+    else fill_if_msghdr(im, ifp, info.rti_addrs);
     let error = w.w_req.SYSCTL_OUT(im);
     if (error) return error;
     info.rti_info[RTAX_IFP] = null;
@@ -827,11 +865,15 @@ function sysctl_iflist(af: number, w: walkarg): number {
       info.rti_info[RTAX_IFA] = ifa.ifa_addr;
       info.rti_info[RTAX_NETMASK] = ifa.ifa_netmask;
       info.rti_info[RTAX_BRD] = ifa.ifa_dstaddr;
-      const am = rt_msg(RTM_NEWADDR, info, true);
-      ifam.addrs(am, info.rti_addrs);
-      ifam.flags(am, ifa.ifa_flags);
-      ifam.index(am, ifa.ifa_ifp.if_index);
-      ifam.metric(am, ifa.ifa_metric);
+      const am = rt_msg(RTM_NEWADDR, info, true, l ? IFA_MSGHDRL_SIZE : IFA_MSGHDR_SIZE);
+      if (l) {
+        fill_ifa_msghdrl(am, ifa, info.rti_addrs);
+      } else {
+        ifam.addrs(am, info.rti_addrs);
+        ifam.flags(am, ifa.ifa_flags);
+        ifam.index(am, ifa.ifa_ifp.if_index);
+        ifam.metric(am, ifa.ifa_metric);
+      }
       error = w.w_req.SYSCTL_OUT(am);
       if (error) return error;
     }

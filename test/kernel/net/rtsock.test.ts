@@ -350,3 +350,23 @@ describe("more routing messages", () => {
     expect(i32(m, 8)).toBe(RTF_DONE);
   });
 });
+
+describe("NET_RT_IFLISTL (10.4 rtsock.c sysctl_iflist_ifml/ifaml, net/if.h if_msghdrl/ifa_msghdrl)", () => {
+  test("if_msghdrl: ifm_len 184 (with the kernel's ifi_oqdrops), if_data at 24, ifi_datalen + 8", () => {
+    const k = new Kernel();
+    const out = k.sysctl(ROOT, [4, 17, 0, 0, 5, 0]).out;
+    const ifinfo = out.subarray(0, u16(out, 0));
+    expect(ifinfo[3]).toBe(RTM_IFINFO);
+    // lo0's sockaddr_dl (56 bytes) follows the 184-byte header.
+    expect(ifinfo.length).toBe(184 + 56);
+    expect(u16(ifinfo, 16)).toBe(184);
+    expect(u16(ifinfo, 18)).toBe(24);
+    expect(ifinfo[24 + 7]).toBe(152 + 8);
+    const addr = out.subarray(ifinfo.length, ifinfo.length + u16(out, ifinfo.length));
+    expect(addr[3]).toBe(RTM_NEWADDR);
+    expect(u16(addr, 16)).toBe(176);
+    expect(u16(addr, 18)).toBe(24);
+    // ifam_data's ifi_datalen from ifa_init (10.4 if.c).
+    expect(addr[24 + 7]).toBe(152);
+  });
+});
