@@ -58,11 +58,11 @@
 
 #ifndef INCONF_LINT_ON_LINUX
 #include <sys/param.h>
+#include <sys/uio.h>	/* before jail.h: jail_set(2) takes a struct iovec */
 #include <sys/jail.h>
 #include <sys/module.h>
 #include <sys/linker.h>
 #include <sys/sysctl.h>
-#include <sys/uio.h>
 #include <net/if.h>
 #include <net/if_dl.h>
 #include <net/route.h>
@@ -81,6 +81,7 @@
 #define IOCTL_MAX 8192 /* IOCPARM_MAX */
 
 static int settle_ms = 50;
+static int in_child = 0;	/* running an op as another cred: make sockets here, not inherit */
 static int monitor_fd = -1;
 static int inet_fd = -1;
 
@@ -379,6 +380,7 @@ static int run_as(const struct cred *c, op_fn fn, void *arg, struct result *r, c
 		int32_t h[3] = { 0, 0, -1 };
 
 		close(p[0]);
+		in_child = 1;
 		memset(&cr, 0, sizeof(cr));
 		if (c->jailed && enter_jail(c) != 0) {
 			h[0] = 1; h[1] = errno;
@@ -448,8 +450,8 @@ static void do_ioctl(void *a, struct result *r)
 		return;
 	}
 	memcpy(buf, x->data, x->len);
-	if (getuid() != 0 || s < 0) {
-		/* a child made its own socket inside the jail / as the user, like ifconfig would */
+	if (in_child || s < 0) {
+		/* as another cred: a socket made inside the jail / as the user, like ifconfig's */
 		s = socket(AF_INET, SOCK_DGRAM, 0);
 		own = 1;
 	}
@@ -750,7 +752,7 @@ static void op_module(const char *id, const char *name)
 	if (!valid_name(name, 64)) { reply_error(id, "bad module name %s", name); return; }
 	reply_ok(id, &r, 1);
 }
-static void open_sockets(void) { inet_fd = -1; }
+static void open_sockets(void) { inet_fd = -1; (void)in_child; }
 #define strlcpy(d, s, n) snprintf((d), (n), "%s", (s))
 #endif
 
