@@ -11,6 +11,7 @@ import {
   IFF_DRV_RUNNING,
   IFF_PROMISC,
   IFF_UP,
+  LINK_STATE_DOWN,
   LINK_STATE_UP,
 } from "../../../src/abi/if.ts";
 import { SIOCADDMULTI, SIOCSIFFLAGS, SIOCSIFMTU } from "../../../src/abi/sockio.ts";
@@ -18,6 +19,7 @@ import {
   vtnet_hw_accepts,
   vtnet_ioctl,
   VTNET_MAX_MAC_ENTRIES,
+  vtnet_set_host_link,
   type vtnet_softc,
 } from "../../../src/kernel/dev/vtnet.ts";
 import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
@@ -201,4 +203,18 @@ describe("receive and transmit", () => {
     // vtnet_txq_mq_start → vtnet_txq_encap: vtxs_opackets/obytes/omcasts (the ARP is M_BCAST).
     expect(sc.stats).toMatchObject({ opackets: 1, obytes: 42, omcasts: 1 });
   });
+});
+
+test("a host link change on a running vtnet reaches the ifnet (vtnet_config_change)", () => {
+  const { b, sc } = vtnetBench();
+  const ifp = sc.vtnet_ifp;
+  expect(b.setFlags("vtnet0", ifp.if_flags | IFF_UP)).toBe(0);
+  // vtnet_config_change → vtnet_update_link_status: "else if (link == 0 &&
+  // sc->vtnet_link_active != 0) { sc->vtnet_link_active = 0; if_link_state_change(ifp,
+  // LINK_STATE_DOWN); }", and back up again.
+  b.k.run(() => vtnet_set_host_link(sc, false));
+  expect(ifp.if_link_state).toBe(LINK_STATE_DOWN);
+  expect(sc.vtnet_link_active).toBe(false);
+  b.k.run(() => vtnet_set_host_link(sc, true));
+  expect(ifp.if_link_state).toBe(LINK_STATE_UP);
 });

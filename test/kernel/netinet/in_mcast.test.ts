@@ -27,6 +27,8 @@ import {
   igmp_isgroupreported,
 } from "../../../src/kernel/netinet/igmp.ts";
 import {
+  in_addmulti,
+  in_delmulti,
   in_joingroup,
   in_leavegroup,
   inm_lookup,
@@ -258,4 +260,17 @@ test("NET_RT_IFMALIST has what ifmcstat shows for all-hosts: the group, its link
   const gw = m.addrs.gateway;
   expect(ifa !== undefined && isSockaddrIn(ifa) ? ifa.sin_addr : null).toBe(ALLHOSTS);
   expect(gw !== undefined && isSockaddrDl(gw) ? hex(LLADDR(gw)) : null).toBe("01005e000001");
+});
+
+test("in_addmulti / in_delmulti (legacy KPI) take and drop one reference on a 224.0.0.0/24 group", () => {
+  const b = new Bench();
+  const ifp = b.attach("vtnet", "vtnet0", MAC_A);
+  expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
+  // in_addmulti: "error = in_joingroup(ifp, ap, NULL, &pinm);"; in_delmulti: "(void)in_leavegroup(inm, NULL);"
+  const inm = b.k.run(() => in_addmulti(ALLHOSTS, ifp));
+  expect(inm).toBe(allhosts(b, ifp));
+  expect(inm?.inm_refcount).toBe(2);
+  b.k.run(() => in_delmulti(inm as in_multi));
+  expect(allhosts(b, ifp)?.inm_refcount).toBe(1);
+  b.expectConsistent();
 });
