@@ -17,7 +17,16 @@ import {
   RTAX_NAMES,
   type RoutingMessage,
 } from "../abi/route.ts";
-import { AF_INET, LLADDR, isSockaddrDl, isSockaddrIn, sdlName, type Sockaddr } from "../abi/socket.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  LLADDR,
+  isSockaddrDl,
+  isSockaddrIn,
+  sdlName,
+  sockaddrFamily,
+  type Sockaddr,
+} from "../abi/socket.ts";
 import { formatFrame } from "../wire/format.ts";
 import { frameToJson } from "../wire/json.ts";
 import { lowerProgram, type OpOrigin } from "./lower.ts";
@@ -163,15 +172,27 @@ function ipOf(sa: Sockaddr | undefined): string | undefined {
   return sa !== undefined && isSockaddrIn(sa) ? ipv4ToString(sa.sin_addr) : undefined;
 }
 
+/** An IPv6 address, or the link-layer group (33:33:xx, RFC 2464) of an IPv6 multicast join. */
+function isIpv6Sockaddr(sa: Sockaddr): boolean {
+  if (sockaddrFamily(sa) === AF_INET6) return true;
+  if (!isSockaddrDl(sa) || sa.sdl_alen !== 6) return false;
+  const ll = LLADDR(sa);
+  return ll[0] === 0x33 && ll[1] === 0x33;
+}
+
 function rtMsgObs(m: RoutingMessage, names: IfNames): RtMsgObs {
   const addrs: Record<string, string> = {};
+  let ipv6 = false;
   if (m.kind !== "ifannounce") {
     for (const slot of RTAX_NAMES) {
       const sa = m.addrs[slot];
-      if (sa !== undefined) addrs[slot] = saText(sa, names);
+      if (sa === undefined) continue;
+      addrs[slot] = saText(sa, names);
+      // The ifma's own address decides for group messages; any IPv6 address for the others.
+      if (isIpv6Sockaddr(sa) && (m.kind !== "ifma" || slot === "ifa")) ipv6 = true;
     }
   }
-  const base = { addrs, pid: 0, seq: 0, errno: 0, text: formatRoutingMessage(m) };
+  const base = { addrs, pid: 0, seq: 0, errno: 0, ipv6, text: formatRoutingMessage(m) };
   switch (m.kind) {
     case "rt":
       return {

@@ -167,11 +167,31 @@ const ipv4Ident: NormalizationRule = {
     ),
 };
 
+const ipv6OutOfScope: NormalizationRule = {
+  name: "ipv6-out-of-scope",
+  description:
+    "IPv6 routing messages (AF_INET6 addresses, 33:33 groups) and IPv6 frames dropped: the twin models IPv4 only, and a FreeBSD NIC with IPv6 on announces fe80:: addresses and sends DAD and MLD",
+  apply: (obs) => {
+    let n = 0;
+    for (const op of obs.ops) {
+      const rtsock = op.rtsock.filter((m) => !m.ipv6);
+      const frames = op.frames.filter(
+        (f) => f.json.layers.find((l) => l.layer === "ethernet")?.ethertype !== "0x86dd",
+      );
+      n += op.rtsock.length - rtsock.length + op.frames.length - frames.length;
+      op.rtsock = rtsock;
+      op.frames = frames;
+    }
+    return n;
+  },
+};
+
 /** Every rule, in the order applied (relative expiry needs the uptime before it is dropped). */
 export const NORMALIZATION_RULES: readonly NormalizationRule[] = [
   rtmPid,
   rtmSeq,
   foreignInterfaces,
+  ipv6OutOfScope,
   ifindexAsName,
   lleExpireRelative,
   checkpointUptime,

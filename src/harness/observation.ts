@@ -77,6 +77,8 @@ export interface RtMsgObs {
   pid: number;
   seq: number;
   errno: number;
+  /** About IPv6: an AF_INET6 address, or an IPv6 multicast MAC (33:33:...) group. */
+  ipv6: boolean;
   /** The whole message in the `route monitor` style, for reports. */
   text: string;
 }

@@ -3,7 +3,9 @@ import { createTwinBackend } from "../../src/backends/twin.ts";
 import { decodeTrace, maskOf } from "../../src/harness/decode.ts";
 import { lower } from "../../src/harness/lower.ts";
 import { traceCaptures } from "../../src/harness/pcaps.ts";
-import { TRACE_FORMAT, type RawTrace } from "../../src/harness/ops.ts";
+import { toHex, TRACE_FORMAT, type RawTrace } from "../../src/harness/ops.ts";
+import { encodeRoutingMessage, newRoutingMessage, RTM_NEWADDR, RTM_NEWMADDR } from "../../src/abi/route.ts";
+import { sockaddrDl, sockaddrIn } from "../../src/abi/socket.ts";
 import { allScenarios } from "../../suites/index.ts";
 
 describe("decoding traces", () => {
@@ -27,6 +29,7 @@ describe("decoding traces", () => {
     const add = obs.ops.find((o) => o.origin.role === "step" && o.origin.step === 1);
     expect(add?.rtsock.map((m) => m.type)).toContain("RTM_NEWADDR");
     expect(add?.rtsock.every((m) => !m.ifname.startsWith("if#") || m.ifname === "if#0")).toBe(true);
+    expect(add?.rtsock.some((m) => m.ipv6)).toBe(false);
     expect(add?.frames[0].summary).toMatch(/ARP who-has 10\.0\.0\.1 tell 10\.0\.0\.1/);
     const end = obs.ops.at(-1)?.state;
     expect(end?.routes.find((r) => r.dst === "10.0.0.0/24")).toMatchObject({
@@ -56,5 +59,28 @@ describe("decoding traces", () => {
       { layer: "payload", what: "raw IP (tun, not decoded)", bytes: "4500001c" },
     ]);
     expect(traceCaptures(trace)).toEqual([]);
+  });
+
+  it("marks IPv6 routing messages: AF_INET6 addresses and 33:33 groups, not IPv4 groups", () => {
+    const v6 = { sa_len: 28, sa_family: 28, sa_data: new Uint8Array(26) };
+    const msgs = [
+      newRoutingMessage(RTM_NEWADDR, { ifa: v6 }),
+      newRoutingMessage(RTM_NEWMADDR, {
+        ifa: sockaddrDl({ index: 2, type: 6, lladdr: new Uint8Array([0x33, 0x33, 0, 0, 0, 1]) }),
+      }),
+      newRoutingMessage(RTM_NEWMADDR, {
+        gateway: sockaddrDl({ index: 2, type: 6, lladdr: new Uint8Array([1, 0, 0x5e, 0, 0, 1]) }),
+        ifa: sockaddrIn(0xe0000001),
+      }),
+    ];
+    const trace: RawTrace = {
+      format: TRACE_FORMAT,
+      program: "t/v6",
+      backend: "freebsd",
+      provenance: { release: "x", uname: "test", date: "2026-01-01" },
+      ops: [{ op: "sleep", seconds: 0 }],
+      results: [{ errno: 0, rtsock: msgs.map((m) => toHex(encodeRoutingMessage(m))), frames: [] }],
+    };
+    expect(decodeTrace(trace).ops[0].rtsock.map((m) => m.ipv6)).toEqual([true, true, false]);
   });
 });

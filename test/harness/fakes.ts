@@ -44,7 +44,18 @@ export function rtmsg(
   addrs: Record<string, string> = {},
   over: Partial<RtMsgObs> = {},
 ): RtMsgObs {
-  return { type, ifname: "vtnet1", flags: "UP", addrs, pid: 0, seq: 0, errno: 0, text: type, ...over };
+  return {
+    type,
+    ifname: "vtnet1",
+    flags: "UP",
+    addrs,
+    pid: 0,
+    seq: 0,
+    errno: 0,
+    ipv6: false,
+    text: type,
+    ...over,
+  };
 }
 
 export function arpReplyFrame(ifname = "vtnet1", time: number | null = 1): FrameObs {

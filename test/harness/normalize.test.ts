@@ -60,6 +60,26 @@ describe("normalization", () => {
     expect(1200 % EXPIRE_GRANULARITY).toBe(0);
   });
 
+  it("drops IPv6 routing messages and frames (out of the twin's scope)", () => {
+    const v6frame = arpReplyFrame();
+    v6frame.json = {
+      length: 60,
+      layers: [
+        { layer: "ethernet", dst: "33:33:00:00:00:01", src: "02:00:00:00:00:01", ethertype: "0x86dd" },
+      ],
+    };
+    const obs = observations({
+      op: {
+        rtsock: [rtmsg("RTM_NEWADDR", { ifa: "fe80::1" }, { ipv6: true }), rtmsg("RTM_ADD")],
+        frames: [v6frame, arpReplyFrame()],
+      },
+    });
+    const { obs: n, applied } = normalize(obs, ctx);
+    expect(n.ops[0].rtsock.map((m) => m.type)).toEqual(["RTM_ADD"]);
+    expect(n.ops[0].frames).toHaveLength(1);
+    expect(applied["ipv6-out-of-scope"]).toBe(2);
+  });
+
   it("drops frame times and zeroes IPv4 ident and checksum (ARP frames have none)", () => {
     const { obs: n, applied } = normalize(observations({ op: { frames: [arpReplyFrame()] } }), ctx);
     expect(n.ops[0].frames[0].time).toBeNull();
