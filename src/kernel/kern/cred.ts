@@ -3,8 +3,7 @@
 // addresses a jailed process may name, prison_if for what sysctl dumps may show it).
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EPERM } from "../../abi/errno.ts";
-import { AF_INET, isSockaddrIn, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
-import { KASSERT } from "./invariant.ts";
+import { AF_INET, isSockaddrDl, isSockaddrIn, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
 
 // 10.4 sys/sys/priv.h: the privileges the network configuration paths check.
 export const PRIV_SYSCTL_WRITE = 241;
@@ -168,15 +167,19 @@ export function prison_check_ip4(cred: Ucred, addr: number): number {
   return _prison_check_ip4(pr, addr);
 }
 
+/** ((struct sockaddr_in *)sa)->sin_addr: bytes 4..8, whatever the sockaddr's length. */
+function sin_addr_of(sa: Sockaddr): number {
+  if (isSockaddrIn(sa)) return sa.sin_addr;
+  const d = isSockaddrDl(sa) ? new Uint8Array(0) : sa.sa_data;
+  return (((d[2] ?? 0) << 24) | ((d[3] ?? 0) << 16) | ((d[4] ?? 0) << 8) | (d[5] ?? 0)) >>> 0;
+}
+
 /**
  * kern_jail.c: prison_if — whether a jailed credential may see `sa`. Families other than
  * AF_INET are refused only without allow.socket_af, which the twin leaves off.
  */
 export function prison_if(cred: Ucred, sa: Sockaddr): number {
   if (!jailed(cred) || prison_owns_vnet(cred)) return 0;
-  if (sockaddrFamily(sa) === AF_INET) {
-    KASSERT(isSockaddrIn(sa), "AF_INET sockaddr without sin_addr");
-    return prison_check_ip4(cred, sa.sin_addr);
-  }
+  if (sockaddrFamily(sa) === AF_INET) return prison_check_ip4(cred, sin_addr_of(sa));
   return EAFNOSUPPORT;
 }
