@@ -48,31 +48,33 @@ test("route_output with odd sockaddr lengths and families answers with errnos, n
     [2, 2],
   ];
   const seen = new Set<number>();
-  for (const type of [RTM_ADD, RTM_GET, RTM_DELETE, RTM_CHANGE])
-    for (const flags of [RTF_UP | RTF_GATEWAY, RTF_UP | RTF_HOST, 0])
-      for (const dst of dsts)
-        for (const gw of gws)
-          for (const [addrs, sas] of [
-            [0x1, [dst]],
-            [0x3, [dst, gw]],
-            [0x7, [dst, gw, [7, 2, 0, 0, 255, 255, 255]]],
-            [0x33, [dst, gw, [56, 18, 2, 0], [16, 2, 0, 0, 127, 0, 0, 1]]],
-          ] as const) {
-            let error = -1;
-            expect(
-              () =>
-                (error = so.write(
-                  Kernel.root(),
-                  message(
-                    type,
-                    flags,
-                    addrs,
-                    sas.map((s) => [...s]),
-                  ),
-                )),
-            ).not.toThrow();
-            seen.add(error);
-          }
+  const jailed = Kernel.jailed("j", [0x0a000001]);
+  for (const cred of [Kernel.root(), jailed])
+    for (const type of [RTM_ADD, RTM_GET, RTM_DELETE, RTM_CHANGE])
+      for (const flags of [RTF_UP | RTF_GATEWAY, RTF_UP | RTF_HOST, 0])
+        for (const dst of dsts)
+          for (const gw of gws)
+            for (const [addrs, sas] of [
+              [0x1, [dst]],
+              [0x3, [dst, gw]],
+              [0x7, [dst, gw, [7, 2, 0, 0, 255, 255, 255]]],
+              [0x33, [dst, gw, [56, 18, 2, 0], [16, 2, 0, 0, 127, 0, 0, 1]]],
+            ] as const) {
+              let error = -1;
+              expect(
+                () =>
+                  (error = so.write(
+                    cred,
+                    message(
+                      type,
+                      flags,
+                      addrs,
+                      sas.map((s) => [...s]),
+                    ),
+                  )),
+              ).not.toThrow();
+              seen.add(error);
+            }
   so.read();
   // The mix reaches several distinct outcomes (success, EINVAL, ESRCH, EEXIST, ENETUNREACH...).
   expect(seen.size).toBeGreaterThan(4);
