@@ -9,6 +9,7 @@ import { addrGetScenarios } from "./addr/get.ts";
 import { addrMaskScenarios } from "./addr/mask.ts";
 import { addrPrefixScenarios } from "./addr/prefix.ts";
 import { arpScenarios } from "./arp.ts";
+import { arpFlagScenarios } from "./arp/flags.ts";
 import { arpInputScenarios } from "./arp/input.ts";
 import { arpResolveScenarios } from "./arp/resolve.ts";
 import { arpScrubScenarios } from "./arp/scrub.ts";
@@ -53,6 +54,7 @@ export const SUITES: readonly (readonly Program[])[] = [
   arpStaticScenarios,
   arpTimerScenarios,
   arpScrubScenarios,
+  arpFlagScenarios,
   mcastScenarios,
   linkScenarios,
   detachScenarios,
