@@ -102,6 +102,9 @@ export const arpFlagScenarios = [
     s.nic("vtnet1");
     s.nic("vtnet2");
     s.aifaddr("vtnet1", "10.0.0.1/24").expect({ errno: "OK" });
+    s.up("vtnet2")
+      .note("up, so the frame reaches ARP: 10.4 ether_input drops frames on a down interface")
+      .expect({ errno: "OK" });
     s.inject("vtnet2", {
       kind: "arp-request",
       src_mac: PEER_MAC,
