@@ -15,6 +15,7 @@ import {
   EOPNOTSUPP,
 } from "../../abi/errno.ts";
 import {
+  IFF_ALLMULTI,
   IFF_BROADCAST,
   IFF_CANTCHANGE,
   IFF_DYING,
@@ -911,7 +912,13 @@ export function ifpromisc(ifp: ifnet, pswitch: boolean): number {
 
 // if.c: if_allmulti
 export function if_allmulti(ifp: ifnet, onswitch: boolean): number {
-  return if_setflag(ifp, 0x200, 0, { get: () => ifp.if_amcount, set: (n) => (ifp.if_amcount = n) }, onswitch);
+  return if_setflag(
+    ifp,
+    IFF_ALLMULTI,
+    0,
+    { get: () => ifp.if_amcount, set: (n) => (ifp.if_amcount = n) },
+    onswitch,
+  );
 }
 
 /** An ifreq holding ifp's current flags, as if.c builds one for the driver. */
@@ -927,6 +934,8 @@ function flagsIfreq(ifp: ifnet): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // link-level address
 
+// if.c if_setlladdr's list, numbered by net/if_types.h: ETHER, FDDI (0xf), XETHER (0x1a),
+// ISO88025 (0x9), L2VLAN, BRIDGE, ARCNET (0x23), IEEE8023ADLAG (0xa1), IEEE80211 (0x47).
 const LLADDR_TYPES = new Set([IFT_ETHER, 0xf, 0x1a, 0x9, IFT_L2VLAN, IFT_BRIDGE, 0x23, 0xa1, 0x47]);
 
 /**
