@@ -25,7 +25,7 @@ import {
 } from "../../src/abi/route.ts";
 import { SA_SIZE, decodeSockaddr, encodeSockaddr, sockaddrLen, type Sockaddr } from "../../src/abi/socket.ts";
 import { decodeSysctlInt } from "../../src/abi/sysctl.ts";
-import { mulberry32, randomBytes } from "./prng.ts";
+import { randomBytes, seededRandom } from "../wire/helpers.ts";
 
 type Codec = [
   string,
@@ -64,7 +64,7 @@ const codecs: Codec[] = [
 describe("garbage input", () => {
   for (const [name, decode, encode, prepare] of codecs) {
     it(`${name}: never throws; decoded values round-trip`, () => {
-      const rand = mulberry32(0x1e7c0de ^ name.length);
+      const rand = seededRandom(0x1e7c0de ^ name.length);
       let decoded = 0;
       for (let i = 0; i < 3000; i++) {
         const bytes = randomBytes(rand, Math.floor(rand() * 260));
@@ -84,7 +84,7 @@ describe("garbage input", () => {
   }
 
   it("routing messages with a plausible header round-trip through encode", () => {
-    const rand = mulberry32(7);
+    const rand = seededRandom(7);
     let decoded = 0;
     for (let i = 0; i < 5000; i++) {
       const len = 4 + Math.floor(rand() * 300);

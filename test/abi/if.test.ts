@@ -22,7 +22,7 @@ import {
   ifreqWithInt,
 } from "../../src/abi/if.ts";
 import { sockaddrIn } from "../../src/abi/socket.ts";
-import { hexBytes } from "./prng.ts";
+import { hexBytes } from "../wire/helpers.ts";
 
 describe("if.h constants", () => {
   it("IFF_* match the header", () => {

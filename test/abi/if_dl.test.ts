@@ -9,7 +9,7 @@ import {
   formatSockaddrDl,
   sockaddrDl,
 } from "../../src/abi/if_dl.ts";
-import { hexBytes } from "./prng.ts";
+import { hexBytes } from "../wire/helpers.ts";
 
 describe("sockaddr_dl (fixed struct)", () => {
   // 10.4 sys/net/if_dl.h struct sockaddr_dl: u_char sdl_len, sdl_family; u_short sdl_index;

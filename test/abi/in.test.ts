@@ -16,7 +16,7 @@ import {
   type InAliasreq,
 } from "../../src/abi/in.ts";
 import { AF_INET, sockaddrIn } from "../../src/abi/socket.ts";
-import { hexBytes } from "./prng.ts";
+import { hexBytes } from "../wire/helpers.ts";
 
 describe("in.h constants and predicates", () => {
   it("INADDR_* are host-order values", () => {

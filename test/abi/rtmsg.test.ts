@@ -36,7 +36,7 @@ import {
 } from "../../src/abi/route.ts";
 import * as rt from "../../src/abi/route.ts";
 import { ipv4FromSockaddr, sockaddrDl, sockaddrIn } from "../../src/abi/socket.ts";
-import { hexBytes } from "./prng.ts";
+import { hexBytes } from "../wire/helpers.ts";
 
 const z = (n: number): string => "00 ".repeat(n);
 

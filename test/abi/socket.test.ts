@@ -22,7 +22,7 @@ import {
   type SockaddrDl,
   type SockaddrIn,
 } from "../../src/abi/socket.ts";
-import { hexBytes } from "./prng.ts";
+import { hexBytes } from "../wire/helpers.ts";
 
 describe("address families", () => {
   it("match sys/sys/socket.h", () => {

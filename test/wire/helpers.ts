@@ -1,5 +1,5 @@
-// Test-only helpers: an Internet checksum computed a different way from src/wire/checksum.ts,
-// a seeded PRNG, and hex literals.
+// Test-only helpers for test/wire and test/abi: an Internet checksum computed a different way
+// from src/wire/checksum.ts, a seeded PRNG, and hex literals.
 
 /**
  * RFC 1071 section 2(B): the one's complement sum equals the plain sum modulo 0xffff (with a
@@ -42,7 +42,9 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function randomBytes(rand: () => number, n: number): Uint8Array {
-  return Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
+  return b;
 }
 
 /** IPv4 pseudo-header bytes (RFC 768): src, dst, zero, protocol, length. */
