@@ -4,12 +4,14 @@
 
 import { isDeepStrictEqual } from "node:util";
 import { errnoName } from "../abi/errno.ts";
-import type { Finding } from "./findings.ts";
-import { stepLabel } from "./findings.ts";
+import { stepLabel, type Finding } from "./findings.ts";
+import { align } from "./align.ts";
 import {
   STATE_TABLES,
+  type FrameObs,
   type Observations,
   type OpObs,
+  type RtMsgObs,
   type StateObs,
   type StateTable,
 } from "./observation.ts";
@@ -59,44 +61,52 @@ function diffOp(x: OpObs, y: OpObs): Finding[] {
       b: y.data ?? null,
     });
   }
-  const msgs = Math.max(x.rtsock.length, y.rtsock.length);
-  for (let i = 0; i < msgs; i++) {
-    const [p, q] = [x.rtsock[i] ?? null, y.rtsock[i] ?? null];
-    // `text` repeats the fields (with raw indices); compare the decoded fields only.
-    const strip = (m: typeof p): unknown => (m === null ? null : { ...m, text: undefined });
-    if (!isDeepStrictEqual(strip(p), strip(q))) {
-      const type = p?.type ?? q?.type ?? "?";
-      out.push({
-        ...base,
-        kind: "rtsock",
-        index: i,
-        path: `${where} rtsock #${i} ${type}`,
-        message: `routing message #${i}: ${p ? p.type : "none"} vs ${q ? q.type : "none"}`,
-        a: p,
-        b: q,
-      });
-    }
+  // `text` repeats the fields (with raw indices); compare the decoded fields only.
+  const sameMsg = (p: RtMsgObs, q: RtMsgObs): boolean =>
+    isDeepStrictEqual({ ...p, text: "" }, { ...q, text: "" });
+  for (const d of align(x.rtsock, y.rtsock, sameMsg, (p, q) => p.type === q.type)) {
+    if (d.kind === "same") continue;
+    const [p, q] = d.kind === "changed" ? [d.a, d.b] : d.kind === "only-a" ? [d.a, null] : [null, d.b];
+    const index = d.kind === "only-b" ? d.j : d.i;
+    const type = (p ?? q)?.type ?? "?";
+    const message =
+      d.kind === "changed"
+        ? `routing message #${index} ${type} differs`
+        : d.kind === "only-a"
+          ? `routing message #${index} ${type} only in a`
+          : `routing message #${index} ${type} only in b`;
+    out.push({
+      ...base,
+      kind: "rtsock",
+      index,
+      path: `${where} rtsock #${index} ${type}`,
+      message,
+      a: p,
+      b: q,
+    });
   }
-  const frames = Math.max(x.frames.length, y.frames.length);
-  for (let i = 0; i < frames; i++) {
-    const [p, q] = [x.frames[i] ?? null, y.frames[i] ?? null];
-    const same =
-      p !== null &&
-      q !== null &&
-      p.ifname === q.ifname &&
-      p.time === q.time &&
-      isDeepStrictEqual(p.json, q.json);
-    if (!same) {
-      out.push({
-        ...base,
-        kind: "frame",
-        index: i,
-        path: `${where} frame #${i} ${p?.ifname ?? q?.ifname ?? ""}`.trimEnd(),
-        message: `frame #${i}: ${p ? p.summary : "none"} vs ${q ? q.summary : "none"}`,
-        a: p,
-        b: q,
-      });
-    }
+  const sameFrame = (p: FrameObs, q: FrameObs): boolean =>
+    p.ifname === q.ifname && p.time === q.time && isDeepStrictEqual(p.json, q.json);
+  for (const d of align(x.frames, y.frames, sameFrame, (p, q) => p.ifname === q.ifname)) {
+    if (d.kind === "same") continue;
+    const [p, q] = d.kind === "changed" ? [d.a, d.b] : d.kind === "only-a" ? [d.a, null] : [null, d.b];
+    const index = d.kind === "only-b" ? d.j : d.i;
+    const ifname = (p ?? q)?.ifname ?? "";
+    const message =
+      d.kind === "changed"
+        ? `frame #${index} on ${ifname} differs: ${p?.summary === q?.summary ? p?.summary : `${p?.summary} vs ${q?.summary}`}`
+        : d.kind === "only-a"
+          ? `frame #${index} on ${ifname} only in a: ${p?.summary}`
+          : `frame #${index} on ${ifname} only in b: ${q?.summary}`;
+    out.push({
+      ...base,
+      kind: "frame",
+      index,
+      path: `${where} frame #${index} ${ifname}`,
+      message,
+      a: p,
+      b: q,
+    });
   }
   if (x.state !== undefined || y.state !== undefined) out.push(...diffState(x.state, y.state, base, where));
   return out;
