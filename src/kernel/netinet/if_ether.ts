@@ -7,8 +7,6 @@ import { IFF_NOARP, IFF_STATICARP, IFT_ETHER } from "../../abi/if.ts";
 import { RTF_GATEWAY } from "../../abi/route_defs.ts";
 import {
   AF_INET,
-  isSockaddrDl,
-  LLADDR,
   sockaddrIn,
   type SockaddrIn,
   type SockaddrRaw,
@@ -55,6 +53,7 @@ import {
   type llentry,
 } from "../net/if_llatbl.ts";
 import { ifa_free, ifa_ref } from "../net/if.ts";
+import { IF_LLADDR } from "../net/if_ethersubr.ts";
 import { in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
@@ -351,13 +350,6 @@ export function inet_ntoa(addr: number): string {
 /** printf's %*D with ":" — bytes as two lowercase hex digits each. */
 function hexD(bytes: Uint8Array, sep: string): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(sep);
-}
-
-// if_var.h: IF_LLADDR (if_ethersubr.ts has the same; kept here so ARP does not load the driver glue)
-function IF_LLADDR(ifp: ifnet): Uint8Array {
-  const ifa = ifp.if_addr;
-  KASSERT(ifa !== null && isSockaddrDl(ifa.ifa_addr), `${ifp.if_xname}: no link-level address`);
-  return LLADDR(ifa.ifa_addr);
 }
 
 function lltable_of(ifp: ifnet): lltable {
