@@ -2,7 +2,7 @@
 // broadcast and multicast marking, header checksum, hand-off to the interface. The twin sends
 // only what the kernel itself makes (ICMP replies and errors, forwarded datagrams), so socket
 // options (ip_moptions, IP_SENDONES, IP_ROUTETOIF), IPsec, pfil and flowtable are not modelled.
-// ip_fragment is modelled for datagrams without options.
+// ip_fragment is modelled, with ip_optcopy for the options of forwarded datagrams.
 
 import { EACCES, EADDRNOTAVAIL, EHOSTUNREACH, EMSGSIZE, ENETUNREACH } from "../../abi/errno.ts";
 import { IFCAP_LINKSTATE, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, LINK_STATE_UP } from "../../abi/if.ts";
@@ -12,7 +12,7 @@ import { AF_INET, isSockaddrIn, sockaddrIn, type SockaddrIn } from "../../abi/so
 import { internetChecksum } from "../../wire/checksum.ts";
 import { viewOf } from "../../abi/decode.ts";
 import { IPV4, IPV4_MIN_HEADER_LEN } from "../../wire/ipv4.ts";
-import { InvariantError, KASSERT } from "../kern/invariant.ts";
+import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, type Mbuf } from "../kern/mbuf.ts";
 import { if_simloop } from "../net/if_loop.ts";
 import { type ifnet, in_ifaddr } from "../net/if_var.ts";
@@ -194,8 +194,45 @@ function ip_output_routed(m: Mbuf, ro: route, flags: number): number {
 /** machine/param.h PAGE_SIZE on amd64 */
 const PAGE_SIZE = 4096;
 
+// ip.h: option types and the option-length offset
+const IPOPT_EOL = 0;
+const IPOPT_NOP = 1;
+const IPOPT_OLEN = 1;
+/** ip.h IPOPT_COPIED: options with this bit go into every fragment. */
+function IPOPT_COPIED(o: number): boolean {
+  return (o & 0x80) !== 0;
+}
+
+/**
+ * ip_options.c: ip_optcopy — the options of the header in `ip` that are copied into later
+ * fragments, padded with EOL to a multiple of 4. The twin has no ip_dooptions to reject a
+ * malformed option before forwarding, so an option length below 2 ends the copy where C
+ * (trusting ip_dooptions) would loop or assert.
+ */
+export function ip_optcopy(ip: Uint8Array): Uint8Array {
+  const hlen = (ip[IPV4.VER_IHL] & 0x0f) << 2;
+  const out: number[] = [];
+  let cp = IPV4_MIN_HEADER_LEN;
+  for (let cnt = hlen - IPV4_MIN_HEADER_LEN, optlen = 0; cnt > 0; cnt -= optlen, cp += optlen) {
+    const opt = ip[cp];
+    if (opt === IPOPT_EOL) break;
+    if (opt === IPOPT_NOP) {
+      out.push(IPOPT_NOP); // "Preserve for IP mcast tunnel's LSRR alignment."
+      optlen = 1;
+      continue;
+    }
+    if (cnt < IPOPT_OLEN + 1) break;
+    optlen = ip[cp + IPOPT_OLEN];
+    if (optlen < IPOPT_OLEN + 1) break;
+    if (optlen > cnt) optlen = cnt;
+    if (IPOPT_COPIED(opt)) out.push(...ip.subarray(cp, cp + optlen));
+  }
+  while (out.length & 0x3) out.push(IPOPT_EOL);
+  return Uint8Array.from(out);
+}
+
 // ip_output.c: ip_fragment — the first fragment is m itself, trimmed; the rest are new mbufs
-// with a copy of the header. Datagrams with options would need ip_optcopy (not modelled).
+// with the header and the options ip_optcopy keeps.
 export function ip_fragment(m0: Mbuf, mtu: number): Mbuf[] | number {
   const st = ipstat();
   const ip = ipHeader(m0);
@@ -209,9 +246,8 @@ export function ip_fragment(m0: Mbuf, mtu: number): Mbuf[] | number {
   }
   // At least 8 bytes of payload per fragment.
   if (len < 8) return EMSGSIZE;
-  if (hlen > IPV4_MIN_HEADER_LEN) {
-    throw new InvariantError("ip_fragment: copying IP options into fragments (ip_optcopy) is not modelled");
-  }
+  const opts = hlen > IPV4_MIN_HEADER_LEN ? ip_optcopy(m0.data) : new Uint8Array(0);
+  const mhlen = IPV4_MIN_HEADER_LEN + opts.length;
 
   let off: number;
   if (len > PAGE_SIZE) {
@@ -236,14 +272,16 @@ export function ip_fragment(m0: Mbuf, mtu: number): Mbuf[] | number {
     let mhip_off = ((off - hlen) >> 3) + ip_off;
     if (off + len >= ip_len) len = ip_len - off;
     else mhip_off |= IP_MF;
-    const data = new Uint8Array(hlen + len);
-    data.set(m0.data.subarray(0, hlen));
-    data.set(m0.data.subarray(off, off + len), hlen);
+    const data = new Uint8Array(mhlen + len);
+    data.set(m0.data.subarray(0, IPV4_MIN_HEADER_LEN)); // "*mhip = *ip"
+    data.set(opts, IPV4_MIN_HEADER_LEN);
+    data.set(m0.data.subarray(off, off + len), mhlen);
     const f: Mbuf = { data, m_flags: m0.m_flags & M_MCAST, rcvif: m0.rcvif };
     const mhip = ipHeader(f);
+    mhip.setUint8(IPV4.VER_IHL, (IPVERSION << 4) | (mhlen >> 2));
     mhip.setUint16(IPV4.FLG_OFF, mhip_off & 0xffff, false);
-    mhip.setUint16(IPV4.LENGTH, len + hlen, false);
-    ip_cksum_set(f, hlen);
+    mhip.setUint16(IPV4.LENGTH, len + mhlen, false);
+    ip_cksum_set(f, mhlen);
     out.push(f);
   }
   st.ips_ofragments += nfrags;

@@ -637,6 +637,49 @@ describe("ip_fragment", () => {
     expect(b.sent()).toHaveLength(0);
     expect(stat(b).ips_cantfrag).toBe(1);
   });
+
+  test("a forwarded datagram with options: later fragments carry only the copied ones", () => {
+    const b = router();
+    expect(b.setMtu("vtnet1", 576)).toBe(0);
+    learn(b, "vtnet1", MAC_FAR, "10.1.0.2", "10.1.0.1");
+    // A NOP, an option without the copied bit (0x52, 6 bytes), a copied one (0x88, 4 bytes)
+    // and EOL: a 32-byte header. ip_dooptions passes option types it does not know.
+    const opts = [0x01, 0x52, 0x06, 1, 2, 3, 4, 0x88, 0x04, 0x12, 0x34, 0x00];
+    const payload = new Uint8Array(1000).map((_, i) => i & 0xff);
+    const dg = new Uint8Array(32 + payload.length);
+    const v = new DataView(dg.buffer);
+    dg[0] = 0x48;
+    v.setUint16(2, dg.length, false);
+    dg[8] = 64;
+    dg[9] = 253;
+    v.setUint32(12, ip("10.0.0.2"), false);
+    v.setUint32(16, ip("10.1.0.2"), false);
+    dg.set(opts, 20);
+    dg.set(payload, 32);
+    v.setUint16(10, internetChecksum(dg.subarray(0, 32)), false);
+    b.inject("vtnet0", new Uint8Array([...MAC_A, ...MAC_PEER, 0x08, 0x00, ...dg]));
+    const out = b.sent().map((f) => f.frame.subarray(14));
+    expect(out).toHaveLength(2);
+    const [f1, f2] = out;
+    // The first fragment is the datagram itself, options and all: "len = (mtu - hlen) & ~7"
+    // = 544 payload bytes, ip_len 576, IP_MF.
+    expect([f1.length, f1[0], hex(f1.subarray(20, 32)), hex(f1.subarray(6, 8))]).toEqual([
+      576,
+      0x48,
+      hex(Uint8Array.from(opts)),
+      "2000",
+    ]);
+    // ip_optcopy keeps the NOP and the option whose IPOPT_COPIED bit is set, pads with EOL to
+    // 8 bytes: "mhlen = ip_optcopy(ip, mhip) + sizeof (struct ip); mhip->ip_hl = mhlen >> 2".
+    // Then "mhip->ip_off = ((off - hlen) >> 3) + ip_off" = 68, ip_len = 456 + 28.
+    expect(f2[0]).toBe(0x47);
+    expect(hex(f2.subarray(20, 28))).toBe("0188041234000000");
+    expect(hex(f2.subarray(6, 8))).toBe((68).toString(16).padStart(4, "0"));
+    expect(f2.length).toBe(28 + 456);
+    expect(hex(f2.subarray(2, 4))).toBe((484).toString(16).padStart(4, "0"));
+    expect(checksumVerifies(f2.subarray(0, 28))).toBe(true);
+    expect(hex(new Uint8Array([...f1.subarray(32), ...f2.subarray(28)]))).toBe(hex(payload));
+  });
 });
 
 test("echo replies are rate limited by net.inet.icmp.icmplim (200) per second", () => {
