@@ -52,11 +52,6 @@ export class Clock {
     this.ticks = target;
   }
 
-  /** Callouts still waiting, earliest first (for invariants and debugging). */
-  pending(): readonly Callout[] {
-    return [...this.#wheel].sort(byDue);
-  }
-
   /** @internal used by Callout */
   schedule(c: Callout): number {
     this.#wheel.push(c);

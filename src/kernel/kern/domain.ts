@@ -28,7 +28,3 @@ export function domain_add(dp: domain): void {
   if (domains.some((d) => d.dom_family === dp.dom_family)) return;
   domains.push(dp);
 }
-
-export function pffinddomain(family: number): domain | null {
-  return domains.find((d) => d.dom_family === family) ?? null;
-}

@@ -282,14 +282,6 @@ export function sysctl_name2oid(name: string): number[] | null {
   return out;
 }
 
-/** The OID a dotted name or number path names, if any (for tests and listings). */
-export function sysctl_lookup(name: string | readonly number[]): SysctlOid | null {
-  const numbers = typeof name === "string" ? sysctl_name2oid(name) : name;
-  if (numbers === null) return null;
-  const found = sysctl_find_oid(numbers);
-  return typeof found === "number" ? null : found.oid;
-}
-
 // kern_sysctl.c: sysctl_root — lookup, node and write-permission checks, then the handler.
 function sysctl_root(name: readonly number[], req: SysctlReq): number {
   const found = sysctl_find_oid(name);

@@ -15,7 +15,6 @@ import {
   EOPNOTSUPP,
 } from "../../abi/errno.ts";
 import {
-  IFF_ALLMULTI,
   IFF_BROADCAST,
   IFF_CANTCHANGE,
   IFF_DYING,
@@ -138,14 +137,6 @@ export function ifnet_byindex(idx: number): ifnet | null {
   const v = curvnet();
   if (idx > v.if_index || idx < 0) return null;
   return v.ifindex_table[idx] ?? null;
-}
-
-// if.c: ifnet_byindex_ref — also skips dying interfaces.
-export function ifnet_byindex_ref(idx: number): ifnet | null {
-  const ifp = ifnet_byindex(idx);
-  if (ifp === null || ifp.if_flags & IFF_DYING) return null;
-  if_ref(ifp);
-  return ifp;
 }
 
 // if.c: ifaddr_byindex — the link-level address, referenced.
@@ -414,8 +405,9 @@ function ifaHasBroadcast(ifp: ifnet, ifa: ifaddr): boolean {
   );
 }
 
-// if.c: ifa_ifwithaddr_internal — an address equal to `addr`, or a broadcast address equal to it.
-function ifa_ifwithaddr_internal(addr: Sockaddr, getref: boolean): ifaddr | null {
+// if.c: ifa_ifwithaddr (ifa_ifwithaddr_internal) — an address equal to `addr`, or a broadcast
+// address equal to it, referenced.
+export function ifa_ifwithaddr(addr: Sockaddr): ifaddr | null {
   for (const ifp of curvnet().ifnet) {
     for (const ifa of ifp.if_addrhead) {
       if (sockaddrFamily(ifa.ifa_addr) !== sockaddrFamily(addr)) continue;
@@ -423,30 +415,6 @@ function ifa_ifwithaddr_internal(addr: Sockaddr, getref: boolean): ifaddr | null
         sa_equal(addr, ifa.ifa_addr) ||
         (ifaHasBroadcast(ifp, ifa) && sa_equal(ifa.ifa_dstaddr as Sockaddr, addr))
       ) {
-        if (getref) ifa_ref(ifa);
-        return ifa;
-      }
-    }
-  }
-  return null;
-}
-
-// if.c: ifa_ifwithaddr
-export function ifa_ifwithaddr(addr: Sockaddr): ifaddr | null {
-  return ifa_ifwithaddr_internal(addr, true);
-}
-
-// if.c: ifa_ifwithaddr_check
-export function ifa_ifwithaddr_check(addr: Sockaddr): boolean {
-  return ifa_ifwithaddr_internal(addr, false) !== null;
-}
-
-// if.c: ifa_ifwithbroadaddr
-export function ifa_ifwithbroadaddr(addr: Sockaddr): ifaddr | null {
-  for (const ifp of curvnet().ifnet) {
-    for (const ifa of ifp.if_addrhead) {
-      if (sockaddrFamily(ifa.ifa_addr) !== sockaddrFamily(addr)) continue;
-      if (ifaHasBroadcast(ifp, ifa) && sa_equal(ifa.ifa_dstaddr as Sockaddr, addr)) {
         ifa_ref(ifa);
         return ifa;
       }
@@ -852,73 +820,6 @@ export function if_delmulti_ifma(ifma: ifmultiaddr): void {
   const lastref = if_delmulti_locked(ifp, ifma, 0);
   if (ifp !== null && lastref && ifp.if_ioctl !== null)
     ifp.if_ioctl(ifp, sockio.SIOCDELMULTI, new Uint8Array(0));
-}
-
-// if.c: if_delallmulti
-export function if_delallmulti(ifp: ifnet): void {
-  for (const ifma of [...ifp.if_multiaddrs])
-    if (ifp.if_multiaddrs.includes(ifma)) if_delmulti_locked(ifp, ifma, 0);
-}
-
-// if.c: if_setflag — reference-counted stack-owned flags (promiscuous, all-multicast).
-function if_setflag(
-  ifp: ifnet,
-  flag: number,
-  pflag: number,
-  count: { get(): number; set(n: number): void },
-  onswitch: boolean,
-): number {
-  if (ifp.if_flags & pflag) {
-    count.set(count.get() + (onswitch ? 1 : -1));
-    return 0;
-  }
-  const oldcount = count.get();
-  const oldflags = ifp.if_flags;
-  if (onswitch) {
-    count.set(oldcount + 1);
-    if (oldcount) return 0;
-    ifp.if_flags |= flag;
-  } else {
-    KASSERT(oldcount > 0, "if_setflag: decrement non-positive refcount");
-    count.set(oldcount - 1);
-    if (oldcount - 1) return 0;
-    ifp.if_flags &= ~flag;
-  }
-  let error = EOPNOTSUPP;
-  if (ifp.if_ioctl !== null) error = ifp.if_ioctl(ifp, sockio.SIOCSIFFLAGS, flagsIfreq(ifp));
-  if (error === 0) {
-    rt_ifmsg(ifp);
-    return 0;
-  }
-  count.set(oldcount);
-  ifp.if_flags = oldflags;
-  return error;
-}
-
-// if.c: ifpromisc
-export function ifpromisc(ifp: ifnet, pswitch: boolean): number {
-  const oldflags = ifp.if_flags;
-  const error = if_setflag(
-    ifp,
-    IFF_PROMISC,
-    IFF_PPROMISC,
-    { get: () => ifp.if_pcount, set: (n) => (ifp.if_pcount = n) },
-    pswitch,
-  );
-  if (error === 0 && (ifp.if_flags ^ oldflags) & IFF_PROMISC)
-    log(LOG_INFO, `${ifp.if_xname}: promiscuous mode ${ifp.if_flags & IFF_PROMISC ? "enabled" : "disabled"}`);
-  return error;
-}
-
-// if.c: if_allmulti
-export function if_allmulti(ifp: ifnet, onswitch: boolean): number {
-  return if_setflag(
-    ifp,
-    IFF_ALLMULTI,
-    0,
-    { get: () => ifp.if_amcount, set: (n) => (ifp.if_amcount = n) },
-    onswitch,
-  );
 }
 
 /** An ifreq holding ifp's current flags, as if.c builds one for the driver. */

@@ -80,11 +80,6 @@ export function if_clone_attach_all(): void {
   }
 }
 
-/** The cloners of the current VNET, newest first (LIST_INSERT_HEAD). */
-export function if_cloners(): readonly if_clone[] {
-  return VNET(V_if_cloners);
-}
-
 // if_clone.c: ifc_name2unit — the unit a name asks for: -1 for none (wildcard), EINVAL if bad.
 function ifc_name2unit(name: string, prefix: string): { error: number; unit: number } {
   const rest = name.slice(prefix.length);

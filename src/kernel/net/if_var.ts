@@ -138,7 +138,7 @@ function sinZero(): SockaddrIn {
 }
 
 /** C struct assignment into embedded storage: copies every field, keeping the object. */
-export function sin_copy(to: SockaddrIn, from: SockaddrIn): void {
+function sin_copy(to: SockaddrIn, from: SockaddrIn): void {
   to.sin_len = from.sin_len;
   to.sin_family = from.sin_family;
   to.sin_port = from.sin_port;

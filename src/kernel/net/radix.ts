@@ -74,11 +74,6 @@ export function sa_equal(a1: Sockaddr, a2: Sockaddr): boolean {
   return true;
 }
 
-/** route.c sa_equal: equal lengths and bytes. */
-export function rt_sa_equal(a1: Sockaddr, a2: Sockaddr): boolean {
-  return sockaddrLen(a1) === sockaddrLen(a2) && sa_equal(a1, a2);
-}
-
 /**
  * route.c: rt_maskedcopy — sa_len and family from `src`, the rest ANDed with `netmask` up to the
  * shorter of the two lengths, zero after that up to src's sa_len.

@@ -280,11 +280,6 @@ export function rt_missmsg_fib(
   rt_dispatch(m, sa !== null ? sockaddrFamily(sa) : AF_UNSPEC);
 }
 
-// rtsock.c: rt_missmsg
-export function rt_missmsg(type: number, rtinfo: rt_addrinfo, flags: number, error: number): void {
-  rt_missmsg_fib(type, rtinfo, flags, error, RT_ALL_FIBS);
-}
-
 // rtsock.c: rt_ifmsg — RTM_IFINFO with the interface's flags and if_data, no addresses.
 export function rt_ifmsg(ifp: ifnet): void {
   if (any_count() === 0) return;
