@@ -259,4 +259,48 @@ export const rtsockL3Scenarios = [
       routes: [{ dst: "192.0.2.0/24", ifname: "vtnet1", flags: ["PINNED"] }],
     });
   }),
+
+  scenario("rtsock/get-loopback-host", "RTM_GET of our own address finds its loopback host route", (s) => {
+    s.cite(
+      "10.4 rtsock.c route_output (RTM_GET without netmask → rnh_matchaddr; report; RTF_DONE)",
+      "10.4 if.c ifa_add_loopback_route (RTF_HOST | RTF_STATIC, gateway sdl_index := the address's interface)",
+    );
+    presetup(s);
+    getRoute(s, "192.0.2.1").expect({
+      errno: "OK",
+      rtsock: [
+        {
+          type: "RTM_GET",
+          slots: { dst: "192.0.2.1", gateway: "link#vtnet1" },
+          flags: ["UP", "HOST", "STATIC", "DONE"],
+          noflags: ["GATEWAY"],
+        },
+      ],
+    });
+  }),
+
+  scenario("rtsock/add-duplicate-prefix", "route add of the interface prefix itself is EEXIST", (s) => {
+    s.cite("10.4 route.c rtrequest1_fib RTM_ADD (rnh_addaddr finds the key and mask → EEXIST)");
+    presetup(s);
+    s.routeAdd("192.0.2.0/24", "192.0.2.254").expect({
+      errno: "EEXIST",
+      routes: [{ dst: "192.0.2.0/24", ifname: "vtnet1", ifa: "192.0.2.1", noflags: ["GATEWAY"] }],
+    });
+  }),
+
+  scenario(
+    "rtsock/add-unreachable-gateway",
+    "route add via a gateway no interface reaches is ENETUNREACH",
+    (s) => {
+      s.cite(
+        "10.4 route.c rt_getifa_fib (no ifa → ENETUNREACH)",
+        "10.4 route.c ifa_ifwithroute (not our address, on no attached net, no route to it)",
+      );
+      presetup(s);
+      s.routeAdd("203.0.113.0/24", "10.9.9.9").expect({
+        errno: "ENETUNREACH",
+        routes: [{ dst: "203.0.113.0/24", absent: true }],
+      });
+    },
+  ),
 ];
