@@ -3,7 +3,7 @@
 // other side's ether_input. Not modelled: per-CPU queues and their drain/overflow handling
 // (the twin's netisr queue never fills), ALTQ, and ifmedia (SIOCGIFMEDIA answers EOPNOTSUPP).
 
-import { EEXIST, EINVAL, ENETDOWN, ENOSPC, ENXIO, EOPNOTSUPP } from "../../abi/errno.ts";
+import { EEXIST, EFAULT, EINVAL, ENETDOWN, ENOSPC, ENXIO, EOPNOTSUPP } from "../../abi/errno.ts";
 import {
   IF_MAXUNIT,
   IFCAP_VLAN_MTU,
@@ -103,13 +103,17 @@ function epair_setup(ifp: ifnet, sc: epair_softc, name: string, unit: number): v
 // if_epair.c: epair_clone_create — makes both halves; the b side is attached by a nested
 // if_clone_create call carrying its softc in `params`, so the cloner lists it too.
 function epair_clone_create(ifc: if_clone, name: { value: string }, params: Uint8Array | null): number {
-  if (params !== null) {
-    const scb = pendingB.get(params);
-    KASSERT(scb !== undefined, "epair_clone_create: params is not an epair softc");
-    ether_ifattach(scb.ifp, epair_mac(scb.ifp, 0x0b));
-    name.value = scb.ifp.if_xname;
+  const nested = params !== null ? pendingB.get(params) : undefined;
+  if (nested !== undefined) {
+    ether_ifattach(nested.ifp, epair_mac(nested.ifp, 0x0b));
+    name.value = nested.ifp.if_xname;
     return 0;
   }
+  // Otherwise `params` is SIOCIFCREATE2's ifr_data, a user pointer (`ifconfig epair create`
+  // passes NULL). 10.4 would take any non-NULL value for an epair_softc and dereference a
+  // user address ("if (params) { scb = (struct epair_softc *)params; ..."): no defined
+  // outcome to model, so the twin refuses it.
+  if (params !== null && params.some((byte) => byte !== 0)) return EFAULT;
 
   const rest = name.value.slice(epairname.length);
   const wildcard = rest === "";

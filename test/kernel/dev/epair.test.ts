@@ -11,7 +11,8 @@ import {
   LINK_STATE_UP,
 } from "../../../src/abi/if.ts";
 import { writeCString } from "../../../src/abi/decode.ts";
-import { SIOCIFCREATE, SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
+import { SIOCIFCREATE, SIOCIFCREATE2, SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
+import { IFREQ_OFFSETS } from "../../../src/abi/if.ts";
 import { isSockaddrDl, LLADDR } from "../../../src/abi/socket.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
@@ -63,6 +64,20 @@ describe("epair_clone_create", () => {
     );
     // Both were if_alloc'ed one after the other: a first.
     expect(bb.if_index).toBe(a.if_index + 1);
+    b.expectConsistent();
+  });
+
+  test("SIOCIFCREATE2 with ifr_data NULL, as ifconfig(8) sends it, makes the pair", () => {
+    const b = new Bench();
+    // if_clone_create(..., cmd == SIOCIFCREATE2 ? ifr->ifr_data : NULL): ifconfig's
+    // clone_create zeroes the ifreq, so params is NULL and "if (params)" is not taken.
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE2, ifr("epair")).errno).toBe(0);
+    expect(b.k.run(() => ifunit("epair0b"))).not.toBeNull();
+    // A non-NULL ifr_data would be dereferenced as an epair_softc by 10.4; the twin says EFAULT.
+    const bad = ifr("epair");
+    bad[IFREQ_OFFSETS.ifr_data] = 0x10;
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE2, bad).errno).toBe(14);
+    expect(b.k.run(() => ifunit("epair1a"))).toBeNull();
     b.expectConsistent();
   });
 
