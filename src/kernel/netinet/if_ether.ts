@@ -4,6 +4,7 @@
 
 import { EHOSTDOWN, EHOSTUNREACH, EINVAL, EWOULDBLOCK } from "../../abi/errno.ts";
 import { IFF_NOARP, IFF_STATICARP, IFT_ETHER } from "../../abi/if.ts";
+import { ipv4ToString } from "../../abi/in.ts";
 import { RTF_GATEWAY } from "../../abi/route_defs.ts";
 import {
   AF_INET,
@@ -11,6 +12,7 @@ import {
   type SockaddrIn,
   type SockaddrRaw,
 } from "../../abi/socket.ts";
+import { macEquals } from "../../wire/addr.ts";
 import {
   EVENTHANDLER_INVOKE,
   LLENTRY_EXPIRED,
@@ -53,7 +55,7 @@ import {
   type llentry,
 } from "../net/if_llatbl.ts";
 import { ifa_free, ifa_ref } from "../net/if.ts";
-import { IF_LLADDR } from "../net/if_ethersubr.ts";
+import { ETHER_MAP_IP_MULTICAST, IF_LLADDR } from "../net/if_ethersubr.ts";
 import { in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
@@ -343,8 +345,7 @@ function ARP_LOG(pri: number, msg: string): void {
 
 /** libkern inet_ntoa: dotted quad of a host-order address. */
 export function inet_ntoa(addr: number): string {
-  const a = addr >>> 0;
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+  return ipv4ToString(addr);
 }
 
 /** printf's %*D with ":" — bytes as two lowercase hex digits each. */
@@ -356,20 +357,6 @@ function lltable_of(ifp: ifnet): lltable {
   const llt = LLTABLE(ifp);
   KASSERT(llt !== null, `${ifp.if_xname}: no IPv4 lltable`);
   return llt;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-// net/ethernet.h: ETHER_MAP_IP_MULTICAST — 01:00:5e and the low 23 bits of the group.
-function ETHER_MAP_IP_MULTICAST(addr: number, enaddr: Uint8Array): void {
-  enaddr[0] = 0x01;
-  enaddr[1] = 0x00;
-  enaddr[2] = 0x5e;
-  enaddr[3] = (addr >>> 16) & 0x7f;
-  enaddr[4] = (addr >>> 8) & 0xff;
-  enaddr[5] = addr & 0xff;
 }
 
 /** struct sockaddr with sa_family AF_ARP and sa_len 2, what ARP hands to if_output. */
@@ -548,7 +535,7 @@ export function arpresolve(
       return { error: 0, lle: null };
     }
     if (m.m_flags & M_MCAST && ifp.if_type !== IFT_ARCNET) {
-      ETHER_MAP_IP_MULTICAST(dst.sin_addr, desten);
+      desten.set(ETHER_MAP_IP_MULTICAST(dst.sin_addr));
       return { error: 0, lle: null };
     }
   }
@@ -712,9 +699,9 @@ export function in_arpinput(m: Mbuf): void {
   const enaddr = IF_LLADDR(ifp).slice();
   const myaddr = ia.ia_addr.sin_addr;
 
-  if (bytesEqual(sha(), enaddr)) return; // our own packet looped back
+  if (macEquals(sha(), enaddr)) return; // our own packet looped back
   KASSERT(ifp.if_broadcastaddr !== null, `${ifp.if_xname}: no broadcast address`);
-  if (bytesEqual(sha(), ifp.if_broadcastaddr.subarray(0, ifp.if_addrlen))) {
+  if (macEquals(sha(), ifp.if_broadcastaddr.subarray(0, ifp.if_addrlen))) {
     ARP_LOG(LOG_NOTICE, `link address is broadcast for IP address ${inet_ntoa(isaddr)}!`);
     return;
   }
@@ -815,7 +802,7 @@ function arp_update_entry(ifp: ifnet, ah: arphdr, la: llentry, isaddr: number): 
     return true;
   }
   const cached = la.ll_addr.subarray(0, ifp.if_addrlen);
-  if (la.la_flags & LLE_VALID && !bytesEqual(sha, cached)) {
+  if (la.la_flags & LLE_VALID && !macEquals(sha, cached)) {
     if (la.la_flags & LLE_STATIC) {
       if (st.log_arp_permanent_modify)
         ARP_LOG(
