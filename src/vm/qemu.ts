@@ -1,7 +1,7 @@
 // Starts one QEMU guest and gives its handles: QMP, the serial console, the SSH port on
 // 127.0.0.1, and the host end of each test NIC. Stopping is QMP quit, then SIGKILL.
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -61,12 +61,14 @@ export class QemuVm {
   static async launch(opts: LaunchOptions): Promise<QemuVm> {
     const ownsDir = opts.workDir === undefined;
     const dir = opts.workDir ?? (await mkdtemp(path.join(tmpdir(), "inconf-vm-")));
+    await mkdir(dir, { recursive: true });
     const nics: NetdevPort[] = [];
     try {
       let boot: BootSpec;
       if (opts.boot.kind === "kernel") {
         const stateDisk = path.join(dir, "vmstate.qcow2");
-        await createQcow2(stateDisk, "256M");
+        // kept across restarts in the same work dir: it holds the snapshots
+        if (!(await stat(stateDisk).catch(() => null))) await createQcow2(stateDisk, "256M");
         boot = { ...opts.boot, stateDisk };
       } else {
         boot = opts.boot;
@@ -131,6 +133,24 @@ export class QemuVm {
   async consoleTail(lines = 20): Promise<string> {
     const text = this.console.text || (await readFile(this.consoleLog, "latin1").catch(() => ""));
     return consoleTail(text, lines);
+  }
+
+  /** How QEMU ended, waiting up to `ms` for it; null if it is still running. */
+  async waitExit(ms: number): Promise<string | null> {
+    await Promise.race([
+      this.proc.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise((r) => setTimeout(r, ms)),
+    ]);
+    await new Promise((r) => setImmediate(r)); // let the exit handlers record it
+    return this.exitInfo;
+  }
+
+  /** SIGKILL, as a crash would (tests of the restart path). */
+  kill(): void {
+    this.proc.kill("SIGKILL");
   }
 
   async stop(keepDir = false): Promise<void> {

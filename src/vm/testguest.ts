@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { QemuVm } from "./qemu.ts";
 import { SshSession } from "./ssh.ts";
+import { AgentClient } from "./agent-client.ts";
 import type { QemuHost } from "./host.ts";
 
 const GuestJson = z.object({
@@ -42,7 +43,7 @@ export const TESTGUEST_MAC = "52:54:00:12:34:02";
 export async function launchTestGuest(
   host: QemuHost,
   guest: TestGuestInfo,
-  opts: { pcap?: boolean; memoryMb?: number } = {},
+  opts: { pcap?: boolean; memoryMb?: number; workDir?: string } = {},
 ): Promise<QemuVm> {
   return QemuVm.launch({
     host,
@@ -56,6 +57,7 @@ export async function launchTestGuest(
     mgmtModel: "virtio-net-pci",
     testNics: [{ model: "virtio-net-pci", mac: TESTGUEST_MAC }],
     pcap: opts.pcap ?? false,
+    ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
   });
 }
 
@@ -66,4 +68,74 @@ export async function sshTestGuest(vm: QemuVm, guest: TestGuestInfo, timeoutMs: 
     timeoutMs,
     async () => `console:\n${await vm.consoleTail()}`,
   );
+}
+
+/**
+ * The test guest as a GuestMachine (src/backends/freebsd/vm-backend.ts): booted once, an agent
+ * binary uploaded to /tmp (the C agent's Linux lint build), snapshotted; reset = loadvm + fresh
+ * SSH + agent. Lets the VM backend's reset and restart-and-retry logic run for real here.
+ */
+export class TestGuestMachine {
+  private vm: QemuVm | null = null;
+  readonly testNicNames = ["eth1"] as const;
+  /** Called with the QEMU of each fresh reset (tests use it to crash the VM mid-program). */
+  onReset: ((vm: QemuVm) => void) | null = null;
+
+  private constructor(
+    private readonly host: QemuHost,
+    private readonly guest: TestGuestInfo,
+    private readonly workDir: string,
+  ) {}
+
+  static async create(
+    host: QemuHost,
+    guest: TestGuestInfo,
+    workDir: string,
+    agentBinary: string,
+  ): Promise<TestGuestMachine> {
+    const m = new TestGuestMachine(host, guest, workDir);
+    m.vm = await launchTestGuest(host, guest, { workDir });
+    const ssh = await sshTestGuest(m.vm, guest, 120_000);
+    try {
+      await ssh.run("cat > /tmp/inconf-agent && chmod 755 /tmp/inconf-agent", {
+        stdin: await readFile(agentBinary),
+      });
+    } finally {
+      ssh.close();
+    }
+    await m.vm.qmp.saveSnapshot("inconf-ready");
+    return m;
+  }
+
+  get qemu(): QemuVm {
+    if (!this.vm) throw new Error("the test guest is not running");
+    return this.vm;
+  }
+
+  async reset(): Promise<{ ssh: SshSession; agent: AgentClient }> {
+    const vm = this.qemu;
+    if (vm.exited !== null) throw new Error(`QEMU exited: ${vm.exited}`);
+    await vm.qmp.loadSnapshot("inconf-ready");
+    const ssh = await sshTestGuest(vm, this.guest, 30_000);
+    try {
+      const ch = await ssh.spawn("/tmp/inconf-agent -s 20");
+      const agent = await AgentClient.start({ stdin: ch, stdout: ch, stderr: ch.stderr }, 30_000);
+      this.onReset?.(vm);
+      return { ssh, agent };
+    } catch (e) {
+      ssh.close();
+      throw e;
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.vm?.stop(true);
+    this.vm = await launchTestGuest(this.host, this.guest, { workDir: this.workDir });
+    await this.vm.qmp.loadSnapshot("inconf-ready");
+  }
+
+  async stop(): Promise<void> {
+    await this.vm?.stop(true);
+    this.vm = null;
+  }
 }

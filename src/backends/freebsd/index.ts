@@ -1,16 +1,13 @@
 // The FreeBSD backend: runs lowered programs in a real FreeBSD guest under QEMU, through the
 // guest agent over SSH, with frames injected and captured host side on the test NICs' netdevs.
 // The VM is booted and provisioned once (lazily, on the first program) and every program
-// starts from the provisioned snapshot. A VM that dies or hangs is restarted and the program
-// retried once; the trace's provenance says so.
+// starts from the provisioned snapshot; reset, retry and provenance notes are vm-backend.ts.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import cliProgress from "cli-progress";
-import { BackendUnavailableError, type Backend, type ProgramRef } from "../backend.ts";
-import { TRACE_FORMAT, type Op, type OpResult, type RawTrace } from "../../harness/ops.ts";
-import { AgentError } from "../../vm/agent-client.ts";
+import { BackendUnavailableError, type Backend } from "../backend.ts";
 import { catalogueEntry, loadCatalogue } from "../../vm/catalogue.ts";
 import {
   cachedImage,
@@ -23,7 +20,7 @@ import {
 import { FreebsdMachine } from "../../vm/freebsd-machine.ts";
 import { probeQemu, type QemuHost } from "../../vm/host.ts";
 import type { Accel } from "../../vm/qemu-args.ts";
-import { executeOps, NetdevFrames, UnsupportedOpError } from "./execute.ts";
+import { createVmBackend } from "./vm-backend.ts";
 
 export interface FreebsdBackendOptions {
   /** "10.4", "11.0-RELEASE", ...: an image from the catalogue (fetched if not cached). */
@@ -100,116 +97,56 @@ export async function resolveImage(o: FreebsdBackendOptions): Promise<ImageRecor
 
 export function createFreebsdBackend(opts: FreebsdBackendOptions = {}): Backend {
   const log = opts.log ?? ((l: string) => process.stderr.write(`freebsd: ${l}\n`));
-  let machine: FreebsdMachine | null = null;
-  let starting: Promise<FreebsdMachine> | null = null;
   let host: QemuHost | null = null;
   let image: ImageRecord | null = null;
   let workDir: string | null = null;
 
-  async function start(): Promise<FreebsdMachine> {
-    try {
-      host = await probeQemu("qemu-system-x86_64", opts.accel);
-    } catch (e) {
-      throw new BackendUnavailableError("freebsd", (e as Error).message);
-    }
-    image = await resolveImage(opts);
-    workDir = await mkdtemp(path.join(tmpdir(), "inconf-freebsd-"));
-    log(
-      `image ${image.path} (${image.release}), QEMU ${host.version.join(".")} ${host.accel}, work dir ${workDir}`,
-    );
-    const m = await FreebsdMachine.create({
-      image,
-      host,
-      workDir,
-      ...(opts.testNics !== undefined ? { testNics: opts.testNics } : {}),
-      ...(opts.memoryMb !== undefined ? { memoryMb: opts.memoryMb } : {}),
-      ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
-      pcap: opts.pcap ?? false,
-      log,
-    });
-    log(`ready: booted+provisioned in ${((m.bootMs + m.provisionMs) / 1000).toFixed(1)} s; ${m.uname}`);
-    return m;
-  }
-
-  async function ensure(): Promise<FreebsdMachine> {
-    if (machine) return machine;
-    starting ??= start();
-    try {
-      machine = await starting;
-    } catch (e) {
-      starting = null;
-      throw e;
-    }
-    return machine;
-  }
-
-  async function runOnce(m: FreebsdMachine, ops: readonly Op[], partial: OpResult[]): Promise<OpResult[]> {
-    const { ssh, agent } = await m.reset();
-    try {
-      const ports = new Map(m.testNicNames.map((n, i) => [n, m.qemu.nics[i]] as const));
-      return await executeOps(agent, ops, { frames: new NetdevFrames(ports) }, partial);
-    } finally {
-      await agent.quit().catch(() => undefined);
-      ssh.close();
-    }
-  }
-
-  return {
+  return createVmBackend<FreebsdMachine>({
     name: "freebsd",
-    async run(ops: readonly Op[], program: ProgramRef): Promise<RawTrace> {
-      const m = await ensure();
-      const notes: string[] = [];
-      let results: OpResult[] = [];
-      for (let attempt = 0; ; attempt++) {
-        results = [];
-        try {
-          await runOnce(m, ops, results);
-          break;
-        } catch (e) {
-          const refused = e instanceof UnsupportedOpError || (e instanceof AgentError && e.refused);
-          if (refused) throw new Error(`${program.id}: ${(e as Error).message}`);
-          const tail = await m.qemu.consoleTail(15).catch(() => "");
-          if (attempt >= 1) {
-            throw new Error(
-              `${program.id}: failed again after a VM restart (op ${results.length} of ${ops.length}): ` +
-                `${(e as Error).message}\nconsole:\n${tail}`,
-            );
-          }
-          const why = `op ${results.length} of ${ops.length}: ${(e as Error).message.split("\n")[0]}`;
-          log(`${program.id}: VM died or hung (${why}); restarting it and retrying once`);
-          notes.push(`retried once after restarting the VM (${why})`);
-          await m.restart();
-        }
+    log,
+    async start(): Promise<FreebsdMachine> {
+      try {
+        host = await probeQemu("qemu-system-x86_64", opts.accel);
+      } catch (e) {
+        throw new BackendUnavailableError("freebsd", (e as Error).message);
       }
+      image = await resolveImage(opts);
+      workDir = await mkdtemp(path.join(tmpdir(), "inconf-freebsd-"));
+      log(
+        `image ${image.path} (${image.release}), QEMU ${host.version.join(".")} ${host.accel}, work dir ${workDir}`,
+      );
+      const m = await FreebsdMachine.create({
+        image,
+        host,
+        workDir,
+        ...(opts.testNics !== undefined ? { testNics: opts.testNics } : {}),
+        ...(opts.memoryMb !== undefined ? { memoryMb: opts.memoryMb } : {}),
+        ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+        pcap: opts.pcap ?? false,
+        log,
+      });
+      log(`ready: booted+provisioned in ${((m.bootMs + m.provisionMs) / 1000).toFixed(1)} s; ${m.uname}`);
+      return m;
+    },
+    provenance(m: FreebsdMachine) {
       const img = image as ImageRecord;
       const h = host as QemuHost;
       return {
-        format: TRACE_FORMAT,
-        program: program.id,
-        backend: "freebsd",
-        provenance: {
-          release: img.release,
-          uname: m.uname,
-          imageSha256: img.imageSha256,
-          date: new Date().toISOString(),
-          notes: [
-            `image ${img.file} from ${img.url}` +
-              (img.checksum.hex
-                ? ` (${img.checksum.algo} ${img.checksum.hex} per ${img.checksum.source})`
-                : " (local file)"),
-            `QEMU ${h.versionText} (${h.accel})`,
-            `agent ${m.agentVersion}`,
-            ...notes,
-          ].join("; "),
-        },
-        ops: [...ops],
-        results,
+        release: img.release,
+        uname: m.uname,
+        imageSha256: img.imageSha256,
+        notes: [
+          `image ${img.file} from ${img.url}` +
+            (img.checksum.hex
+              ? ` (${img.checksum.algo} ${img.checksum.hex} per ${img.checksum.source})`
+              : " (local file)"),
+          `QEMU ${h.versionText} (${h.accel})`,
+          `agent ${m.agentVersion}`,
+        ].join("; "),
       };
     },
-    async close(): Promise<void> {
-      await machine?.stop();
-      machine = null;
+    async onClose(): Promise<void> {
       if (workDir && !opts.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     },
-  };
+  });
 }

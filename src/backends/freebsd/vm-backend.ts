@@ -1,0 +1,122 @@
+// A Backend over any snapshot-able guest that runs an agent: the FreeBSD backend is this with a
+// FreeBSD machine; inconf's tests use it with the Linux test guest to exercise the reset and
+// retry logic for real. Each program: reset (restore the snapshot, fresh SSH, start the agent),
+// run the ops with host-side frames, quit. A VM that dies or hangs is restarted and the program
+// retried once; the trace's provenance notes say so.
+
+import type { Backend, ProgramRef } from "../backend.ts";
+import { TRACE_FORMAT, type Op, type OpResult, type Provenance, type RawTrace } from "../../harness/ops.ts";
+import { AgentError } from "../../vm/agent-client.ts";
+import type { QemuVm } from "../../vm/qemu.ts";
+import type { Session } from "../../vm/freebsd-machine.ts";
+import { executeOps, NetdevFrames, UnsupportedOpError } from "./execute.ts";
+
+export interface GuestMachine {
+  /** Guest interface names of the test NICs, in QEMU's NIC order. */
+  readonly testNicNames: readonly string[];
+  readonly qemu: QemuVm;
+  /** Back to the snapshot, with a fresh SSH connection and a running agent. */
+  reset(): Promise<Session>;
+  /** A new QEMU on the same disk/state, back at the snapshot. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface VmBackendOptions<M extends GuestMachine> {
+  name: string;
+  /** Boots (and provisions) the machine; called once, on the first program. */
+  start(): Promise<M>;
+  /** Provenance for a trace made on this machine (date and retry notes are added). */
+  provenance(m: M): Omit<Provenance, "date">;
+  maxSleepSeconds?: number;
+  log?: (line: string) => void;
+  onClose?: () => Promise<void>;
+}
+
+export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>): Backend {
+  const log = o.log ?? (() => undefined);
+  let machine: M | null = null;
+  let starting: Promise<M> | null = null;
+
+  async function ensure(): Promise<M> {
+    if (machine) return machine;
+    starting ??= o.start();
+    try {
+      machine = await starting;
+    } catch (e) {
+      starting = null;
+      throw e;
+    }
+    return machine;
+  }
+
+  async function runOnce(m: M, ops: readonly Op[], partial: OpResult[]): Promise<void> {
+    const { ssh, agent } = await m.reset();
+    try {
+      const ports = new Map(m.testNicNames.map((n, i) => [n, m.qemu.nics[i]] as const));
+      await executeOps(
+        agent,
+        ops,
+        {
+          frames: new NetdevFrames(ports),
+          ...(o.maxSleepSeconds !== undefined ? { maxSleepSeconds: o.maxSleepSeconds } : {}),
+        },
+        partial,
+      );
+    } finally {
+      await agent.quit().catch(() => undefined);
+      ssh.close();
+    }
+  }
+
+  return {
+    name: o.name,
+    async run(ops: readonly Op[], program: ProgramRef): Promise<RawTrace> {
+      const m = await ensure();
+      const notes: string[] = [];
+      let results: OpResult[] = [];
+      for (let attempt = 0; ; attempt++) {
+        results = [];
+        try {
+          await runOnce(m, ops, results);
+          break;
+        } catch (e) {
+          const refused = e instanceof UnsupportedOpError || (e instanceof AgentError && e.refused);
+          if (refused) throw new Error(`${program.id}: ${(e as Error).message}`);
+          const tail = await m.qemu.consoleTail(15).catch(() => "");
+          if (attempt >= 1) {
+            throw new Error(
+              `${program.id}: failed again after a VM restart (at op ${results.length} of ${ops.length}): ` +
+                `${(e as Error).message}\nconsole:\n${tail}`,
+            );
+          }
+          const exited = await m.qemu.waitExit(1000);
+          const state = exited !== null ? `QEMU exited: ${exited}` : "VM hung or unreachable";
+          const why = `${state}; at op ${results.length} of ${ops.length}: ${(e as Error).message.split("\n")[0]}`;
+          log(`${program.id}: ${why}; restarting the VM and retrying once`);
+          notes.push(`retried once after restarting the VM (${why})`);
+          await m.restart();
+        }
+      }
+      const p = o.provenance(m);
+      const allNotes = [p.notes, ...notes].filter((n): n is string => n !== undefined && n !== "");
+      return {
+        format: TRACE_FORMAT,
+        program: program.id,
+        backend: o.name,
+        provenance: {
+          ...p,
+          date: new Date().toISOString(),
+          ...(allNotes.length > 0 ? { notes: allNotes.join("; ") } : {}),
+        },
+        ops: [...ops],
+        results,
+      };
+    },
+    async close(): Promise<void> {
+      await machine?.stop();
+      machine = null;
+      await o.onClose?.();
+    },
+  };
+}
