@@ -1,7 +1,7 @@
 // The work behind each `inconf` subcommand, loaded on demand so `inconf --help` stays quick.
 
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import pc from "picocolors";
 import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
 import { TraceInvalidError } from "../backends/replay.ts";
@@ -28,6 +28,23 @@ export interface CommonOptions extends OutputOptions {
   release?: string;
   referenceDir: string;
   saveTraces?: string;
+}
+
+/** Refuses, before anything runs, to put twin-made traces where only FreeBSD's belong. */
+function checkTraceDir(
+  option: string,
+  dir: string | undefined,
+  referenceDir: string,
+  backends: readonly string[],
+): void {
+  if (dir === undefined || !backends.includes("twin")) return;
+  const rel = relative(resolve(referenceDir), resolve(dir));
+  if (!rel.startsWith("..") && !isAbsolute(rel)) {
+    throw new CliError(
+      EXIT.usage,
+      `${option} ${dir}: ${referenceDir}/ holds only traces recorded on a real FreeBSD; save twin traces elsewhere (test/fixtures/ for tests)`,
+    );
+  }
 }
 
 /** <dir>/<id>.trace.json (the layout replay reads); a diff's two sides go to <dir>/<backend>/. */
@@ -67,6 +84,7 @@ export async function runCommand(
   o: CommonOptions & { backend: string },
 ): Promise<ExitCode> {
   checkOutputOptions(o);
+  checkTraceDir("--save-traces", o.saveTraces, o.referenceDir, [o.backend]);
   const programs = await selectPrograms(targets, o.filter);
   const catalogue = await loadCatalogue(o.referenceDir);
   const backend = await openBackend({
@@ -88,6 +106,7 @@ export async function diffCommand(
   o: CommonOptions & { a: string; b: string },
 ): Promise<ExitCode> {
   checkOutputOptions(o);
+  checkTraceDir("--save-traces", o.saveTraces, o.referenceDir, [o.a, o.b]);
   const programs = await selectPrograms(targets, o.filter);
   const catalogue = await loadCatalogue(o.referenceDir);
   const a = await openBackend({
@@ -130,6 +149,9 @@ export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode>
     process.stdout.write(JSON.stringify(lower(p), null, 2) + "\n");
     return EXIT.ok;
   }
+  checkTraceDir("--trace-out", o.traceOut !== undefined ? dirname(o.traceOut) : undefined, o.referenceDir, [
+    o.backend,
+  ]);
   const catalogue = await loadCatalogue(o.referenceDir);
   const backend = await openBackend({
     spec: o.backend,

@@ -81,13 +81,15 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`${file}: invalid program`);
     expect(r.stderr).toMatch(/step 2 \(ioctl\): args\.addr: /);
-    const [noScenario, badReport, badCommand, missingOption, replayNoRelease] = await Promise.all([
-      inconf("run", "no-such-scenario"),
-      inconf("run", "--report", join(dir, "r.txt")),
-      inconf("frobnicate"),
-      inconf("diff", "--a", "twin"),
-      inconf("run", "--backend", "replay"),
-    ]);
+    const [noScenario, badReport, badCommand, missingOption, replayNoRelease, twinIntoReference] =
+      await Promise.all([
+        inconf("run", "no-such-scenario"),
+        inconf("run", "--report", join(dir, "r.txt")),
+        inconf("frobnicate"),
+        inconf("diff", "--a", "twin"),
+        inconf("run", "--backend", "replay"),
+        inconf("run", "addr/replace", "--save-traces", "reference/twin"),
+      ]);
     expect(noScenario.exitCode).toBe(2);
     expect(noScenario.stderr).toMatch(/"no-such-scenario" is neither a program file nor a scenario id/);
     expect(badReport.exitCode).toBe(2);
@@ -96,6 +98,8 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     expect(missingOption.exitCode).toBe(2);
     expect(replayNoRelease.exitCode).toBe(2);
     expect(replayNoRelease.stderr).toMatch(/replay needs a release/);
+    expect(twinIntoReference.exitCode).toBe(2);
+    expect(twinIntoReference.stderr).toMatch(/holds only traces recorded on a real FreeBSD/);
   });
 
   it("exit 3 when the backend has nothing to run (no traces for that release)", async () => {
