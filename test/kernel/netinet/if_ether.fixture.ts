@@ -31,16 +31,10 @@ export const IP_B = 0xc6336402; // 198.51.100.2
 export const IP_C = 0xc6336403; // 198.51.100.3
 export const MASK24 = 0xffffff00;
 
-export function ip(s: string): number {
-  return s.split(".").reduce((a, o) => ((a << 8) | Number(o)) >>> 0, 0);
-}
+export { ip } from "./helpers.ts";
 
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString("hex");
-}
-
-export function unhex(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 }
 
 /** `ifconfig NAME inet ADDR/MASK` (SIOCAIFADDR) — the errno. */
