@@ -303,4 +303,37 @@ export const rtsockL3Scenarios = [
       });
     },
   ),
+
+  scenario("rtsock/change-flags", "RTM_CHANGE clears the RTF_FMASK flags the message leaves out", (s) => {
+    s.cite(
+      "tests/sys/net/routing/test_rtsock_l3.c:rtm_change_v4_flags_success",
+      "10.4 rtsock.c route_output RTM_CHANGE (rt_flags = (rt_flags & ~RTF_FMASK) | (rtm_flags & RTF_FMASK))",
+      "10.4 route.h RTF_FMASK (PROTO1|PROTO2|PROTO3|BLACKHOLE|REJECT|STATIC|STICKY)",
+    );
+    presetup(s);
+    s.routeAdd("192.0.2.0/25", "192.0.2.254", ["PROTO1", "PROTO2", "PROTO3"]).expect({
+      errno: "OK",
+      routes: [{ dst: "192.0.2.0/25", flags: ["GATEWAY", "STATIC", "PROTO1", "PROTO2", "PROTO3"] }],
+    });
+    s.add({
+      op: "route",
+      hex: rtmsg(RT.RTM_CHANGE, RT.RTF_UP | RT.RTF_GATEWAY, {
+        dst: sin("192.0.2.0"),
+        netmask: sin("255.255.255.128"),
+      }),
+    })
+      .note("the test's flags with the test flags (PROTO1-3, STATIC) removed; no gateway")
+      .expect({
+        errno: "OK",
+        rtsock: [{ type: "RTM_CHANGE", flags: ["UP", "DONE", "GATEWAY"], noflags: ["STATIC", "PROTO1"] }],
+        routes: [
+          {
+            dst: "192.0.2.0/25",
+            gateway: "192.0.2.254",
+            flags: ["UP", "GATEWAY"],
+            noflags: ["STATIC", "PROTO1", "PROTO2", "PROTO3"],
+          },
+        ],
+      });
+  }),
 ];
