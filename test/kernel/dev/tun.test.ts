@@ -12,7 +12,8 @@ import {
   LINK_STATE_UP,
 } from "../../../src/abi/if.ts";
 import { writeCString } from "../../../src/abi/decode.ts";
-import { SIOCIFCREATE, SIOCSIFDSTADDR } from "../../../src/abi/sockio.ts";
+import { SIOCIFCREATE, SIOCIFDESTROY, SIOCSIFDSTADDR } from "../../../src/abi/sockio.ts";
+import { ifunit } from "../../../src/kernel/net/if.ts";
 import { AF_INET, sockaddrIn } from "../../../src/abi/socket.ts";
 import {
   TUN_DSTADDR,
@@ -46,6 +47,12 @@ function rawEcho(dst: string): Uint8Array {
   }).slice(14);
 }
 
+function ifreq(name: string): Uint8Array {
+  const r = new Uint8Array(32);
+  writeCString(r, 0, IFNAMSIZ, name);
+  return r;
+}
+
 function tunBench(): Bench {
   const b = new Bench();
   b.attach("tun", "tun0");
@@ -62,6 +69,19 @@ describe("tuncreate", () => {
     expect(ifp.if_flags).toBe(IFF_POINTOPOINT | IFF_MULTICAST);
     expect(ifp.if_mtu).toBe(1500);
     expect(ifp.if_link_state).toBe(LINK_STATE_UP);
+    b.expectConsistent();
+  });
+});
+
+describe("tun_clone_destroy", () => {
+  test("destroying the open tun closes it first: tunclose, then tun_destroy", () => {
+    const b = tunBench();
+    expect(b.addAddr("tun0", "10.9.0.1", 32, "10.9.0.2")).toBe(0);
+    // tun_destroy: "if ((tp->tun_flags & TUN_OPEN) != 0) cv_wait_unlock(&tp->tun_cv, ...)"
+    // until tunclose's "cv_broadcast(&tp->tun_cv)"; the scenario's holder is the agent, which
+    // closes its descriptor, so the destroy completes.
+    expect(b.k.ioctl(Kernel.root(), SIOCIFDESTROY, ifreq("tun0")).errno).toBe(0);
+    expect(b.k.run(() => ifunit("tun0"))).toBeNull();
     b.expectConsistent();
   });
 });
@@ -144,17 +164,7 @@ describe("tunoutput and tunwrite", () => {
 
   test("not open: tunoutput is EHOSTDOWN", () => {
     const b = new Bench();
-    expect(
-      b.k.ioctl(
-        Kernel.root(),
-        SIOCIFCREATE,
-        ((): Uint8Array => {
-          const r = new Uint8Array(32);
-          writeCString(r, 0, IFNAMSIZ, "tun5");
-          return r;
-        })(),
-      ).errno,
-    ).toBe(0);
+    expect(b.k.ioctl(Kernel.root(), SIOCIFCREATE, ifreq("tun5")).errno).toBe(0);
     const ifp = b.ifp("tun5");
     expect(b.addAddr("tun5", "10.9.0.1", 32, "10.9.0.2")).toBe(0);
     // "if ((cached_tun_flags & TUN_READY) != TUN_READY) { ... return (EHOSTDOWN); }" — TUN_OPEN
