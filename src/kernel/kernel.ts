@@ -290,6 +290,8 @@ function collectProblems(v: vnet): string[] {
       problems.push(`${ifp.if_xname}: not at ifindex_table[${ifp.if_index}]`);
     if (ifp.if_addr === null || ifp.if_addrhead[0] !== ifp.if_addr)
       problems.push(`${ifp.if_xname}: link-level address not first`);
+    // Only if_alloc's index reference remains once every ifunit_ref has been released.
+    if (ifp.if_refcount !== 1) problems.push(`${ifp.if_xname}: if_refcount ${ifp.if_refcount} at rest`);
     for (const ifa of ifp.if_addrhead) {
       add(ifa);
       if (ifa.ifa_ifp !== ifp) problems.push(`${describe(ifa)}: on ${ifp.if_xname}'s list`);
