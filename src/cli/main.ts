@@ -24,20 +24,24 @@ Exit codes: 0 pass (or only catalogued divergences), 1 failures or unknown diver
 2 usage or input errors, 3 backend unavailable.`;
 
 function outputOptions(cmd: Command): Command {
-  return cmd
-    .option("--filter <pattern>", "only scenarios whose id matches (glob, family prefix or substring)")
-    .option("--release <release>", "FreeBSD release for replay/freebsd, e.g. 10.4-RELEASE")
-    .option(
-      "--image <file>",
-      "freebsd: boot this local image (qcow2/raw, .xz ok) instead of downloading the release's",
-    )
-    .option("--reference-dir <dir>", "where reference traces and divergences.yaml live", "reference")
-    .option("--json", "print the JSON report (inconf-report/1) instead of text")
-    .option("--junit <file>", "also write JUnit XML")
-    .option("--report <file>", "also write a Markdown (.md) or HTML (.html) report")
-    .option("--pcap-dir <dir>", "write <dir>/<scenario>/<backend>/<ifname>.pcap")
-    .option("--save-traces <dir>", "write each raw trace to <dir>/<scenario>.trace.json")
-    .option("-v, --verbose", "show findings and details for passing scenarios too");
+  return (
+    cmd
+      .option("--filter <pattern>", "only scenarios whose id matches (glob, family prefix or substring)")
+      .option("--release <release>", "FreeBSD release for replay/freebsd, e.g. 10.4-RELEASE")
+      .option(
+        "--image <file>",
+        "freebsd: boot this local image (qcow2/raw, .xz ok) instead of downloading the release's",
+      )
+      .option("--reference-dir <dir>", "where reference traces and divergences.yaml live", "reference")
+      .option("--json", "print the JSON report (inconf-report/1) instead of text")
+      .option("--junit <file>", "also write JUnit XML")
+      .option("--report <file>", "also write a Markdown (.md) or HTML (.html) report")
+      .option("--pcap-dir <dir>", "write <dir>/<scenario>/<backend>/<ifname>.pcap")
+      .option("--save-traces <dir>", "write each raw trace to <dir>/<scenario>.trace.json")
+      .option("-v, --verbose", "show findings and details for passing scenarios too")
+      // picocolors reads --no-color from argv itself; declared so commander accepts it.
+      .option("--no-color", "plain text (also NO_COLOR=1)")
+  );
 }
 
 function showOptions(cmd: Command): Command {
@@ -49,7 +53,8 @@ function showOptions(cmd: Command): Command {
     .option("--json", "print program, ops, raw trace and observations as JSON")
     .option("--ops", "print only the lowered ops (what a backend executes), without running")
     .option("--program", "print only the program JSON (inconf-program/1), without running")
-    .option("--trace-out <file>", "write the raw trace here");
+    .option("--trace-out <file>", "write the raw trace here")
+    .option("--no-color", "plain text (also NO_COLOR=1)");
 }
 export function buildCli(setCode: (c: ExitCode) => void): Command {
   const program = new Command("inconf")
