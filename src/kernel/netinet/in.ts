@@ -323,10 +323,6 @@ export function in_control(
   return 0;
 }
 
-function sinIsZeroLen(sin: SockaddrIn): boolean {
-  return sin.sin_len === 0;
-}
-
 // seed in.c:297 in_aifaddr_ioctl
 function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread | null): number {
   const bytes = userBytes(data);
@@ -347,11 +343,11 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   // seed 318-334: validation, in this order.
   if (addr.sin_len !== SOCKADDR_IN_SIZE || addr.sin_family !== AF_INET) return EINVAL;
   if (
-    !sinIsZeroLen(broadaddr) &&
+    broadaddr.sin_len !== 0 &&
     (broadaddr.sin_len !== SOCKADDR_IN_SIZE || broadaddr.sin_family !== AF_INET)
   )
     return EINVAL;
-  if (!sinIsZeroLen(mask) && (mask.sin_len !== SOCKADDR_IN_SIZE || mask.sin_family !== AF_INET))
+  if (mask.sin_len !== 0 && (mask.sin_len !== SOCKADDR_IN_SIZE || mask.sin_family !== AF_INET))
     return EINVAL;
   if (
     ifp.if_flags & IFF_POINTOPOINT &&
@@ -382,7 +378,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   ia.ia_ifp = ifp;
   ia.ifa_metric = ifp.if_metric;
   ia.ia_addr = addr;
-  if (!sinIsZeroLen(mask)) {
+  if (mask.sin_len !== 0) {
     ia.ia_sockmask = mask;
     ia.ia_subnetmask = ia.ia_sockmask.sin_addr >>> 0;
   } else {
@@ -398,7 +394,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   in_socktrim(ia.ia_sockmask);
 
   if (ifp.if_flags & IFF_BROADCAST) {
-    if (!sinIsZeroLen(broadaddr)) {
+    if (broadaddr.sin_len !== 0) {
       ia.ia_broadaddr = broadaddr;
     } else if (ia.ia_subnetmask === IN_RFC3021_MASK) {
       ia.ia_broadaddr.sin_addr = INADDR_BROADCAST;
