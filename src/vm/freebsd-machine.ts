@@ -95,6 +95,8 @@ export class FreebsdMachine {
       cpus: this.o.cpus,
       memoryMb: this.o.memoryMb,
       mgmtModel: "e1000",
+      // the loader may print only to the video console until told otherwise: SeaBIOS mirrors it
+      pcConsole: true,
       testNics: this.testNicNames.map((_, i) => ({
         model: "virtio-net-pci",
         mac: `52:54:00:00:01:${(0x10 + i).toString(16)}`,

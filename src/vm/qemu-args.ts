@@ -40,6 +40,11 @@ export interface MachineSpec {
   qmpSocket: string;
   mgmt: { model: string; sshPort: number; mac: string };
   testNics: TestNicSpec[];
+  /** A standard VGA plus SeaBIOS's serial console (`graphics=off`, which replaces the deprecated
+   * sgabios), mirroring BIOS text output to the serial line and serial input to the BIOS
+   * keyboard: a boot loader that only knows the video console (FreeBSD's loader before
+   * `console="comconsole"`) is then readable and typeable on serial. */
+  pcConsole?: boolean;
 }
 
 /** Offloads off at the device, so the guest never sees checksum/TSO features to enable: frames
@@ -72,13 +77,14 @@ export function buildQemuArgs(spec: MachineSpec): string[] {
     "-display",
     "none",
     "-machine",
-    `${spec.machine},accel=${spec.accel}`,
+    `${spec.machine},accel=${spec.accel}${spec.pcConsole ? ",graphics=off" : ""}`,
     "-smp",
     String(spec.cpus),
     "-m",
     String(spec.memoryMb),
   ];
   if (spec.accel === "kvm") args.push("-cpu", "host");
+  if (spec.pcConsole) args.push("-vga", "std");
 
   const boot = spec.boot;
   switch (boot.kind) {

@@ -23,6 +23,8 @@ export interface LaunchOptions {
   /** e1000 for FreeBSD (em0, leaving vtnet0.. to the tests); virtio-net-pci for the Linux guest. */
   mgmtModel: string;
   testNics: { model: string; mac: string }[];
+  /** VGA + sgabios: BIOS-level console output mirrored on serial (see MachineSpec.pcConsole). */
+  pcConsole?: boolean;
   /** Directory for sockets, logs and pcaps; a fresh temporary one by default (removed on stop). */
   workDir?: string;
   /** Write one pcap per test NIC into workDir (QEMU filter-dump). */
@@ -90,6 +92,7 @@ export class QemuVm {
         consoleLog: path.join(dir, "console.log"),
         qmpSocket: path.join(dir, "qmp.sock"),
         mgmt: { model: opts.mgmtModel, sshPort: await freeTcpPort(), mac: "52:54:00:00:00:01" },
+        ...(opts.pcConsole ? { pcConsole: true } : {}),
         testNics: opts.testNics.map((n, i) => ({
           model: n.model,
           mac: n.mac,

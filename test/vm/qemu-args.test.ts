@@ -84,6 +84,13 @@ describe("QEMU command line", () => {
     expect(() => parseQemuVersion("nope")).toThrow(/QEMU version/);
   });
 
+  it("adds VGA and SeaBIOS's serial console when the loader's video console must reach serial", () => {
+    expect(values(buildQemuArgs(base), "-machine")).toEqual(["q35,accel=tcg"]);
+    const a = buildQemuArgs({ ...base, pcConsole: true });
+    expect(values(a, "-machine")).toEqual(["q35,accel=tcg,graphics=off"]);
+    expect(values(a, "-vga")).toEqual(["std"]);
+  });
+
   it("uses the host CPU with KVM", () => {
     const a = buildQemuArgs({ ...base, accel: "kvm" });
     expect(values(a, "-machine")).toEqual(["q35,accel=kvm"]);
