@@ -1086,16 +1086,22 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
   }
   const ifp = ifunit_ref(readCString(data, 0, IFNAMSIZ));
   if (ifp === null) return ENXIO;
-  let error = ifhwioctl(cmd, ifp, data, td);
-  if (error !== ENOIOCTL) {
+  // Every path drops the reference; `finally` also keeps the count right when a twin fault
+  // (InvariantError) escapes from below.
+  try {
+    const error = ifhwioctl(cmd, ifp, data, td);
+    if (error !== ENOIOCTL) return error;
+    if (so.so_control === null) return EOPNOTSUPP;
+    return protocol_control(so, cmd, data, ifp, td);
+  } finally {
     if_rele(ifp);
-    return error;
   }
-  if (so.so_control === null) {
-    if_rele(ifp);
-    return EOPNOTSUPP;
-  }
-  error = so.so_control(so, cmd, data, ifp, td);
+}
+
+/** The tail of if.c ifioctl: the protocol first, the driver when the protocol has no answer. */
+function protocol_control(so: socket, cmd: number, data: Uint8Array, ifp: ifnet, td: Thread): number {
+  KASSERT(so.so_control !== null, "protocol_control without pru_control");
+  const error = so.so_control(so, cmd, data, ifp, td);
   if (
     error === EOPNOTSUPP &&
     ifp.if_ioctl !== null &&
@@ -1104,8 +1110,7 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
     cmd !== sockio.SIOCSIFDSTADDR &&
     cmd !== sockio.SIOCSIFNETMASK
   )
-    error = ifp.if_ioctl(ifp, cmd, data);
-  if_rele(ifp);
+    return ifp.if_ioctl(ifp, cmd, data);
   return error;
 }
 
