@@ -64,8 +64,13 @@ export function renderText(report: Report, opts: { verbose?: boolean } = {}): st
   for (const s of report.scenarios)
     for (const side of s.sides)
       for (const [k, n] of Object.entries(side.normalization)) used.set(k, (used.get(k) ?? 0) + n);
-  lines.push(pc.dim("normalization rules applied (values changed):"));
-  for (const r of report.normalization)
-    lines.push(pc.dim(`  ${r.name} (${used.get(r.name) ?? 0}): ${r.description}`));
+  // Every rule is named, with its count; descriptions with --verbose and in the other reports.
+  lines.push(
+    pc.dim(
+      `normalization (values changed): ${report.normalization.map((r) => `${r.name} ${used.get(r.name) ?? 0}`).join(", ")}`,
+    ),
+  );
+  if (opts.verbose === true)
+    for (const r of report.normalization) lines.push(pc.dim(`  ${r.name}: ${r.description}`));
   return lines.join("\n");
 }
