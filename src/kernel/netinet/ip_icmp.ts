@@ -5,14 +5,23 @@
 // (there are no PCBs), IP options in replies (they are stripped; RR/TS are not echoed) and
 // net.inet.icmp.reply_src.
 
-import { IFF_BROADCAST } from "../../abi/if.ts";
-import { IN_EXPERIMENTAL, IN_MULTICAST, IN_ZERONET, IPPROTO_ICMP, IPPROTO_TCP } from "../../abi/in.ts";
+import { IFF_BROADCAST, IFF_POINTOPOINT } from "../../abi/if.ts";
+import {
+  IN_EXPERIMENTAL,
+  IN_MULTICAST,
+  IN_ZERONET,
+  INADDR_ANY,
+  INADDR_BROADCAST,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+} from "../../abi/in.ts";
 import { AF_INET, sockaddrFamily, sockaddrIn } from "../../abi/socket.ts";
 import { internetChecksum } from "../../wire/checksum.ts";
 import { viewOf } from "../../abi/decode.ts";
 import {
   ICMP_ECHO,
   ICMP_ECHOREPLY,
+  ICMP_MASKREPLY,
   ICMP_MASKREQ,
   ICMP_PARAMPROB,
   ICMP_REDIRECT,
@@ -25,6 +34,7 @@ import { IPV4, IPV4_MIN_HEADER_LEN } from "../../wire/ipv4.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, type Mbuf } from "../kern/mbuf.ts";
 import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT, SYSCTL_NODE } from "../kern/sysctl.ts";
+import { ifa_free, ifaof_ifpforaddr } from "../net/if.ts";
 import { in_ifaddr } from "../net/if_var.ts";
 import { RT_DEFAULT_FIB, RTFREE, rtalloc_ign_fib, type route } from "../net/route.ts";
 import { curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
@@ -273,10 +283,33 @@ export function icmp_input(m: Mbuf, off: number): void {
       if (badport_bandlim(BANDLIM_ICMP_TSTAMP) < 0) return;
       reflect(m, ICMP_TSTAMPREPLY);
       return;
-    case ICMP_MASKREQ:
-      // net.inet.icmp.maskrepl is 0 by default; answering is not modelled.
-      KASSERT(g.icmpmaskrepl === 0 || icmplen < ICMP_MASKLEN, "icmp_input: mask replies are not modelled");
-      break;
+    case ICMP_MASKREQ: {
+      if (g.icmpmaskrepl === 0 || icmplen < ICMP_MASKLEN) break;
+      // The address whose mask is asked for: the destination, or for a request sent to
+      // 255.255.255.255 or 0.0.0.0 the requester's own address.
+      const ip_dst = ip.getUint32(IPV4.DST, false);
+      const ip_src = ip.getUint32(IPV4.SRC, false);
+      const icmpdst = ip_dst === INADDR_BROADCAST >>> 0 || ip_dst === INADDR_ANY ? ip_src : ip_dst;
+      const ifa = m.rcvif !== null ? ifaof_ifpforaddr(sockaddrIn(icmpdst), m.rcvif) : null;
+      if (ifa === null) break;
+      if (!(ifa instanceof in_ifaddr)) {
+        ifa_free(ifa);
+        break;
+      }
+      icp.setUint8(0, ICMP_MASKREPLY);
+      // net.inet.icmp.maskfake (0 by default, not modelled) would replace the real mask.
+      icp.setUint32(8, ifa.ia_sockmask.sin_addr >>> 0, false); // icmp_mask
+      // A requester without an address gets the answer at the subnet's broadcast (or the
+      // point-to-point peer's) address.
+      if (ip_src === 0) {
+        if (ifa.ia_ifp.if_flags & IFF_BROADCAST) ip.setUint32(IPV4.SRC, ifa.ia_broadaddr.sin_addr, false);
+        else if (ifa.ia_ifp.if_flags & IFF_POINTOPOINT)
+          ip.setUint32(IPV4.SRC, ifa.ia_dstaddr.sin_addr, false);
+      }
+      ifa_free(ifa);
+      reflect(m, ICMP_MASKREPLY);
+      return;
+    }
     case ICMP_REDIRECT:
       // Routers ignore redirects (RFC 1812); hosts would install a route (not modelled).
       if (g.drop_redirect || VNET(V_ip).ipforwarding) break;

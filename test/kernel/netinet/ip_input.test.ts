@@ -321,6 +321,39 @@ describe("ip_input drops", () => {
   });
 });
 
+describe("ICMP address mask request", () => {
+  /** An address mask request (type 17): id, seq and a zero mask. */
+  function maskRequest(src: string, dst: string): Uint8Array {
+    const icmp = new Uint8Array([17, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0]);
+    new DataView(icmp.buffer).setUint16(2, internetChecksum(icmp), false);
+    return rawFrame({ src, dst }, icmp);
+  }
+
+  test("ignored while net.inet.icmp.maskrepl is 0, the 10.4 default", () => {
+    const b = host();
+    b.inject("vtnet0", maskRequest("10.0.0.2", "10.0.0.1"));
+    // icmp_input: "case ICMP_MASKREQ: if (V_icmpmaskrepl == 0) break;"
+    expect(b.sent()).toHaveLength(0);
+  });
+
+  test("with maskrepl=1 the reply carries the interface's netmask", () => {
+    const b = host();
+    expect(b.k.sysctl(Kernel.root(), "net.inet.icmp.maskrepl", new Uint8Array([1, 0, 0, 0])).errno).toBe(0);
+    b.inject("vtnet0", maskRequest("10.0.0.2", "10.0.0.1"));
+    // "ia = (struct in_ifaddr *)ifaof_ifpforaddr((struct sockaddr *)&icmpdst, ...);
+    //  icp->icmp_type = ICMP_MASKREPLY; ... icp->icmp_mask = ia->ia_sockmask.sin_addr.s_addr;"
+    // then "reflect:" — icmp_reflect answers from the address it was sent to.
+    const out = b.sent();
+    expect(out).toHaveLength(1);
+    const r = out[0].frame.subarray(14);
+    expect(hex(r.subarray(12, 20))).toBe(hex(new Uint8Array([10, 0, 0, 1, 10, 0, 0, 2])));
+    const icmp = r.subarray(20);
+    expect(hex(icmp)).toMatch(/^1200....00010002ffffff00$/);
+    expect(checksumVerifies(icmp)).toBe(true);
+    expect(b.k.run(() => icmpstat().icps_outhist[18])).toBe(1);
+  });
+});
+
 describe("ip_forward (net.inet.ip.forwarding=1)", () => {
   test("forwarded out the other interface with the TTL one lower and a fresh header checksum", () => {
     const b = router();
