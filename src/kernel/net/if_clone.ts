@@ -201,14 +201,13 @@ export function if_clone_destroyif(ifc: if_clone, ifp: ifnet): number {
 export function if_clone_destroy(name: string): number {
   const ifp = ifunit_ref(name);
   if (ifp === null) return ENXIO;
-  const ifc = VNET(V_if_cloners).find((c) => c.ifc_name === ifp.if_dname);
-  if (ifc === undefined) {
+  try {
+    const ifc = VNET(V_if_cloners).find((c) => c.ifc_name === ifp.if_dname);
+    if (ifc === undefined) return EINVAL;
+    return if_clone_destroyif(ifc, ifp);
+  } finally {
     if_rele(ifp);
-    return EINVAL;
   }
-  const err = if_clone_destroyif(ifc, ifp);
-  if_rele(ifp);
-  return err;
 }
 
 /**
