@@ -99,7 +99,9 @@ describe("ipv4", () => {
   it("preserves options byte for byte", () => {
     const ip = parseIpv4Packet(WITH_RA);
     if (isWireError(ip)) throw new Error(ip.message);
-    expect(ip.options).toEqual(routerAlertOption());
+    // 10.4 sys/netinet/igmp.c igmp_ra_alloc: IPOPT_RA (148), length 0x04, IPOPT_EOL, pad 0.
+    expect(ip.options).toEqual(hexBytes("94 04 00 00"));
+    expect(routerAlertOption()).toEqual(ip.options);
     expect(parseIpv4Options(ip.options)).toEqual([{ type: 148, data: new Uint8Array([0, 0]) }]);
     expect(emitIpv4Packet(ip)).toEqual(WITH_RA);
     expect(formatIpv4Header(ip)).toBe("IP 10.0.0.2 > 239.1.1.1 [options (RA)]");
