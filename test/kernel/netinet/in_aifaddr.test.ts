@@ -156,8 +156,6 @@ describe("a new address on an Ethernet interface", () => {
     expect(ia.ia_sockmask).toEqual({ sin_len: 7, sin_family: AF_INET, sin_port: 0, sin_addr: 0xffffff00 });
     // seed 396-400: no broadcast given, not /31: subnet | ~mask, sin_len 16, AF_INET.
     expect(ia.ia_broadaddr).toEqual(sin("192.0.2.255"));
-    // seed 366: ifa_metric from the interface.
-    expect(ia.ifa_metric).toBe(em.ifp.if_metric);
     // seed 413, 418-419: on if_addrhead, V_in_ifaddrhead and its INADDR_HASH bucket.
     expect(em.ifp.if_addrhead.includes(ia)).toBe(true);
     expect(k.vnet.in_ifaddrhead.at(-1)).toBe(ia);
@@ -183,6 +181,14 @@ describe("a new address on an Ethernet interface", () => {
     // seed 715 rtinit → 10.4 rtsock.c rt_newaddrmsg_fib: RTM_NEWADDR, then RTM_ADD, for the prefix.
     const msgs = readMsgs(so).filter((m) => m.type === "RTM_NEWADDR" || m.addrs.dst === "192.0.2.0");
     expect(msgs.slice(0, 2).map((m) => m.type)).toEqual(["RTM_NEWADDR", "RTM_ADD"]);
+  });
+
+  test("ifa_metric is copied from the interface's if_metric (seed 366)", () => {
+    // A non-zero metric (`ifconfig metric 5` sets if_metric), so a twin that left the zeroed
+    // ifa_metric alone would fail.
+    em.ifp.if_metric = 5;
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
+    expect(inAddrs(em.ifp)[0].ifa_metric).toBe(5);
   });
 
   test("the seed keeps ifa_alloc's reference: refcnt = lists + routes + 1 (seed 359, 411, 416)", () => {
