@@ -87,3 +87,25 @@ describe("normalization", () => {
     expect(applied["ipv4-id"]).toBe(0);
   });
 });
+
+describe("the interfaces a program uses", () => {
+  it("are its NICs and clones, with both halves of an epair", async () => {
+    const { programInterfaces } = await import("../../src/harness/runner.ts");
+    const { scenario } = await import("../../src/harness/scenario.ts");
+    const p = scenario("t/ifs", "ifs", (s) => {
+      s.nic("vtnet1");
+      s.nic("epair0a", { driver: "epair" });
+      s.ifcreate("epair5");
+      s.ifcreate("tun3");
+    });
+    expect([...programInterfaces(p)].sort()).toEqual([
+      "epair0a",
+      "epair0b",
+      "epair5",
+      "epair5a",
+      "epair5b",
+      "tun3",
+      "vtnet1",
+    ]);
+  });
+});
