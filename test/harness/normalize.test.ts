@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EXPIRE_GRANULARITY, NORMALIZATION_RULES, normalize } from "../../src/harness/normalize.ts";
+import { programInterfaces } from "../../src/harness/runner.ts";
+import { scenario } from "../../src/harness/scenario.ts";
 import { arpReplyFrame, observations, rtmsg, state } from "./fakes.ts";
 
 const ctx = { interfaces: new Set(["vtnet1"]) };
@@ -89,9 +91,7 @@ describe("normalization", () => {
 });
 
 describe("the interfaces a program uses", () => {
-  it("are its NICs and clones, with both halves of an epair", async () => {
-    const { programInterfaces } = await import("../../src/harness/runner.ts");
-    const { scenario } = await import("../../src/harness/scenario.ts");
+  it("are its NICs and clones, with both halves of an epair", () => {
     const p = scenario("t/ifs", "ifs", (s) => {
       s.nic("vtnet1");
       s.nic("epair0a", { driver: "epair" });
