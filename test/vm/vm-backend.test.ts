@@ -54,6 +54,7 @@ describe.skipIf(skip)("VM backend on the Linux test guest", () => {
       name: "testguest",
       start: async () => machine,
       provenance: () => ({ release: "linux-testguest", uname: "inconf Linux test guest" }),
+      opTimeoutMs: 4000, // a hung guest is noticed after 4 s here (60 s by default)
     });
   }, 180_000);
 
@@ -99,6 +100,22 @@ describe.skipIf(skip)("VM backend on the Linux test guest", () => {
       /retried once after restarting the VM \(QEMU exited: SIGKILL.*at op 1 of 3/,
     );
     expect(trace.results[2].frames.some((f) => parseArp(Buffer.from(f.frame, "hex"))?.op === 2)).toBe(true);
+  }, 120_000);
+
+  it("restarts a VM that hangs (QEMU paused) and retries once", async () => {
+    machine.onReset = (vm) => {
+      machine.onReset = null;
+      setTimeout(() => void vm.qmp.execute("stop"), 300); // frozen, still running
+    };
+    const ops: Op[] = [
+      { op: "sleep", seconds: 1 },
+      { op: "inject", ifname: "eth1", frame: arp },
+    ];
+    const trace = await backend.run(ops, { id: "tg/hang-once", title: "hang once" });
+    expect(trace.provenance.notes).toMatch(
+      /retried once after restarting the VM \(VM hung or unreachable; at op 0 of 2: no answer within/,
+    );
+    expect(trace.results[1].frames.some((f) => parseArp(Buffer.from(f.frame, "hex"))?.op === 2)).toBe(true);
   }, 120_000);
 
   it("gives up with a clear error when the VM dies again after the restart", async () => {

@@ -93,6 +93,9 @@ export interface ExecuteOptions {
   frames: FrameIo | "agent";
   /** Longest sleep op accepted (the VM sleeps for real). */
   maxSleepSeconds?: number;
+  /** How long an op may take before the guest counts as hung (sleep ops get their length on
+   * top). Default 60 s. */
+  opTimeoutMs?: number;
   /** Called before each op (progress, logs). */
   onOp?: (index: number, op: Op) => void;
 }
@@ -121,7 +124,7 @@ export async function executeOps(
         `op ${i}: sleep ${op.seconds} s is longer than the limit of ${maxSleep} s`,
       );
     }
-    const timeoutMs = 60_000 + (op.op === "sleep" ? op.seconds * 1000 : 0);
+    const timeoutMs = (opts.opTimeoutMs ?? 60_000) + (op.op === "sleep" ? op.seconds * 1000 : 0);
     if (op.op === "inject") {
       if (opts.frames === "agent") {
         r = await agent.request({ kind: "inject", ifname: op.ifname, frame: op.frame }, timeoutMs);

@@ -29,6 +29,8 @@ export interface VmBackendOptions<M extends GuestMachine> {
   /** Provenance for a trace made on this machine (date and retry notes are added). */
   provenance(m: M): Omit<Provenance, "date">;
   maxSleepSeconds?: number;
+  /** See ExecuteOptions.opTimeoutMs. */
+  opTimeoutMs?: number;
   log?: (line: string) => void;
   onClose?: () => Promise<void>;
 }
@@ -60,6 +62,7 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
         {
           frames: new NetdevFrames(ports),
           ...(o.maxSleepSeconds !== undefined ? { maxSleepSeconds: o.maxSleepSeconds } : {}),
+          ...(o.opTimeoutMs !== undefined ? { opTimeoutMs: o.opTimeoutMs } : {}),
         },
         partial,
       );
