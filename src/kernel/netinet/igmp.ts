@@ -1,9 +1,11 @@
 // IGMP per-interface state and the group life cycle IGMP runs on joins and leaves (10.4
-// sys/netinet/igmp.c). The twin's only in-kernel member is in.c's all-hosts join, and
-// 224.0.0.1 is never reported (igmp_isgroupreported), so every group here takes the silent
-// path. Report generation (v1/v2 reports, v3 state-change and current-state records), query
-// input and the fast/slow timers are not modelled: a reported group reaching the state machine
-// fails an invariant rather than producing traffic FreeBSD would not.
+// sys/netinet/igmp.c). Report generation (v1/v2 reports, v3 state-change and current-state
+// records), query input and the fast/slow timers are not modelled, and no Program can need
+// them: the only in_joingroup caller is in.c's all-hosts join, and 224.0.0.1 is never reported
+// (igmp_isgroupreported), so every group takes the silent path; SIOCADDMULTI takes only
+// AF_LINK groups ("Don't let users screw up protocols' entries") and makes no in_multi; and
+// ip_input drops IGMP datagrams, so no query changes igi_version or a group's state. A
+// reported group reaching the state machine is therefore a twin bug and fails an invariant.
 
 import { IFF_LOOPBACK, IFF_MULTICAST } from "../../abi/if.ts";
 import { INADDR_ALLHOSTS_GROUP, IN_LOCAL_GROUP } from "../../abi/in.ts";

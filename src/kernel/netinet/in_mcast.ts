@@ -6,7 +6,6 @@
 // so joins are any-source (EXCLUDE {}) and no source lists are ever built. The socket-option
 // API (IP_ADD_MEMBERSHIP, MCAST_JOIN_SOURCE_GROUP, ...) and its ip_moptions are not modelled.
 
-import { IN_LOCAL_GROUP } from "../../abi/in.ts";
 import { AF_INET, isSockaddrIn, sockaddrFamily, sockaddrIn, type SockaddrIn } from "../../abi/socket.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { if_addmulti, if_delmulti_ifma } from "../net/if.ts";
@@ -215,16 +214,4 @@ export function in_leavegroup_locked(inm: in_multi, imf: in_mfilter | null): num
   const error = igmp_change_state(inm);
   inm_release_locked(inm);
   return error;
-}
-
-// in_mcast.c: in_addmulti — legacy KPI, a 224.0.0.0/24 group in exclusive (*,G) mode.
-export function in_addmulti(ap: number, ifp: ifnet): in_multi | null {
-  KASSERT(IN_LOCAL_GROUP(ap), "in_addmulti: group not in 224.0.0.0/24");
-  const r = in_joingroup(ifp, ap, null);
-  return r.error === 0 ? r.inm : null;
-}
-
-// in_mcast.c: in_delmulti
-export function in_delmulti(inm: in_multi): void {
-  in_leavegroup(inm, null);
 }

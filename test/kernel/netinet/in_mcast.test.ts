@@ -3,14 +3,7 @@
 // multicast-capable interface joins 224.0.0.1, the last one leaves it.
 
 import { describe, expect, test } from "vitest";
-import {
-  AF_INET,
-  AF_LINK,
-  isSockaddrDl,
-  isSockaddrIn,
-  LLADDR,
-  sockaddrFamily,
-} from "../../../src/abi/socket.ts";
+import { AF_INET, isSockaddrDl, isSockaddrIn, LLADDR } from "../../../src/abi/socket.ts";
 import { encodeIfreq, ifreqWithAddr } from "../../../src/abi/if.ts";
 import { SIOCDIFADDR, SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
 import { sockaddrIn } from "../../../src/abi/socket.ts";
@@ -27,8 +20,6 @@ import {
   igmp_isgroupreported,
 } from "../../../src/kernel/netinet/igmp.ts";
 import {
-  in_addmulti,
-  in_delmulti,
   in_joingroup,
   in_leavegroup,
   inm_lookup,
@@ -234,13 +225,6 @@ describe("IGMP per-interface state", () => {
   });
 });
 
-test("AF_LINK entries in if_multiaddrs are the ones a driver programs", () => {
-  const b = new Bench();
-  const ifp = b.attach("vtnet", "vtnet0", MAC_A);
-  expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
-  expect(ifp.if_multiaddrs.filter((m) => sockaddrFamily(m.ifma_addr) === AF_LINK)).toHaveLength(1);
-});
-
 test("NET_RT_IFMALIST has what ifmcstat shows for all-hosts: the group, its link-layer group, the interface", () => {
   const b = new Bench();
   const ifp = b.attach("vtnet", "vtnet0", MAC_A);
@@ -260,17 +244,4 @@ test("NET_RT_IFMALIST has what ifmcstat shows for all-hosts: the group, its link
   const gw = m.addrs.gateway;
   expect(ifa !== undefined && isSockaddrIn(ifa) ? ifa.sin_addr : null).toBe(ALLHOSTS);
   expect(gw !== undefined && isSockaddrDl(gw) ? hex(LLADDR(gw)) : null).toBe("01005e000001");
-});
-
-test("in_addmulti / in_delmulti (legacy KPI) take and drop one reference on a 224.0.0.0/24 group", () => {
-  const b = new Bench();
-  const ifp = b.attach("vtnet", "vtnet0", MAC_A);
-  expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
-  // in_addmulti: "error = in_joingroup(ifp, ap, NULL, &pinm);"; in_delmulti: "(void)in_leavegroup(inm, NULL);"
-  const inm = b.k.run(() => in_addmulti(ALLHOSTS, ifp));
-  expect(inm).toBe(allhosts(b, ifp));
-  expect(inm?.inm_refcount).toBe(2);
-  b.k.run(() => in_delmulti(inm as in_multi));
-  expect(allhosts(b, ifp)?.inm_refcount).toBe(1);
-  b.expectConsistent();
 });
