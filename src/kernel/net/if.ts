@@ -5,8 +5,10 @@
 
 import {
   EADDRINUSE,
+  EFAULT,
   EHOSTUNREACH,
   EINVAL,
+  ENAMETOOLONG,
   ENODEV,
   ENOENT,
   ENOIOCTL,
@@ -62,7 +64,7 @@ import {
 } from "../../abi/socket.ts";
 import type { Sockaddr, SockaddrIn } from "../../abi/socket.ts";
 import * as sockio from "../../abi/sockio.ts";
-import { priv_check, prison_if, type Thread } from "../kern/cred.ts";
+import { priv_check, type Thread } from "../kern/cred.ts";
 import * as priv from "../kern/cred.ts";
 import { domains } from "../kern/domain.ts";
 import { EVENTHANDLER_INVOKE, IFNET_EVENT_DOWN, IFNET_EVENT_UP } from "../kern/eventhandler.ts";
@@ -91,6 +93,9 @@ import { CURVNET_RESTORE, CURVNET_SET, curvnet, type vnet } from "./vnet.ts";
 // sys/protosw.h: the control-input commands if_up/if_down send
 export const PRC_IFDOWN = 0;
 export const PRC_IFUP = 2;
+
+/** if.c ifdescr_maxlen (net.ifdescr_maxlen): the longest description SIOCSIFDESCR takes. */
+const IFDESCR_MAXLEN = 1024;
 
 /** if_var.h IF_MINMTU / IF_MAXMTU */
 export const IF_MINMTU = 72;
@@ -901,9 +906,16 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
     case sockio.SIOCGIFPHYS:
       v.setInt32(IFREQ_OFFSETS.ifr_phys, ifp.if_data.ifi_physical, true);
       return 0;
-    case sockio.SIOCGIFDESCR:
-      // No user buffer can be named here (ifr_buffer holds a pointer).
-      return ifp.if_description === null ? ENOMSG : EINVAL;
+    case sockio.SIOCGIFDESCR: {
+      if (ifp.if_description === null) return ENOMSG;
+      // struct ifreq_buffer: size_t length at 16, void *buffer at 24.
+      const descrlen = ifp.if_description.length + 1;
+      const fits = v.getBigUint64(IFREQ_OFFSETS.ifr_ifru, true) >= BigInt(descrlen);
+      if (!fits) v.setBigUint64(IFREQ_OFFSETS.ifr_ifru + 8, 0n, true);
+      v.setBigUint64(IFREQ_OFFSETS.ifr_ifru, BigInt(descrlen), true);
+      // copyout to the caller's buffer: the twin's process has no memory behind that pointer.
+      return fits ? EFAULT : 0;
+    }
     case sockio.SIOCGIFFIB:
       v.setInt32(IFREQ_OFFSETS.ifr_fib, ifp.if_fib, true);
       return 0;
@@ -954,8 +966,19 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
     case sockio.SIOCSIFNAME:
       error = priv_check(td, priv.PRIV_NET_SETIFNAME);
       if (error) return error;
-      // ifr_data is a user pointer to the new name, which the twin's byte-only ioctls cannot carry.
-      return EINVAL;
+      // copyinstr(ifr_data): the new name sits behind a user pointer the twin has no memory for.
+      return EFAULT;
+    case sockio.SIOCSIFDESCR: {
+      error = priv_check(td, priv.PRIV_NET_SETIFDESCR);
+      if (error) return error;
+      const length = v.getBigUint64(IFREQ_OFFSETS.ifr_ifru, true);
+      if (length > BigInt(IFDESCR_MAXLEN)) return ENAMETOOLONG;
+      // A zero length clears the description; anything else is copied in from a user pointer.
+      if (length !== 0n) return EFAULT;
+      ifp.if_description = null;
+      touch(ifp);
+      return 0;
+    }
     case sockio.SIOCSIFMETRIC:
       error = priv_check(td, priv.PRIV_NET_SETIFMETRIC);
       if (error) return error;
@@ -1063,7 +1086,7 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
     case sockio.SIOCGIFCONF:
     case sockio.OSIOCGIFCONF:
       // ifc_buf is a user pointer: the twin cannot write the list anywhere the caller sees.
-      return ifconf_len(data, td);
+      return ifconf(data);
     case sockio.SIOCIFCREATE:
     case sockio.SIOCIFCREATE2: {
       const error = priv_check(td, priv.PRIV_NET_IFCREATE);
@@ -1115,23 +1138,10 @@ function protocol_control(so: socket, cmd: number, data: Uint8Array, ifp: ifnet,
 }
 
 /**
- * if.c: ifconf, as far as it can go without a user buffer: EINVAL for a non-positive ifc_len,
- * otherwise the length the list would take, written back into ifc_len.
+ * if.c: ifconf — EINVAL for a non-positive ifc_len; otherwise the list is copied out to
+ * ifc_req, a user pointer the twin has no memory behind (there is always lo0 to list), so
+ * EFAULT.
  */
-function ifconf_len(data: Uint8Array, td: Thread): number {
-  const v = viewOf(data);
-  if (v.getInt32(0, true) <= 0) return EINVAL;
-  let len = 0;
-  for (const ifp of curvnet().ifnet) {
-    let addrs = 0;
-    for (const ifa of ifp.if_addrhead) {
-      if (prison_if(td.td_ucred, ifa.ifa_addr) !== 0) continue;
-      addrs++;
-      const salen = sockaddrLen(ifa.ifa_addr);
-      len += salen <= 16 ? 32 : 16 + salen;
-    }
-    if (addrs === 0) len += 32;
-  }
-  v.setInt32(0, Math.min(len, v.getInt32(0, true)), true);
-  return 0;
+function ifconf(data: Uint8Array): number {
+  return viewOf(data).getInt32(0, true) <= 0 ? EINVAL : EFAULT;
 }

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENXIO, EPERM } from "../../../src/abi/errno.ts";
+import {
+  EADDRINUSE,
+  EEXIST,
+  EFAULT,
+  EINVAL,
+  ENAMETOOLONG,
+  ENOENT,
+  ENOMSG,
+  ENXIO,
+  EPERM,
+} from "../../../src/abi/errno.ts";
 import {
   IFF_DRV_RUNNING,
   IFF_LOOPBACK,
@@ -20,12 +30,15 @@ import { AF_INET, AF_LINK } from "../../../src/abi/socket.ts";
 import {
   SIOCADDMULTI,
   SIOCDELMULTI,
+  SIOCGIFCONF,
+  SIOCGIFDESCR,
   SIOCGIFFLAGS,
   SIOCGIFINDEX,
   SIOCGIFMETRIC,
   SIOCGIFMTU,
   SIOCIFCREATE,
   SIOCIFDESTROY,
+  SIOCSIFDESCR,
   SIOCSIFMETRIC,
   SIOCSIFMTU,
 } from "../../../src/abi/sockio.ts";
@@ -137,5 +150,30 @@ describe("cloning (10.4 sys/net/if_clone.c, if_loop.c)", () => {
     expect(k.ioctl(ROOT, SIOCIFDESTROY, encodeIfreq(ifreqEmpty("lo1"))).errno).toBe(0);
     expect(k.interfaces.map((i) => i.if_xname)).toEqual(["lo0"]);
     expect(k.checkInvariants()).toEqual([]);
+  });
+});
+
+describe("ioctls that carry user pointers (10.4 if.c): the twin's process has no memory behind them", () => {
+  test("SIOCGIFCONF: EINVAL for ifc_len <= 0, else EFAULT copying the list out", () => {
+    const k = new Kernel();
+    const ifc = new Uint8Array(16);
+    expect(k.ioctl(ROOT, SIOCGIFCONF, ifc).errno).toBe(EINVAL);
+    new DataView(ifc.buffer).setInt32(0, 1024, true);
+    expect(k.ioctl(ROOT, SIOCGIFCONF, ifc).errno).toBe(EFAULT);
+  });
+
+  test("SIOCSIFDESCR: ENAMETOOLONG past ifdescr_maxlen (1024), a zero length clears, else EFAULT", () => {
+    const k = new Kernel();
+    const req = (len: number): Uint8Array => {
+      const b = encodeIfreq(ifreqEmpty("lo0"));
+      new DataView(b.buffer).setBigUint64(16, BigInt(len), true);
+      return b;
+    };
+    expect(k.ioctl(USER, SIOCSIFDESCR, req(0)).errno).toBe(EPERM);
+    expect(k.ioctl(ROOT, SIOCSIFDESCR, req(1025)).errno).toBe(ENAMETOOLONG);
+    expect(k.ioctl(ROOT, SIOCSIFDESCR, req(10)).errno).toBe(EFAULT);
+    expect(k.ioctl(ROOT, SIOCSIFDESCR, req(0)).errno).toBe(0);
+    // No description: SIOCGIFDESCR is ENOMSG.
+    expect(k.ioctl(ROOT, SIOCGIFDESCR, req(64)).errno).toBe(ENOMSG);
   });
 });
