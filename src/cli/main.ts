@@ -135,4 +135,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   return code;
 }
 
+// `inconf list | head` closes the pipe early: stop quietly, as Unix tools do.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await main(process.argv.slice(2));
