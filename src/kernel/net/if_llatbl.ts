@@ -4,6 +4,7 @@
 // points that `arp -s`, `arp -d` and `arp -a` reach.
 
 import { EINVAL } from "../../abi/errno.ts";
+import { ipv4ToString } from "../../abi/in.ts";
 import type { RtMsghdr } from "../../abi/rtmsg.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_PROTO2, RTM_ADD, RTM_CHANGE, RTM_DELETE } from "../../abi/route_defs.ts";
 import {
@@ -138,8 +139,7 @@ function assertLive(lle: llentry, what: string): void {
 }
 
 function describe(lle: llentry): string {
-  const a = lle.l3_addr.sin_addr >>> 0;
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+  return ipv4ToString(lle.l3_addr.sin_addr);
 }
 
 // if_llatbl.h: LLE_ADDREF
