@@ -120,16 +120,14 @@ describe("loopback routes to interface addresses (10.4 if.c ifa_add_loopback_rou
 
 describe("in_ifadown and rip_ctlinput (10.4 netinet/in_rmx.c, netinet/raw_ip.c)", () => {
   const gwRoute = (k: Kernel, flags: number): number =>
-    k
-      .routeSocketOpen()
-      .write(
-        ROOT,
-        rtmsg(RTM_ADD, flags, {
-          dst: sockaddrIn(0xc6336400),
-          gateway: sockaddrIn(0xc00002fe),
-          netmask: sockaddrIn(0xffffff00),
-        }),
-      );
+    k.routeSocketOpen().write(
+      ROOT,
+      rtmsg(RTM_ADD, flags, {
+        dst: sockaddrIn(0xc6336400),
+        gateway: sockaddrIn(0xc00002fe),
+        netmask: sockaddrIn(0xffffff00),
+      }),
+    );
 
   test("deleting an address takes its static routes too (in_ifadown(ifa, 1))", () => {
     const k = kernelWithNic();
