@@ -18,10 +18,8 @@ import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
 import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
 import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
-import { arpReply, icmpEchoRequest } from "../../../src/wire/builders.ts";
-import { Bench, ip, MAC_A, MAC_PEER } from "./nic_helpers.ts";
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+import { arpReply } from "../../../src/wire/builders.ts";
+import { Bench, hex, ip, MAC_A, MAC_PEER, pingFromPeer } from "./nic_helpers.ts";
 
 function arpReplyFrom(): Uint8Array {
   return arpReply({ srcMac: MAC_PEER, srcIp: ip("10.0.0.2"), dstMac: MAC_A, dstIp: ip("10.0.0.1") });
@@ -130,14 +128,7 @@ describe("epair_transmit and the netisr hand-off", () => {
     expect(b.addAddr("epair0a", "10.0.0.1", 24)).toBe(0);
     b.sent();
     // Injected on epair0a: as if epair0b's side (a host 10.0.0.2 with MAC_PEER) had sent it.
-    const echo = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.1"),
-      id: 0x1234,
-      seq: 1,
-    });
+    const echo = pingFromPeer("10.0.0.1", { id: 0x1234 });
     expect(b.inject("epair0a", echo)).toBe(0);
     // icmp_input reflects it; arpresolve has no entry for 10.0.0.2, holds the reply and asks.
     expect(b.sent().map((f) => `${f.ifname} ${hex(f.frame.subarray(0, 14))}`)).toEqual([

@@ -14,6 +14,7 @@ import type { TransmittedFrame } from "../../../src/kernel/net/frames.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
 import type { ifnet } from "../../../src/kernel/net/if_var.ts";
 import { mac } from "../../../src/wire/addr.ts";
+import { icmpEchoRequest, type IcmpEchoArgs } from "../../../src/wire/builders.ts";
 
 export const MAC_A = mac("02:00:00:00:0a:01");
 export const MAC_PEER = mac("02:00:00:00:0b:02");
@@ -21,6 +22,25 @@ export const MAC_PEER = mac("02:00:00:00:0b:02");
 export function ip(s: string): number {
   const p = s.split(".").map(Number);
   return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+/** Bytes as lowercase hex, for comparing frames in expectations. */
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/**
+ * An echo request from the peer (MAC_PEER, 10.0.0.2) to `dstIp`, sent to MAC_A with id and seq
+ * 1 unless `more` says otherwise.
+ */
+export function pingFromPeer(dstIp: string, more: Partial<IcmpEchoArgs> = {}): Uint8Array {
+  return icmpEchoRequest({
+    srcMac: MAC_PEER,
+    dstMac: MAC_A,
+    srcIp: ip("10.0.0.2"),
+    dstIp: ip(dstIp),
+    id: 1,
+    seq: 1,
+    ...more,
+  });
 }
 
 export class Bench {

@@ -31,9 +31,7 @@ import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
 import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
 import { icmpEchoRequest } from "../../../src/wire/builders.ts";
 import { checksumVerifies } from "../../../src/wire/checksum.ts";
-import { Bench, ip, MAC_A, MAC_PEER } from "./nic_helpers.ts";
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+import { Bench, hex, ip, MAC_A, MAC_PEER } from "./nic_helpers.ts";
 
 /** An echo request as raw IP (what a process writes to /dev/tun0). */
 function rawEcho(dst: string): Uint8Array {

@@ -24,10 +24,7 @@ import {
 } from "../../../src/kernel/dev/vtnet.ts";
 import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
 import { mac } from "../../../src/wire/addr.ts";
-import { icmpEchoRequest } from "../../../src/wire/builders.ts";
-import { Bench, ip, MAC_A, MAC_PEER } from "./nic_helpers.ts";
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+import { Bench, hex, MAC_A, pingFromPeer } from "./nic_helpers.ts";
 
 function vtnetBench(): { b: Bench; sc: vtnet_softc } {
   const b = new Bench();
@@ -165,14 +162,7 @@ describe("receive and transmit", () => {
   test("nothing is received while the interface is not running (the device is reset)", () => {
     const { b, sc } = vtnetBench();
     const before = b.k.run(() => ipstat().ips_total);
-    const echo = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.1"),
-      id: 1,
-      seq: 1,
-    });
+    const echo = pingFromPeer("10.0.0.1");
     // vtnet_rx_vq_intr: "if ((ifp->if_drv_flags & IFF_DRV_RUNNING) == 0) { ... return; }"
     expect(b.inject("vtnet0", echo)).toBe(0);
     expect(b.k.run(() => ipstat().ips_total)).toBe(before);

@@ -47,9 +47,7 @@ import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
 import { mac } from "../../../src/wire/addr.ts";
 import { arpRequest, icmpEchoRequest, ipv4Frame } from "../../../src/wire/builders.ts";
 import { checksumVerifies } from "../../../src/wire/checksum.ts";
-import { Bench, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+import { Bench, hex, ip, MAC_A, MAC_PEER, pingFromPeer } from "../dev/nic_helpers.ts";
 
 /** An epair half with 10.0.0.1/24: epair has no hardware filter, so ether_input sees all. */
 function epairBench(): { b: Bench; ifname: string } {
@@ -321,17 +319,7 @@ describe("ether_input and ether_demux", () => {
       mc: ifp.if_data.ifi_imcasts,
     };
     // "if ((ifp->if_flags & IFF_UP) == 0) { m_freem(m); return; }" — before any counter.
-    b.inject(
-      ifname,
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: MAC_A,
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("10.0.0.1"),
-        id: 1,
-        seq: 1,
-      }),
-    );
+    b.inject(ifname, pingFromPeer("10.0.0.1"));
     b.inject(ifname, new Uint8Array(5));
     expect(b.k.run(() => ipstat().ips_total)).toBe(before.ip);
     expect(ifp.if_data.ifi_ierrors).toBe(before.ierr);
@@ -344,17 +332,7 @@ describe("ether_input and ether_demux", () => {
     // "if (!ETHER_IS_MULTICAST(eh->ether_dhost) && bcmp(IF_LLADDR(ifp), eh->ether_dhost, ...) != 0)
     //  m->m_flags |= M_PROMISC;" then ether_demux: "if ((ifp->if_flags & IFF_PPROMISC) == 0 &&
     //  (m->m_flags & M_PROMISC)) { m_freem(m); return; }"
-    b.inject(
-      ifname,
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: mac("02:00:00:00:99:99"),
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("10.0.0.1"),
-        id: 1,
-        seq: 1,
-      }),
-    );
+    b.inject(ifname, pingFromPeer("10.0.0.1", { dstMac: mac("02:00:00:00:99:99") }));
     expect(b.k.run(() => ipstat().ips_total)).toBe(before);
     expect(b.sent()).toHaveLength(0);
   });
@@ -365,28 +343,8 @@ describe("ether_input and ether_demux", () => {
     const mc0 = ifp.if_data.ifi_imcasts;
     const ip0 = b.k.run(() => ipstat().ips_total);
     // "if (ETHER_IS_MULTICAST(eh->ether_dhost)) { ... M_BCAST or M_MCAST ...; ifp->if_imcasts++; }"
-    b.inject(
-      ifname,
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: mac("ff:ff:ff:ff:ff:ff"),
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("10.0.0.255"),
-        id: 1,
-        seq: 1,
-      }),
-    );
-    b.inject(
-      ifname,
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: mac("01:00:5e:00:00:01"),
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("224.0.0.1"),
-        id: 1,
-        seq: 2,
-      }),
-    );
+    b.inject(ifname, pingFromPeer("10.0.0.255", { dstMac: mac("ff:ff:ff:ff:ff:ff") }));
+    b.inject(ifname, pingFromPeer("224.0.0.1", { dstMac: mac("01:00:5e:00:00:01"), seq: 2 }));
     expect(ifp.if_data.ifi_imcasts - mc0).toBe(2);
     expect(b.k.run(() => ipstat().ips_total) - ip0).toBe(2);
   });
@@ -394,14 +352,7 @@ describe("ether_input and ether_demux", () => {
   test("an 802.1Q frame for VLAN 5 counts no-protocol; VLAN 0 (priority tag) goes on to IP", () => {
     const { b, ifname } = epairBench();
     const ifp = b.ifp(ifname);
-    const plain = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.1"),
-      id: 1,
-      seq: 1,
-    });
+    const plain = pingFromPeer("10.0.0.1");
     const tagged = (vid: number): Uint8Array => {
       const f = new Uint8Array(plain.length + 4);
       f.set(plain.subarray(0, 12));
@@ -467,17 +418,7 @@ test("outgoing IP is checksummed: every IPv4 header the twin transmits verifies"
   b.attach("vtnet", "vtnet0", MAC_A);
   expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
   b.inject("vtnet0", arpRequest({ srcMac: MAC_PEER, srcIp: ip("10.0.0.2"), targetIp: ip("10.0.0.1") }));
-  b.inject(
-    "vtnet0",
-    icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.1"),
-      id: 3,
-      seq: 9,
-    }),
-  );
+  b.inject("vtnet0", pingFromPeer("10.0.0.1", { id: 3, seq: 9 }));
   const ipFrames = b.sent().filter((f) => f.frame[12] === 0x08 && f.frame[13] === 0x00);
   expect(ipFrames.length).toBeGreaterThan(0);
   // ip_output: "ip->ip_sum = 0; if (m->m_pkthdr.csum_flags & CSUM_IP & ~ifp->if_hwassist)

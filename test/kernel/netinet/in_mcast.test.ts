@@ -27,9 +27,8 @@ import {
   MCAST_UNDEFINED,
   type in_multi,
 } from "../../../src/kernel/netinet/in_mcast.ts";
-import { Bench, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
+import { Bench, hex, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const ALLHOSTS = ip("224.0.0.1");
 
 /** "family:address refcount" for each membership, in if_multiaddrs order. */

@@ -11,9 +11,8 @@ import { arpReply, arpRequest, icmpEchoRequest, ipv4Frame, udpDatagram } from ".
 import { udpstat } from "../../../src/kernel/netinet/udp_usrreq.ts";
 import { checksumVerifies, internetChecksum } from "../../../src/wire/checksum.ts";
 import { emitIcmp } from "../../../src/wire/icmp.ts";
-import { Bench, ip, MAC_A, MAC_PEER } from "../dev/nic_helpers.ts";
+import { Bench, hex, ip, MAC_A, MAC_PEER, pingFromPeer } from "../dev/nic_helpers.ts";
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const MAC_B = mac("02:00:00:00:0a:02");
 const MAC_FAR = mac("02:00:00:00:0c:03");
 const MAC_THIRD = mac("02:00:00:00:0b:09");
@@ -137,15 +136,7 @@ describe("ICMP echo", () => {
 
   test("Ethernet padding is trimmed to ip_len before the reply is built", () => {
     const b = host();
-    const req = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.1"),
-      id: 1,
-      seq: 1,
-      padTo: 60,
-    });
+    const req = pingFromPeer("10.0.0.1", { padTo: 60 });
     expect(req.length).toBe(60);
     b.inject("vtnet0", req);
     // ip_input: "if (m->m_pkthdr.len > ip_len) { ... m_adj(m, ip_len - m->m_pkthdr.len); }"
@@ -179,14 +170,7 @@ describe("ICMP echo", () => {
     b.attach("vtnet", "vtnet1", MAC_B);
     expect(b.addAddr("vtnet1", "10.1.0.1", 24)).toBe(0);
     b.sent();
-    const ping = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.1.0.1"),
-      id: 1,
-      seq: 1,
-    });
+    const ping = pingFromPeer("10.1.0.1");
     // "checkif = V_ip_checkinterface && ..." with net.inet.ip.check_interface 0 by default.
     b.inject("vtnet0", ping);
     const sent = b.sent();
@@ -302,15 +286,7 @@ describe("ip_input drops", () => {
     const b = host();
     // "if (ip->ip_off & htons(IP_MF | IP_OFFMASK)) { m = ip_reass(m); if (m == NULL) return; }":
     // the first fragment waits in the reassembly queue; nothing goes out.
-    const echo = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.1"),
-      id: 1,
-      seq: 1,
-      payload: new Uint8Array(16),
-    });
+    const echo = pingFromPeer("10.0.0.1", { payload: new Uint8Array(16) });
     const dg = echo.subarray(14);
     const v = new DataView(dg.buffer, dg.byteOffset);
     v.setUint16(6, 0x2000, false);
@@ -357,16 +333,7 @@ describe("ICMP address mask request", () => {
 describe("ip_forward (net.inet.ip.forwarding=1)", () => {
   test("forwarded out the other interface with the TTL one lower and a fresh header checksum", () => {
     const b = router();
-    const dg = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.1.0.2"),
-      id: 5,
-      seq: 1,
-      ttl: 9,
-      ident: 0x4242,
-    });
+    const dg = pingFromPeer("10.1.0.2", { id: 5, ttl: 9, ident: 0x4242 });
     b.inject("vtnet0", dg);
     // The next hop is unknown: ARP asks on vtnet1 and holds the datagram.
     const ask = b.sent();
@@ -397,16 +364,7 @@ describe("ip_forward (net.inet.ip.forwarding=1)", () => {
 
   test("TTL 1: ICMP time exceeded from the receiving side's address, quoting header + 8 bytes", () => {
     const b = router();
-    const dg = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.1.0.2"),
-      id: 5,
-      seq: 1,
-      ttl: 1,
-      payload: new Uint8Array(32).fill(0xaa),
-    });
+    const dg = pingFromPeer("10.1.0.2", { id: 5, ttl: 1, payload: new Uint8Array(32).fill(0xaa) });
     b.inject("vtnet0", dg);
     const out = b.sent();
     expect(out).toHaveLength(1);
@@ -438,17 +396,7 @@ describe("ip_forward (net.inet.ip.forwarding=1)", () => {
 
   test("no route: ICMP host unreachable", () => {
     const b = router();
-    b.inject(
-      "vtnet0",
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: MAC_A,
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("192.168.5.5"),
-        id: 5,
-        seq: 1,
-      }),
-    );
+    b.inject("vtnet0", pingFromPeer("192.168.5.5", { id: 5 }));
     const out = b.sent();
     expect(out).toHaveLength(1);
     const r = out[0].frame.subarray(14);
@@ -460,14 +408,7 @@ describe("ip_forward (net.inet.ip.forwarding=1)", () => {
   test("out the interface it came in on, to the sender's own subnet: forwarded plus a host redirect", () => {
     const b = router();
     learn(b, "vtnet0", MAC_THIRD, "10.0.0.3", "10.0.0.1");
-    const dg = icmpEchoRequest({
-      srcMac: MAC_PEER,
-      dstMac: MAC_A,
-      srcIp: ip("10.0.0.2"),
-      dstIp: ip("10.0.0.3"),
-      id: 5,
-      seq: 1,
-    });
+    const dg = pingFromPeer("10.0.0.3", { id: 5 });
     b.inject("vtnet0", dg);
     const out = b.sent();
     expect(out.map((f) => `${f.ifname} ${hex(f.frame.subarray(0, 6))}`)).toEqual([
@@ -489,17 +430,7 @@ describe("ip_forward (net.inet.ip.forwarding=1)", () => {
   test("a directed broadcast for the other subnet is not forwarded (ip_output EACCES)", () => {
     const b = router();
     const before = stat(b);
-    b.inject(
-      "vtnet0",
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: MAC_A,
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("10.1.0.255"),
-        id: 5,
-        seq: 1,
-      }),
-    );
+    b.inject("vtnet0", pingFromPeer("10.1.0.255", { id: 5 }));
     // ip_output: "isbroadcast = in_broadcast(gw->sin_addr, ifp);" ... "if ((flags &
     // IP_ALLOWBROADCAST) == 0) { error = EACCES; goto bad; }"; ip_forward counts
     // ips_cantforward and for EACCES ("ipfw denied packet") sends no ICMP error.
@@ -512,17 +443,7 @@ describe("ip_forward (net.inet.ip.forwarding=1)", () => {
     const b = router();
     const before = stat(b).ips_cantforward;
     // "if (m->m_flags & (M_BCAST|M_MCAST) || in_canforward(ip->ip_dst) == 0) { IPSTAT_INC(ips_cantforward);"
-    b.inject(
-      "vtnet0",
-      icmpEchoRequest({
-        srcMac: MAC_PEER,
-        dstMac: mac("ff:ff:ff:ff:ff:ff"),
-        srcIp: ip("10.0.0.2"),
-        dstIp: ip("10.1.0.2"),
-        id: 5,
-        seq: 1,
-      }),
-    );
+    b.inject("vtnet0", pingFromPeer("10.1.0.2", { dstMac: mac("ff:ff:ff:ff:ff:ff"), id: 5 }));
     expect(b.sent()).toHaveLength(0);
     expect(stat(b).ips_cantforward - before).toBe(1);
   });
