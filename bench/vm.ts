@@ -13,7 +13,8 @@ import type { Op } from "../src/harness/ops.ts";
 import { AgentClient } from "../src/vm/agent-client.ts";
 import { AGENT_SOURCE } from "../src/vm/freebsd-machine.ts";
 import { probeQemu } from "../src/vm/host.ts";
-import { findTestGuest, launchTestGuest, sshTestGuest } from "../src/vm/testguest.ts";
+import { findTestGuest, launchTestGuest, sshTestGuest, TestGuestMachine } from "../src/vm/testguest.ts";
+import { createVmBackend } from "../src/backends/freebsd/vm-backend.ts";
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -91,25 +92,33 @@ async function main(): Promise<void> {
     );
     await agent.quit();
     ssh.close();
-
-    // whole scenarios: reset + a 20-op program each
-    const n = Math.min(resets, 10);
-    t = performance.now();
-    for (let i = 0; i < n; i++) {
-      await vm.qmp.loadSnapshot("bench");
-      const s = await sshTestGuest(vm, guest, 30_000);
-      const c = await s.spawn("/tmp/inconf-agent -s 0");
-      const a = await AgentClient.start({ stdin: c, stdout: c, stderr: c.stderr });
-      await executeOps(a, ops, { frames: new NetdevFrames(new Map([["eth1", vm.nics[0]]])) });
-      await a.quit();
-      s.close();
-    }
-    const perScenario = (performance.now() - t) / n;
-    console.log(
-      `scenarios (reset + 20 ops): ${perScenario.toFixed(0)} ms each, ${(1000 / perScenario).toFixed(2)} scenarios/s`,
-    );
   } finally {
     await vm.stop();
+  }
+
+  // Whole scenarios through the VM backend itself (reset, agent, 20 ops, host-side frames).
+  const machine = await TestGuestMachine.create(host, guest, path.join(work, "vm"), bin);
+  const backend = createVmBackend({
+    name: "testguest",
+    start: async () => machine,
+    provenance: () => ({ release: "linux-testguest", uname: "bench" }),
+  });
+  try {
+    const ops: Op[] = Array.from({ length: 20 }, () => ({
+      op: "ioctl",
+      cred: { uid: 0 },
+      cmd: 0xc0206921,
+      data: "00".repeat(32),
+    }));
+    const n = Math.min(resets, 10);
+    t = performance.now();
+    for (let i = 0; i < n; i++) await backend.run(ops, { id: `bench/${i}`, title: "bench" });
+    const perScenario = (performance.now() - t) / n;
+    console.log(
+      `scenarios through the VM backend (reset + 20 ops): ${perScenario.toFixed(0)} ms each, ${(1000 / perScenario).toFixed(2)} scenarios/s`,
+    );
+  } finally {
+    await backend.close();
     await rm(work, { recursive: true, force: true });
   }
 }
