@@ -1,7 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { EADDRNOTAVAIL, EFAULT, ENOTTY, ENXIO } from "../../src/abi/errno.ts";
+import { EADDRNOTAVAIL, EFAULT, ENOTTY, ENXIO, EPERM } from "../../src/abi/errno.ts";
+import { encodeInAliasreq, inAliasreq } from "../../src/abi/in.ts";
+import { sockaddrIn } from "../../src/abi/socket.ts";
 import { encodeIfreq, ifreqEmpty } from "../../src/abi/if.ts";
-import { IOCTLS, SIOCGIFADDR, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
+import { IOCTLS, SIOCAIFADDR, SIOCGIFADDR, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
 import { Kernel } from "../../src/kernel/kernel.ts";
 
 /** mulberry32: a small seeded PRNG so the random runs repeat exactly. */
@@ -33,6 +35,18 @@ describe("Kernel", () => {
     expect(b.ioctl(Kernel.root(), SIOCGIFFLAGS, encodeIfreq(ifreqEmpty("vtnet0"))).errno).toBe(ENXIO);
     expect(a.interfaces).toHaveLength(2);
     expect(b.interfaces).toHaveLength(1);
+  });
+
+  test("scenario credentials: a jailed root (no vnet) may not add addresses (prison_priv_check)", () => {
+    const k = new Kernel();
+    const req = encodeInAliasreq(
+      inAliasreq("lo0", sockaddrIn(0x7f000002), sockaddrIn(0xff000000), sockaddrIn(0, 0)),
+    );
+    expect(k.ioctl({ uid: 0, jail: { name: "j", ip4: ["127.0.0.2"] } }, SIOCAIFADDR, req).errno).toBe(EPERM);
+    expect(k.ioctl({ uid: 0 }, SIOCAIFADDR, req).errno).toBe(0);
+    expect(() => k.ioctl({ uid: 0, jail: { name: "j", ip4: ["not.an.ip"] } }, SIOCAIFADDR, req)).toThrow(
+      RangeError,
+    );
   });
 
   test("ioctl copyin: a buffer shorter than IOCPARM_LEN(cmd) is EFAULT (10.4 sys_generic.c sys_ioctl)", () => {
