@@ -16,7 +16,7 @@ import {
   parseChecksumFile,
   type Catalogue,
 } from "../../src/vm/catalogue.ts";
-import { explainFsError, fetchImage, FetchError, type Progress } from "../../src/vm/fetch.ts";
+import { explainFsError, fetchImage, FetchError, localImage, type Progress } from "../../src/vm/fetch.ts";
 
 describe("image catalogue", () => {
   const cat = loadCatalogue();
@@ -173,5 +173,46 @@ describe.skipIf(noXz)("fetching from a local test server", () => {
         cacheDir: path.join(dir, "c4"),
       }),
     ).rejects.toThrow(/cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\).*--image PATH/);
+  });
+});
+
+const qemuImg = await execa("qemu-img", ["--version"], { reject: false }).catch(() => ({ exitCode: 1 }));
+const noQemuImg = qemuImg.exitCode !== 0 || noXz ? "qemu-img or xz not installed" : false;
+
+describe.skipIf(noQemuImg)("local images (--image PATH)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "inconf-local-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("probes the format, hashes the file, and says it was not verified against a published checksum", async () => {
+    const img = path.join(dir, "FreeBSD-11.0-RELEASE-amd64.qcow2");
+    await execa("qemu-img", ["create", "-q", "-f", "qcow2", img, "16M"]);
+    const rec = await localImage(img, { cacheDir: path.join(dir, "cache") });
+    expect(rec.format).toBe("qcow2");
+    expect(rec.release).toBe("11.0-RELEASE");
+    expect(rec.imageSha256).toBe(
+      createHash("sha256")
+        .update(await readFile(img))
+        .digest("hex"),
+    );
+    expect(rec.checksum.source).toMatch(/not verified/);
+  });
+
+  it("decompresses an .xz image into the cache first", async () => {
+    const raw = path.join(dir, "disk.raw");
+    await writeFile(raw, Buffer.alloc(1 << 20));
+    await execa("xz", ["-z", "-k", raw]);
+    const rec = await localImage(`${raw}.xz`, { cacheDir: path.join(dir, "cache") });
+    expect(rec.format).toBe("raw");
+    expect(rec.path).toBe(path.join(dir, "cache", "local", "disk.raw"));
+    expect(rec.release).toBe("unknown");
+  });
+
+  it("names a missing file", async () => {
+    await expect(localImage(path.join(dir, "nope.qcow2"))).rejects.toThrow(/does not exist/);
   });
 });
