@@ -149,6 +149,19 @@ describe("in_lltable_lookup (seed 1102-1179)", () => {
     expect(lookup(em.ifp, LLE_DELETE, "192.0.2.1")).toBe(LLE_DELETED_PTR);
     expect(ifaddrEntry.la_flags & LLE_DELETED).toBe(0);
   });
+
+  test("LLE_DELETE|LLE_IFADDR (arp_ifscrub) marks the static interface-address entry deleted but does not free it (seed 1155-1166)", () => {
+    const ifaddrEntry = lookup(em.ifp, 0, "192.0.2.1");
+    if (!LLE_IS_VALID(ifaddrEntry)) throw new Error("arp_ifinit made no entry");
+    expect(ifaddrEntry.la_flags & (LLE_STATIC | LLE_IFADDR)).toBe(LLE_STATIC | LLE_IFADDR);
+    expect(lookup(em.ifp, LLE_DELETE | LLE_IFADDR, "192.0.2.1")).toBe(LLE_DELETED_PTR);
+    expect(ifaddrEntry.la_flags & LLE_DELETED).toBe(LLE_DELETED);
+    // seed 1162-1166: only (LLE_STATIC | LLE_IFADDR) == LLE_STATIC frees; this entry has both
+    // bits, so it is only unlocked and stays on its hash chain, skipped by later lookups.
+    expect(ifaddrEntry.lle_freed).toBe(false);
+    expect(ifaddrEntry.lle_head?.includes(ifaddrEntry)).toBe(true);
+    expect(lookup(em.ifp, 0, "192.0.2.1")).toBeNull();
+  });
 });
 
 describe("in_lltable_rtcheck (seed 1025-1095), through LLE_CREATE lookups", () => {
