@@ -131,6 +131,7 @@ export async function diffCommand(
 
 export interface ShowOptions {
   image?: string;
+  verbose?: boolean;
   backend: string;
   release?: string;
   referenceDir: string;
@@ -179,7 +180,7 @@ export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode>
       ) + "\n",
     );
   } else {
-    process.stdout.write(renderShow(r) + "\n");
+    process.stdout.write(renderShow(r, { verbose: o.verbose }) + "\n");
   }
   return exitCodeOf(buildReport("run", [backend.name], [r]));
 }

@@ -54,6 +54,7 @@ function showOptions(cmd: Command): Command {
     .option("--ops", "print only the lowered ops (what a backend executes), without running")
     .option("--program", "print only the program JSON (inconf-program/1), without running")
     .option("--trace-out <file>", "write the raw trace here")
+    .option("-v, --verbose", "every decoded field of every frame")
     .option("--no-color", "plain text (also NO_COLOR=1)");
 }
 export function buildCli(setCode: (c: ExitCode) => void): Command {

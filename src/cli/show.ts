@@ -4,7 +4,7 @@
 import pc from "picocolors";
 import { errnoName } from "../abi/errno.ts";
 import { describeOp } from "../harness/describe.ts";
-import type { OpObs, StateObs } from "../harness/observation.ts";
+import type { FrameObs, OpObs, StateObs } from "../harness/observation.ts";
 import type { ScenarioResult } from "../harness/runner.ts";
 import { scenarioDetails, scenarioLine } from "../harness/report-text.ts";
 import { buildReport } from "../harness/report-json.ts";
@@ -40,7 +40,15 @@ function stateLines(s: StateObs): string[] {
   return out;
 }
 
-export function renderShow(r: ScenarioResult): string {
+/** Each decoded layer of a frame on one line: "arp: operation=2 senderIp=10.0.0.1 ...". */
+function frameLayers(f: FrameObs): string[] {
+  return f.json.layers.map((l) => {
+    const fields = Object.entries(l).filter(([k]) => k !== "layer");
+    return `${String(l.layer)}: ${fields.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ")}`;
+  });
+}
+
+export function renderShow(r: ScenarioResult, opts: { verbose?: boolean } = {}): string {
   const p = r.program;
   const lines = [pc.bold(`${p.id}: ${p.title}`)];
   if (p.cites.length > 0) lines.push(pc.dim(`cites: ${p.cites.join("; ")}`));
@@ -52,7 +60,10 @@ export function renderShow(r: ScenarioResult): string {
       lines.push(`${pc.dim(originText(o).padEnd(8))} ${describeOp(o.op)} → ${errno}`);
       if (step?.note !== undefined) lines.push(`         ${pc.dim(`# ${step.note}`)}`);
       for (const m of o.rtsock) lines.push(`         ${pc.cyan("rtsock")} ${m.text}`);
-      for (const f of o.frames) lines.push(`         ${pc.magenta(`> ${f.ifname}`)} ${f.summary}`);
+      for (const f of o.frames) {
+        lines.push(`         ${pc.magenta(`> ${f.ifname}`)} ${f.summary}`);
+        if (opts.verbose === true) for (const l of frameLayers(f)) lines.push(`             ${pc.dim(l)}`);
+      }
       if (o.state !== undefined) for (const l of stateLines(o.state)) lines.push(`         ${pc.dim(l)}`);
       for (const e of o.decodeErrors) lines.push(`         ${pc.red(`decode: ${e}`)}`);
     }
