@@ -61,7 +61,7 @@ export class FreebsdMachine {
 
   static async create(opts: FreebsdMachineOptions): Promise<FreebsdMachine> {
     const m = new FreebsdMachine({
-      testNics: 2,
+      testNics: 3, // vtnet0..vtnet2: the suites use vtnet1 and vtnet2
       memoryMb: 1024,
       cpus: 2,
       bootTimeoutMs: opts.host.accel === "kvm" ? 300_000 : 1_800_000,
