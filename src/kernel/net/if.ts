@@ -288,6 +288,7 @@ export function if_attach(ifp: ifnet): void {
   ifp.if_addr = ifa;
   ifp.if_addrhead.unshift(ifa);
   ifp.if_broadcastaddr = null;
+  if (ifp.if_type === IFT_ETHER) ifp.if_hw_addr = new Uint8Array(ifp.if_addrlen);
 
   v.ifnet.push(ifp);
   if_attachdomain1(ifp);
@@ -380,6 +381,7 @@ export function if_detach(ifp: ifnet): number {
   ifp.if_qflush = () => undefined;
   ifp.if_input = () => undefined;
   ifp.if_resolvemulti = null;
+  ifp.if_hw_addr = null;
   ifp.if_addr = null;
   const first = ifp.if_addrhead.shift();
   if (first !== undefined) ifa_free(first);
@@ -867,6 +869,17 @@ export function if_setlladdr(ifp: ifnet, lladdr: Uint8Array, len: number): numbe
   return 0;
 }
 
+/** if_types.h IFT_IEEE8023ADLAG: lagg ports keep their hardware address too. */
+const IFT_IEEE8023ADLAG = 0xa1;
+
+// if.c: if_gethwaddr — the address read at attach, into ifr_addr.sa_data.
+function if_gethwaddr(ifp: ifnet, ifr: Uint8Array): number {
+  if (ifp.if_hw_addr === null) return ENODEV;
+  if (ifp.if_type !== IFT_ETHER && ifp.if_type !== IFT_IEEE8023ADLAG) return ENODEV;
+  ifr.set(ifp.if_hw_addr.subarray(0, ifp.if_addrlen), IFREQ_OFFSETS.ifr_addr + 2);
+  return 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // interface ioctls
 
@@ -1051,8 +1064,7 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
       return error;
     }
     case sockio.SIOCGHWADDR:
-      // if_hw_addr is only kept for Ethernet NICs that read one from hardware.
-      return ENODEV;
+      return if_gethwaddr(ifp, ifr);
     default:
       return ENOIOCTL;
   }

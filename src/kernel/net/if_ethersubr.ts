@@ -104,6 +104,7 @@ export function ether_ifattach(ifp: ifnet, lla: Uint8Array): void {
   sdl.sdl_alen = ifp.if_addrlen;
   KASSERT(sdl.sdl_data.length >= sdl.sdl_nlen + ETHER_ADDR_LEN, `${ifp.if_xname}: lladdr does not fit`);
   sdl.sdl_data.set(lla.subarray(0, ETHER_ADDR_LEN), sdl.sdl_nlen);
+  if (ifp.if_hw_addr !== null) ifp.if_hw_addr.set(lla.subarray(0, ifp.if_addrlen));
 }
 
 // if_ethersubr.c: ether_ifdetach

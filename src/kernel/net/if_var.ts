@@ -54,6 +54,8 @@ export class ifnet {
   if_addr: ifaddr | null = null;
   if_drv_flags = 0;
   if_broadcastaddr: Uint8Array | null = null;
+  /** The hardware address read at attach (Ethernet only), for SIOCGHWADDR. */
+  if_hw_addr: Uint8Array | null = null;
   /** Per-family protocol state from each domain's dom_ifattach (if_afdata[AF_INET] is in_ifinfo). */
   if_afdata: { [AF_INET]: in_ifinfo | null; [af: number]: unknown } = { [AF_INET]: null };
   if_afdata_initialized = 0;

@@ -5,6 +5,7 @@ import {
   EFAULT,
   EINVAL,
   ENAMETOOLONG,
+  ENODEV,
   ENOENT,
   ENOMSG,
   ENXIO,
@@ -30,6 +31,7 @@ import { AF_INET, AF_LINK } from "../../../src/abi/socket.ts";
 import {
   SIOCADDMULTI,
   SIOCDELMULTI,
+  SIOCGHWADDR,
   SIOCGIFCONF,
   SIOCGIFDESCR,
   SIOCGIFFLAGS,
@@ -176,4 +178,12 @@ describe("ioctls that carry user pointers (10.4 if.c): the twin's process has no
     // No description: SIOCGIFDESCR is ENOMSG.
     expect(k.ioctl(ROOT, SIOCGIFDESCR, req(64)).errno).toBe(ENOMSG);
   });
+});
+
+test("SIOCGHWADDR: the MAC read at attach for Ethernet (10.4 if.c if_gethwaddr), ENODEV for lo0", () => {
+  const k = kernelWithNic();
+  const r = k.ioctl(ROOT, SIOCGHWADDR, encodeIfreq(ifreqEmpty("vtnet0")));
+  expect(r.errno).toBe(0);
+  expect([...r.data.subarray(18, 24)]).toEqual([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+  expect(k.ioctl(ROOT, SIOCGHWADDR, encodeIfreq(ifreqEmpty("lo0"))).errno).toBe(ENODEV);
 });
