@@ -5,8 +5,15 @@
 
 import { EFAULT, ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
 import { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } from "../abi/ioccom.ts";
-import { encodeInAliasreq, inAliasreq, parseIpv4 } from "../abi/in.ts";
-import { AF_INET, AF_ROUTE, sockaddrIn, type SockaddrIn } from "../abi/socket.ts";
+import { encodeInAliasreq, inAliasreq, ipv4ToString, parseIpv4 } from "../abi/in.ts";
+import {
+  AF_INET,
+  AF_ROUTE,
+  isSockaddrIn,
+  sockaddrFamily,
+  sockaddrIn,
+  type SockaddrIn,
+} from "../abi/socket.ts";
 import { SIOCAIFADDR } from "../abi/sockio.ts";
 import { nic_attach, nic_inject, type NicDriver } from "./dev/attach.ts";
 import { Clock } from "./kern/clock.ts";
@@ -275,8 +282,11 @@ export class Kernel {
   }
 }
 
+/** "vtnet0 AF 2 address 192.0.2.1" — enough to find the ifaddr a problem is about. */
 function describe(ifa: ifaddr): string {
-  return `${ifa.ifa_ifp.if_xname} ifaddr family ${ifa.ifa_addr ? ((ifa.ifa_addr as { sin_family?: number }).sin_family ?? "?") : "?"}`;
+  const sa = ifa.ifa_addr;
+  const where = isSockaddrIn(sa) ? ` address ${ipv4ToString(sa.sin_addr)}` : "";
+  return `${ifa.ifa_ifp.if_xname} AF ${sockaddrFamily(sa)}${where}`;
 }
 
 function collectProblems(v: vnet): string[] {
