@@ -30,6 +30,9 @@ export interface FreebsdProvisionOptions {
 
 const SHORT = 30_000;
 
+/** FreeBSD's tty drops input beyond MAX_INPUT (255) bytes per canonical line; keep well under. */
+export const MAX_TYPED_LINE = 200;
+
 /** A prompt at the end of the console output, allowing terminal queries after it (busybox ash
  * asks for the cursor position, ESC [6n, right after printing its prompt). */
 function atEnd(text: string): RegExp {
@@ -54,10 +57,9 @@ export function freebsdProvisionCommands(o: FreebsdProvisionOptions): { cmd: str
       cmd: `printf '%s\\n' 'console="comconsole"' 'autoboot_delay="1"' >> /boot/loader.conf`,
       timeoutMs: SHORT,
     },
+    { cmd: `mkdir -p /root/.ssh && chmod 700 /root/.ssh`, timeoutMs: SHORT },
     {
-      cmd:
-        `mkdir -p /root/.ssh && chmod 700 /root/.ssh && ` +
-        `echo ${shq(o.publicKey.trim())} > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys`,
+      cmd: `echo ${shq(o.publicKey.trim())} > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys`,
       timeoutMs: SHORT,
     },
     {
@@ -73,16 +75,22 @@ export function freebsdProvisionCommands(o: FreebsdProvisionOptions): { cmd: str
     },
   ];
   for (const nic of o.testNics) {
-    cmds.push({
-      cmd:
-        `ifconfig ${nic} -txcsum -rxcsum -tso -lro inet6 -accept_rtadv ifdisabled && ` +
-        `for a in $(ifconfig ${nic} | awk '$1=="inet"{print $2}'); do ifconfig ${nic} inet $a -alias; done; ` +
-        `ifconfig ${nic} down`,
-      timeoutMs: SHORT,
-    });
+    cmds.push(
+      { cmd: `ifconfig ${nic} -txcsum -rxcsum -tso -lro inet6 -accept_rtadv ifdisabled`, timeoutMs: SHORT },
+      {
+        cmd: `for a in $(ifconfig ${nic} | awk '$1=="inet"{print $2}'); do ifconfig ${nic} inet $a -alias; done`,
+        timeoutMs: SHORT,
+      },
+      { cmd: `ifconfig ${nic} down`, timeoutMs: SHORT },
+    );
   }
   // First start generates host keys: slow without KVM.
   cmds.push({ cmd: `service sshd onerestart >/dev/null 2>&1 || service sshd onestart`, timeoutMs: 600_000 });
+  for (const c of cmds) {
+    // + the exit-status marker shellCommand appends
+    if (c.cmd.length + 30 > MAX_TYPED_LINE)
+      throw new Error(`provisioning line too long to type: ${c.cmd.slice(0, 60)}…`);
+  }
   return cmds;
 }
 
@@ -101,6 +109,7 @@ export function freebsdProvisionScript(o: FreebsdProvisionOptions): Script {
           // menu disabled: the plain countdown takes any key but Enter
           { on: /Hit \[Enter\] to boot immediately, or any other key/, send: " ", next: "loaderPrompt" },
           { on: atEnd("login: ?"), send: "root\r", next: "password" },
+          { on: atEnd("[#%$] "), send: "exec /bin/sh\r", next: "shell" },
         ],
         timeoutMs: o.bootTimeoutMs,
       },
@@ -115,6 +124,8 @@ export function freebsdProvisionScript(o: FreebsdProvisionOptions): Script {
       login: {
         rules: [
           { on: atEnd("login: ?"), send: "root\r", next: "password" },
+          // a console that logs root in by itself (autologin): straight to sh
+          { on: atEnd("[#%$] "), send: "exec /bin/sh\r", next: "shell" },
           { on: /panic:/, fail: "the guest kernel panicked" },
         ],
         timeoutMs: o.bootTimeoutMs,

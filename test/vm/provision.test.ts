@@ -158,6 +158,21 @@ describe("FreeBSD provisioning script (synthetic transcripts)", () => {
     expect(r.trail).toEqual(["login", "shell"]);
   });
 
+  it("takes a console that logs root in by itself straight to sh", async () => {
+    const con = new ScriptedConsole(
+      "\r\nFreeBSD/amd64 (freebsd) (ttyu0)\r\n\r\nroot@freebsd:~ # ",
+      freebsdGuest(),
+    );
+    const r = await runScript(con, freebsdProvisionScript(opts));
+    expect(r.trail.slice(0, 3)).toEqual(["loader", "shell", "cmd0"]);
+  });
+
+  it("keeps every typed line under FreeBSD's canonical-mode input limit", () => {
+    for (const c of freebsdProvisionCommands({ ...opts, testNics: ["vtnet0", "vtnet1", "vtnet2"] })) {
+      expect(c.cmd.length + 30, c.cmd).toBeLessThanOrEqual(200);
+    }
+  });
+
   it("refuses a malformed key or interface name before typing anything", () => {
     expect(() => freebsdProvisionCommands({ ...opts, publicKey: "not a key; rm -rf /" })).toThrow(
       /public key/,
