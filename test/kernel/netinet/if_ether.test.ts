@@ -329,13 +329,19 @@ describe("in_arpinput", () => {
     expect(sent(k).map((f) => f.slice(0, 84))).toEqual([arpBytes(B, 2, US, IP_US, B, IP_US)]);
   });
 
-  test("a sender at 0.0.0.0 (a DHCP probe) is not a conflict", () => {
+  test("a sender at 0.0.0.0 (a DHCP probe) is not a conflict, even with 0.0.0.0 configured", () => {
     const { k } = boot();
+    // A DHCP client's `ifconfig vtnet0 inet 0.0.0.0`: the probe's sender then matches this
+    // address (the INADDR_HASH(isaddr) loop), so myaddr is 0 and isaddr == myaddr.
+    expect(ifconfig(k, "vtnet0", 0)).toBe(0);
+    sent(k);
     logs(k);
-    inject(k, "vtnet0", arpFrame({ op: 1, sha: MAC_B, spa: 0, tpa: IP_US }));
-    // "isaddr.s_addr == myaddr.s_addr && myaddr.s_addr != 0": no warning for 0.0.0.0.
+    inject(k, "vtnet0", arpFrame({ op: 1, sha: MAC_B, spa: 0, tpa: IP_C }));
+    // "isaddr.s_addr == myaddr.s_addr && myaddr.s_addr != 0": no warning, no dupips, and no
+    // reply (itaddr stays IP_C, which is neither ours nor published).
     expect(logs(k)).toEqual([]);
-    expect(stats(k).dupips).toBe(0);
+    expect(stats(k)).toMatchObject({ dupips: 0, rxrequests: 1, txreplies: 0 });
+    expect(sent(k)).toEqual([]);
   });
 
   test("a new MAC for a known address is logged as a move (log_arp_movements)", () => {
