@@ -906,6 +906,8 @@ function sysctl_ifmalist(af: number, w: walkarg): number {
 function sysctl_rtsock(name: readonly number[], req: SysctlReq): number {
   const n = name.slice(1);
   if (req.newptr !== null) return EPERM;
+  // namelen is a u_int: with nothing after net.routetable it wraps and reads as too long.
+  if (name.length === 0) return ENOTDIR;
   let fib = 0;
   if (n[1] === NET_RT_DUMP) {
     if (n.length === 3) fib = 0;

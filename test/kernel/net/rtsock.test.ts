@@ -281,6 +281,8 @@ describe("net.routetable sysctl (10.4 sys/net/rtsock.c sysctl_rtsock)", () => {
     expect(k.sysctl(ROOT, [4, 17, 0, 2, 1, 0], new Uint8Array(4)).errno).toBe(EPERM);
     expect(k.sysctl(ROOT, [4, 17, 0, 2, 3]).errno).toBe(EISDIR);
     expect(k.sysctl(ROOT, [4, 17, 0, 2, 3, 0, 0]).errno).toBe(ENOTDIR);
+    // Nothing after the node: namelen - 1 wraps as a u_int, so "too long".
+    expect(k.sysctl(ROOT, [4, 17]).errno).toBe(ENOTDIR);
   });
 
   test("NET_RT_IFLIST: per interface RTM_IFINFO then RTM_NEWADDR per address", () => {
