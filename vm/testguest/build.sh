@@ -8,7 +8,7 @@
 # Output (git-ignored): vm/build/testguest/{vmlinuz,initramfs.cpio.gz,id_ed25519{,.pub},guest.json}
 #
 # Needs: apt-get (for the download only), dpkg-deb, cpio, gzip, busybox-static, dropbear-bin.
-# Idempotent: does nothing when the outputs exist and this script has not changed.
+# Idempotent: does nothing when the outputs exist and neither this script nor init changed.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,7 +16,7 @@ out="${INCONF_TESTGUEST_OUT:-$here/../build/testguest}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
-stamp="$(sha256sum "$0" | cut -c1-16)"
+stamp="$(cat "$0" "$here/init" | sha256sum | cut -c1-16)"
 if [ -f "$out/guest.json" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/vmlinuz" ] &&
   grep -q "\"build\": \"$stamp\"" "$out/guest.json"; then
   echo "testguest: up to date in $out"
