@@ -28,3 +28,15 @@ export class BackendUnavailableError extends Error {
     this.name = "BackendUnavailableError";
   }
 }
+
+/** The backend stopped part-way (the twin failed its own invariant): the ops that did run. */
+export class PartialTraceError extends Error {
+  constructor(
+    message: string,
+    /** Only the ops that completed, with their results. */
+    readonly partial: RawTrace,
+  ) {
+    super(message);
+    this.name = "PartialTraceError";
+  }
+}

@@ -19,7 +19,7 @@ import {
   type OpResult,
   type RawTrace,
 } from "../harness/ops.ts";
-import type { Backend, ProgramRef } from "./backend.ts";
+import { PartialTraceError, type Backend, type ProgramRef } from "./backend.ts";
 import { createKernel, type TwinKernel } from "./twin-kernel.ts";
 
 /** The dump mibs a checkpoint reads, for IPv4 (as netstat -rn, arp -an, ifconfig, ifmcstat). */
@@ -43,8 +43,9 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
     name: "twin",
     async run(ops: readonly Op[], program: ProgramRef): Promise<RawTrace> {
       const kernel = await makeKernel({ carp: ops.some((o) => o.op === "module" && o.name === "carp") });
-      const results = runOnKernel(kernel, ops);
-      return {
+      const step = kernelStepper(kernel);
+      const results: OpResult[] = [];
+      const trace = (): RawTrace => ({
         format: TRACE_FORMAT,
         program: program.id,
         backend: "twin",
@@ -53,9 +54,16 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
           uname: `inconf twin (src/kernel, models the 2014 head in.c)${opts.revision ? ` at ${opts.revision}` : ""}`,
           date: new Date().toISOString(),
         },
-        ops: [...ops],
+        ops: ops.slice(0, results.length),
         results,
-      };
+      });
+      try {
+        for (const op of ops) results.push(step(op));
+      } catch (e) {
+        // Keep what ran, so `inconf show` can display the lead-up to a twin bug.
+        throw new PartialTraceError((e as Error).message, trace());
+      }
+      return trace();
     },
     async close(): Promise<void> {},
   };

@@ -1,7 +1,7 @@
 // Runs programs on backends and turns traces into classified findings: `conform` checks one
 // backend against the programs' expectations; `compare` diffs two backends.
 
-import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
+import { BackendUnavailableError, PartialTraceError, type Backend } from "../backends/backend.ts";
 import { TraceMissingError } from "../backends/replay.ts";
 import { decodeTrace } from "./decode.ts";
 import { diffObservations } from "./diff.ts";
@@ -63,12 +63,14 @@ export function programInterfaces(p: Program): Set<string> {
   return names;
 }
 
-async function runSide(backend: Backend, program: Program): Promise<BackendSide> {
-  const { ops } = lowerProgram(program);
-  const trace = await backend.run(ops, program);
+function sideOf(backend: string, program: Program, trace: RawTrace): BackendSide {
   const raw = decodeTrace(trace, program);
   const { obs, applied } = normalize(raw, { interfaces: programInterfaces(program) });
-  return { backend: backend.name, release: trace.provenance.release, trace, obs, normalization: applied };
+  return { backend, release: trace.provenance.release, trace, obs, normalization: applied };
+}
+
+async function runSide(backend: Backend, program: Program): Promise<BackendSide> {
+  return sideOf(backend.name, program, await backend.run(lowerProgram(program).ops, program));
 }
 
 function classifyAll(
@@ -110,7 +112,9 @@ async function guarded(
     if (e instanceof TraceMissingError)
       return { program, status: "skipped", sides: [], findings: [], reason: e.message, durationMs };
     if (e instanceof BackendUnavailableError) throw e;
-    return { program, status: "error", sides: [], findings: [], reason: (e as Error).message, durationMs };
+    // What ran before a twin bug stays visible (reports, `inconf show`).
+    const sides = e instanceof PartialTraceError ? [sideOf(e.partial.backend, program, e.partial)] : [];
+    return { program, status: "error", sides, findings: [], reason: (e as Error).message, durationMs };
   }
 }
 
