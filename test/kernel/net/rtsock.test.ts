@@ -372,3 +372,22 @@ describe("NET_RT_IFLISTL (10.4 rtsock.c sysctl_iflist_ifml/ifaml, net/if.h if_ms
     expect(addr[24 + 7]).toBe(152);
   });
 });
+
+describe("NET_RT_FLAGS (10.4 rtsock.c sysctl_rtsock)", () => {
+  test("RTF_LLINFO (or 0) hands the dump to the ARP tables, which need a family: EINVAL for af 0", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    expect(k.sysctl(ROOT, [4, 17, 0, 0, 2, 0x400]).errno).toBe(EINVAL);
+    expect(k.sysctl(ROOT, [4, 17, 0, 2, 2, 0x400]).errno).toBe(0);
+  });
+
+  test("other flags select routes carrying them: RTF_STATIC finds the loopback route only", () => {
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const msgs = decodeRoutingMessages(k.sysctl(ROOT, [4, 17, 0, 2, 2, RTF_STATIC]).out);
+    if (!Array.isArray(msgs)) throw new Error("undecodable dump");
+    expect(msgs.map((m) => m.kind === "rt" && m.addrs.dst)).toEqual([
+      expect.objectContaining({ sin_addr: 0xc0000201 }),
+    ]);
+  });
+});
