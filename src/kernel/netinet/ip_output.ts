@@ -126,8 +126,9 @@ function ip_output_routed(m: Mbuf, ro: route, flags: number): number {
 
   // A route whose MTU outgrew the interface's (the MTU was lowered later) is clamped.
   if (rte.rt_mtu > ifp.if_mtu) rte.rt_mtu = ifp.if_mtu;
+  // RTM_CHANGE with RTV_MTU can leave 0 here: then nothing fits and ip_fragment refuses
+  // (EMSGSIZE), as in 10.4.
   const mtu = rte.rt_mtu;
-  KASSERT(mtu > 0, `ip_output: mtu ${mtu} <= 0`);
 
   if (IN_MULTICAST(ip_dst)) {
     m.m_flags |= M_MCAST;

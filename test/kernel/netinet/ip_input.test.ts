@@ -3,6 +3,9 @@
 // the frames that come out, and the ipstat/icmpstat counters FreeBSD moves on each path.
 
 import { describe, expect, test } from "vitest";
+import * as RT from "../../../src/abi/rtmsg.ts";
+import { RTM_CHANGE, RTV_MTU } from "../../../src/abi/route_defs.ts";
+import { sockaddrIn } from "../../../src/abi/socket.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
 import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
@@ -590,6 +593,24 @@ describe("ip_fragment", () => {
     // and icmp_send ignores ip_output's error.
     expect(b.sent()).toHaveLength(0);
     expect(stat(b).ips_cantfrag).toBe(1);
+  });
+
+  test("a route MTU of 0 (RTM_CHANGE with RTV_MTU) lets nothing out: EMSGSIZE, no frame", () => {
+    const b = host();
+    const msg = RT.newRoutingMessage(RTM_CHANGE, {
+      dst: sockaddrIn(ip("10.0.0.0")),
+      netmask: sockaddrIn(ip("255.255.255.0")),
+    });
+    if (msg.kind !== "rt") throw new Error("not an rt_msghdr");
+    // rtsock.c rt_setmetrics: "if (rtm->rtm_inits & RTV_MTU) rt->rt_mtu = rtm->rtm_rmx.rmx_mtu;"
+    msg.hdr.rtm_inits = RTV_MTU;
+    msg.hdr.rtm_rmx.rmx_mtu = 0;
+    expect(b.k.routeSocketOpen().write(Kernel.root(), RT.encodeRoutingMessage(msg))).toBe(0);
+    // ip_output: "mtu = rte->rt_mtu;" then "if (ip_len <= mtu ...)" fails; ip_fragment: "len =
+    // (mtu - hlen) & ~7; if (len < 8) return EMSGSIZE;" — icmp_send ignores the error.
+    b.inject("vtnet0", pingFromPeer("10.0.0.1"));
+    expect(b.sent()).toHaveLength(0);
+    expect(stat(b).ips_fragmented).toBe(0);
   });
 
   test("a forwarded datagram with options: later fragments carry only the copied ones", () => {
