@@ -136,11 +136,13 @@ export interface arp_vnet {
   garp: Map<in_ifaddr, garp_state>;
 }
 
+/** struct in_ifaddr's ia_garp_timer and ia_garp_count (10.4 in_var.h), kept beside the address. */
 interface garp_state {
   ia_garp_timer: Callout;
   ia_garp_count: number;
 }
 
+/** struct arpstat as the VNET's counters start: all zero (VNET_PCPUSTAT_DEFINE). */
 function arpstat_zero(): arpstat {
   return {
     txrequests: 0,
@@ -198,6 +200,7 @@ type IntTunable = Exclude<
   "arp_lastlog" | "arp_curpps"
 >;
 
+/** The sysctl handle of one per-VNET tunable: SYSCTL_VNET_INT's &VNET_NAME(field). */
 function ref(field: IntTunable): IntRef {
   return {
     get: () => VNET(V_arp)[field],
@@ -353,6 +356,7 @@ function hexD(bytes: Uint8Array, sep: string): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(sep);
 }
 
+/** LLTABLE(ifp) for an interface ARP runs on, which always has its IPv4 table. */
 function lltable_of(ifp: ifnet): lltable {
   const llt = LLTABLE(ifp);
   KASSERT(llt !== null, `${ifp.if_xname}: no IPv4 lltable`);
@@ -849,6 +853,7 @@ function arp_update_entry(ifp: ifnet, ah: arphdr, la: llentry, isaddr: number): 
   return true;
 }
 
+/** The address's GARP timer state, made on first use (FreeBSD embeds it in struct in_ifaddr). */
 function garp_of(ia: in_ifaddr): garp_state {
   const all = VNET(V_arp).garp;
   let g = all.get(ia);
