@@ -60,7 +60,9 @@ describe("twin backend", () => {
     expect(r.status).toBe("error");
     expect(r.reason).toMatch(/twin invariant failed after op 0 \(nic\): ifa_refcnt 3, holders 2/);
     // The ops before the failure (none here) stay in the result for `inconf show`.
-    expect(r.sides.map((x) => [x.backend, x.trace.ops.length, x.trace.results.length])).toEqual([["twin", 0, 0]]);
+    expect(r.sides.map((x) => [x.backend, x.trace.ops.length, x.trace.results.length])).toEqual([
+      ["twin", 0, 0],
+    ]);
   });
 });
 
