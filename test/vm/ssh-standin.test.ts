@@ -6,7 +6,7 @@
 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { executeOps } from "../../src/backends/freebsd/execute.ts";
 import { createTwinBackend } from "../../src/backends/twin.ts";
 import type { Op } from "../../src/harness/ops.ts";
@@ -14,6 +14,9 @@ import { AgentClient, AgentError } from "../../src/vm/agent-client.ts";
 import { SshError, SshSession } from "../../src/vm/ssh.ts";
 import { createKernel as createFakeKernel } from "./fake-kernel.ts";
 import { sshdUnavailable, startSshd, type TestSshd } from "./sshd.ts";
+
+// Real VMs and SSH on a loaded machine: generous per-test bounds (each wait inside has its own).
+vi.setConfig({ testTimeout: 90_000 });
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const skip = await sshdUnavailable();

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { executeOps, NetdevFrames } from "../../src/backends/freebsd/execute.ts";
 import type { Op } from "../../src/harness/ops.ts";
 import { AgentClient } from "../../src/vm/agent-client.ts";
@@ -24,6 +24,9 @@ import {
   type TestGuestInfo,
 } from "../../src/vm/testguest.ts";
 import { arpRequest, parseArp, macBytes } from "./frames.ts";
+
+// Real VMs and SSH on a loaded machine: generous per-test bounds (each wait inside has its own).
+vi.setConfig({ testTimeout: 90_000 });
 
 async function prerequisites(): Promise<{ host: QemuHost; guest: TestGuestInfo } | string> {
   let host: QemuHost;

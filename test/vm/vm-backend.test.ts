@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Backend } from "../../src/backends/backend.ts";
 import { createVmBackend } from "../../src/backends/freebsd/vm-backend.ts";
 import type { Op } from "../../src/harness/ops.ts";
@@ -15,6 +15,9 @@ import { AGENT_SOURCE } from "../../src/vm/freebsd-machine.ts";
 import { probeQemu, type QemuHost } from "../../src/vm/host.ts";
 import { findTestGuest, TestGuestMachine, type TestGuestInfo } from "../../src/vm/testguest.ts";
 import { arpRequest, parseArp } from "./frames.ts";
+
+// Real VMs and SSH on a loaded machine: generous per-test bounds (each wait inside has its own).
+vi.setConfig({ testTimeout: 90_000 });
 
 async function prerequisites(): Promise<{ host: QemuHost; guest: TestGuestInfo } | string> {
   let host: QemuHost;
