@@ -4,7 +4,9 @@
 
 import { expect, test } from "vitest";
 import { Kernel } from "../../../src/kernel/kernel.ts";
+import { ipstat } from "../../../src/kernel/netinet/ip_input.ts";
 import { arpReply, arpRequest, icmpEchoRequest, ipv4Frame } from "../../../src/wire/builders.ts";
+import { internetChecksum } from "../../../src/wire/checksum.ts";
 import { Bench, ip, MAC_A, MAC_PEER, prng } from "./nic_helpers.ts";
 
 /** Well-formed frames a peer would send, as seeds for truncation and mutation. */
@@ -30,7 +32,23 @@ function seeds(): Uint8Array[] {
     }),
     ipv4Frame({ ...base, protocol: 2, payload: new Uint8Array([0x11, 100, 0, 0, 0, 0, 0, 0]) }),
     ipv4Frame({ ...base, protocol: 17, payload: new Uint8Array(12) }),
+    withOptions(ipv4Frame({ ...base, dstIp: ip("10.7.0.9"), protocol: 253, payload: new Uint8Array(1000) })),
   ];
+}
+
+/** The frame with a 12-byte option area (NOP, a 6-byte and a copied 4-byte option, EOL). */
+function withOptions(f: Uint8Array): Uint8Array {
+  const opts = [0x01, 0x52, 0x06, 1, 2, 3, 4, 0x88, 0x04, 0x12, 0x34, 0x00];
+  const out = new Uint8Array(f.length + opts.length);
+  out.set(f.subarray(0, 34));
+  out.set(opts, 34);
+  out.set(f.subarray(34), 34 + opts.length);
+  const ipv = new DataView(out.buffer, 14);
+  out[14] = 0x48;
+  ipv.setUint16(2, ipv.getUint16(2, false) + opts.length, false);
+  ipv.setUint16(10, 0, false);
+  ipv.setUint16(10, internetChecksum(out.subarray(14, 46)), false);
+  return out;
 }
 
 function fuzz(b: Bench, ifname: string, seed: number, raw: boolean): void {
@@ -63,8 +81,12 @@ test("vtnet: 400 random/truncated/mutated frames, forwarding on", () => {
   b.attach("vtnet", "vtnet1", MAC_PEER);
   expect(b.addAddr("vtnet0", "10.0.0.1", 24)).toBe(0);
   expect(b.addAddr("vtnet1", "10.7.0.1", 24)).toBe(0);
+  // A small MTU on the way out, so forwarded datagrams (options and all) are fragmented.
+  expect(b.setMtu("vtnet1", 576)).toBe(0);
   forwarding(b);
   fuzz(b, "vtnet0", 0x5eed, false);
+  // The seeds did reach ip_fragment (ip_optcopy included), not only the drop paths.
+  expect(b.k.run(() => ipstat().ips_fragmented)).toBeGreaterThan(0);
 });
 
 test("epair: 400 random/truncated/mutated frames on each half", () => {
