@@ -3,7 +3,7 @@
 // freshly booted system: lo0 exists and carries 127.0.0.1/8, configured through the same
 // SIOCAIFADDR rc(8) issues at boot.
 
-import { EFAULT, ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
+import { ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
 import { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } from "../abi/ioccom.ts";
 import { encodeInAliasreq, inAliasreq, ipv4ToString, parseIpv4 } from "../abi/in.ts";
 import {
@@ -168,15 +168,20 @@ export class Kernel {
   }
 
   /**
-   * ioctl(2) on an AF_INET datagram socket (10.4 kern/sys_generic.c sys_ioctl): the command's
-   * IOCPARM_LEN bytes are copied in (EFAULT when the caller's buffer is shorter) or zeroed, and
-   * copied back out on success for commands that return data. ENOTTY for malformed commands.
+   * ioctl(2) on an AF_INET datagram socket (10.4 kern/sys_generic.c sys_ioctl). `data` is the
+   * content of the caller's buffer. sys_ioctl copies in IOCPARM_LEN(cmd) bytes whatever the
+   * buffer's length; the guest agent (vm/agent/inconf-agent.c do_ioctl) backs a short buffer with
+   * zeros, so bytes past `data` read as zeros here too, and bytes past IOCPARM_LEN are never
+   * read. The returned data is the IOCPARM_LEN-byte buffer as the caller sees it afterwards:
+   * copied out on success for commands that return data, else the caller's own bytes. ENOTTY
+   * for malformed commands.
    */
   ioctl(anyCred: AnyCred, cmd: number, data: Uint8Array): IoctlResult {
     const cred = toUcred(anyCred);
     cmd = cmd >>> 0;
-    const out = data.slice();
-    let size = IOCPARM_LEN(cmd);
+    const size = IOCPARM_LEN(cmd);
+    const out = new Uint8Array(size);
+    out.set(data.length > size ? data.subarray(0, size) : data);
     if (
       size > IOCPARM_MAX ||
       (cmd & (IOC_VOID | IOC_IN | IOC_OUT)) === 0 ||
@@ -185,23 +190,22 @@ export class Kernel {
     )
       return { errno: ENOTTY, data: out };
     let buf: Uint8Array;
-    if (size > 0 && cmd & IOC_VOID) {
-      // An int argument passed by value: the pointer itself, of which the twin has none.
+    // An int argument passed by value (IOC_VOID with a length): sys_ioctl sets size to 0, so
+    // nothing is copied in or out.
+    const byValue = size > 0 && (cmd & IOC_VOID) !== 0;
+    if (byValue) {
+      // The pointer itself is the argument, and the twin has none.
       buf = new Uint8Array(4);
-      size = 0;
+    } else if (cmd & IOC_IN) {
+      // copyin of IOCPARM_LEN bytes; the kernel works on its own copy.
+      buf = out.slice();
     } else {
+      // IOC_OUT only: sys_ioctl bzero()s the kernel buffer.
       buf = new Uint8Array(size);
-    }
-    if (cmd & IOC_IN) {
-      if (data.length < size) return { errno: EFAULT, data: out };
-      buf.set(data.subarray(0, size));
     }
     const td: Thread = { td_ucred: cred };
     const errno = this.run(() => this.#kern_ioctl(cmd, buf, td));
-    if (errno === 0 && cmd & IOC_OUT) {
-      if (out.length < size) return { errno: EFAULT, data: out };
-      out.set(buf.subarray(0, size));
-    }
+    if (errno === 0 && cmd & IOC_OUT && !byValue) out.set(buf);
     return { errno, data: out };
   }
 
