@@ -27,7 +27,7 @@ import { if_clone_attach_all } from "./net/if_clone.ts";
 import "./net/if_loop.ts";
 import type { ifaddr, ifnet } from "./net/if_var.ts";
 import { rt_tables_get_rnh, rt_trash } from "./net/route.ts";
-import { route_output, rts_attach, rts_detach, type routesock } from "./net/rtsock.ts";
+import { route_output, rtm_change_leakrefs, rts_attach, rts_detach, type routesock } from "./net/rtsock.ts";
 import { vnet, withVnet } from "./net/vnet.ts";
 import { garp_holders } from "./netinet/if_ether.ts";
 import { in_aifaddr_allocrefs, in_control, in_domifattach, in_domifdetach } from "./netinet/in.ts";
@@ -325,6 +325,8 @@ function collectProblems(v: vnet): string[] {
       problems.push(`${ia.ifa_ifp.if_xname}: in_ifaddr missing from INADDR_HASH`);
   }
   for (const ia of in_aifaddr_allocrefs()) add(ia);
+  // Held by a FreeBSD leak: 10.4 rtsock.c route_output RTM_CHANGE (see rtm_change_leakrefs).
+  for (const [ifa, n] of rtm_change_leakrefs()) for (let i = 0; i < n; i++) add(ifa);
   // A pending GARP retransmission holds a reference (10.4 if_ether.c garp_timer_start).
   for (const ia of garp_holders()) add(ia);
   const rnh = rt_tables_get_rnh(0, AF_INET);
