@@ -3,12 +3,13 @@
 // address family, entries with reference counts, and the routing-socket and sysctl entry
 // points that `arp -s`, `arp -d` and `arp -a` reach.
 
-import { EINVAL } from "../../abi/errno.ts";
+import { EAFNOSUPPORT, EINVAL } from "../../abi/errno.ts";
 import { ipv4ToString } from "../../abi/in.ts";
 import type { RtMsghdr } from "../../abi/rtmsg.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_PROTO2, RTM_ADD, RTM_CHANGE, RTM_DELETE } from "../../abi/route_defs.ts";
 import {
   AF_INET,
+  AF_INET6,
   AF_LINK,
   isSockaddrDl,
   isSockaddrIn,
@@ -17,7 +18,7 @@ import {
   type SockaddrIn,
 } from "../../abi/socket.ts";
 import type { Callout } from "../kern/clock.ts";
-import { InvariantError, KASSERT } from "../kern/invariant.ts";
+import { InvariantError, KASSERT, KernelPanic } from "../kern/invariant.ts";
 import type { Mbuf } from "../kern/mbuf.ts";
 import type { SysctlReq } from "../kern/sysctl.ts";
 import { log, LOG_INFO } from "../kern/syslog.ts";
@@ -296,12 +297,19 @@ export function lla_rt_output(rtm: RtMsghdr, info: rt_addrinfo): number {
       return EINVAL;
   }
 
-  // The twin keeps only AF_INET tables; 10.4 KASSERTs ("Yep, ugly hacks are bad") when none matches.
-  const llt = VNET(V_lltables).find((t) => t.llt_af === sockaddrFamily(dst) && t.llt_ifp === ifp);
-  KASSERT(
-    llt !== undefined && isSockaddrIn(dst),
-    "lla_rt_output: no lltable (10.4 KASSERT: Yep, ugly hacks are bad)",
-  );
+  const af = sockaddrFamily(dst);
+  const llt = VNET(V_lltables).find((t) => t.llt_af === af && t.llt_ifp === ifp);
+  if (llt === undefined) {
+    // 10.4 would find the interface's inet6 table; the twin keeps no other family's tables.
+    if (af === AF_INET6) return EAFNOSUPPORT;
+    // 10.4 KASSERTs llt != NULL ("Yep, ugly hacks are bad"), and without INVARIANTS calls
+    // lla_lookup through the NULL table: either way the machine goes down.
+    throw new KernelPanic(
+      `lla_rt_output: no lltable for family ${af} on ${ifp.if_xname} ` +
+        "(10.4 sys/net/if_llatbl.c lla_rt_output: KASSERT(llt != NULL), then lla_lookup(llt, ...))",
+    );
+  }
+  KASSERT(isSockaddrIn(dst), "lla_rt_output: an AF_INET table's destination is not a sockaddr_in");
 
   if (flags & LLE_CREATE) flags |= LLE_EXCLUSIVE;
   const lle = lla_lookup(llt, flags, dst);

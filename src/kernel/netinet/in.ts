@@ -78,7 +78,7 @@ import {
   type Thread,
 } from "../kern/cred.ts";
 import { EVENTHANDLER_INVOKE, LLENTRY_DELETED } from "../kern/eventhandler.ts";
-import { InvariantError, KASSERT } from "../kern/invariant.ts";
+import { KASSERT, KernelPanic } from "../kern/invariant.ts";
 import { log, LOG_INFO } from "../kern/syslog.ts";
 import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT, SYSCTL_NODE, type SysctlReq } from "../kern/sysctl.ts";
 import { Callout } from "../kern/clock.ts";
@@ -420,7 +420,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   let fail = 0;
   if (vhid !== 0) {
     if (attach === null) {
-      throw new InvariantError(
+      throw new KernelPanic(
         `seed in.c:423 calls carp_attach_p while NULL (vhid ${vhid}): the kernel faults`,
       );
     }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
   EADDRINUSE,
+  EAFNOSUPPORT,
   EEXIST,
   EINVAL,
   EISDIR,
@@ -15,6 +16,7 @@ import {
   RTF_DONE,
   RTF_GATEWAY,
   RTF_HOST,
+  RTF_LLDATA,
   RTF_LOCAL,
   RTF_PINNED,
   RTF_STATIC,
@@ -31,7 +33,16 @@ import {
   RTM_NEWMADDR,
 } from "../../../src/abi/route_defs.ts";
 import { isDecodeError } from "../../../src/abi/decode.ts";
-import { AF_INET, sockaddrFamily, sockaddrIn } from "../../../src/abi/socket.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  SOCKADDR_DL_SIZE,
+  sockaddrDl,
+  sockaddrFamily,
+  sockaddrIn,
+} from "../../../src/abi/socket.ts";
+import { IFT_ETHER } from "../../../src/abi/if.ts";
+import { KernelPanic } from "../../../src/kernel/kern/invariant.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifa_ref } from "../../../src/kernel/net/if.ts";
 import { rtalloc_ign_fib } from "../../../src/kernel/net/route.ts";
@@ -360,6 +371,26 @@ describe("more routing messages", () => {
     expect(k.checkInvariants()).toEqual([
       expect.stringContaining("vtnet0 AF 2 address 192.0.2.1: ifa_refcnt"),
     ]);
+  });
+
+  test("arp -s for a family without an lltable panics 10.4: KernelPanic, not a twin InvariantError", () => {
+    // 10.4 if_llatbl.c lla_rt_output: KASSERT(llt != NULL, "Yep, ugly hacks are bad"), then
+    // lla_lookup(llt, ...) through the NULL table. Family 1 (AF_LOCAL) has no lltable anywhere.
+    const k = kernelWithNic();
+    const so = k.routeSocketOpen();
+    const gateway = sockaddrDl({ index: 2, type: IFT_ETHER, len: SOCKADDR_DL_SIZE });
+    const local = { sa_len: 16, sa_family: 1, sa_data: new Uint8Array(14) };
+    const msg = rtmsg(RTM_ADD, RTF_HOST | RTF_STATIC | RTF_LLDATA, { dst: local, gateway });
+    expect(() => so.write(ROOT, msg)).toThrow(KernelPanic);
+    // AF_INET6: 10.4 finds the interface's inet6 table, which the twin does not keep.
+    const inet6 = { sa_len: 28, sa_family: AF_INET6, sa_data: new Uint8Array(26) };
+    const msg6 = rtmsg(RTM_ADD, RTF_HOST | RTF_STATIC | RTF_LLDATA, { dst: inet6, gateway });
+    expect(so.write(ROOT, msg6)).toBe(EAFNOSUPPORT);
+    // A short AF_INET destination still finds vtnet0's AF_INET table.
+    const short = { sa_len: 4, sa_family: AF_INET, sa_data: new Uint8Array(2) };
+    expect(() =>
+      so.write(ROOT, rtmsg(RTM_ADD, RTF_HOST | RTF_STATIC | RTF_LLDATA, { dst: short, gateway })),
+    ).not.toThrow();
   });
 
   test("link-state changes are announced after the call that made them (if.c taskqueue_enqueue)", () => {

@@ -30,7 +30,7 @@ import {
   EVENTHANDLER_REGISTER,
   type EventHandlerTag,
 } from "../../../src/kernel/kern/eventhandler.ts";
-import { InvariantError } from "../../../src/kernel/kern/invariant.ts";
+import { KernelPanic } from "../../../src/kernel/kern/invariant.ts";
 import { PR_IP4, PR_VNET, prison_create } from "../../../src/kernel/kern/cred.ts";
 import { rtrequest_fib } from "../../../src/kernel/net/route.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
@@ -112,9 +112,9 @@ describe("privilege and validation, in the seed's order (seed in.c:310-334)", ()
   });
 
   test("a negative vhid without carp reaches the NULL carp_attach_p call (seed 333 tests > 0, 422 != 0)", () => {
-    // The kernel would fault calling through NULL; the twin stops with an InvariantError.
+    // The kernel would fault calling through NULL; the twin stops with a KernelPanic.
     expect(() => aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0", vhid: -1 })).toThrow(
-      InvariantError,
+      KernelPanic,
     );
     // Undo what had been linked before the faulting call, so the audit sees a consistent twin.
     k.run(() => {
