@@ -11,7 +11,7 @@ import { loadProgramFile, ProgramError, type Program } from "../harness/program.
 import { buildReport } from "../harness/report-json.ts";
 import { compare, conform, type ScenarioResult } from "../harness/runner.ts";
 import { openBackend } from "./backends.ts";
-import { CliError, EXIT, type ExitCode } from "./exit.ts";
+import { CliError, EXIT, type ExitCode, type Io } from "./exit.ts";
 import {
   checkOutputOptions,
   exitCodeOf,
@@ -64,6 +64,7 @@ async function finish(
   backends: Backend[],
   results: ScenarioResult[],
   o: CommonOptions,
+  io: Io,
 ): Promise<ExitCode> {
   await Promise.all(backends.map((b) => b.close()));
   const report = buildReport(
@@ -71,17 +72,18 @@ async function finish(
     backends.map((b) => b.name),
     results,
   );
-  await writeOutputs(report, results, o);
+  await writeOutputs(report, results, o, io);
   if (o.saveTraces !== undefined) await saveTraces(o.saveTraces, results);
   const code = exitCodeOf(report);
   if (code === EXIT.unavailable)
-    process.stderr.write(pc.yellow("nothing ran: every scenario was skipped (see the reasons above)\n"));
+    io.stderr.write(pc.yellow("nothing ran: every scenario was skipped (see the reasons above)\n"));
   return code;
 }
 
 export async function runCommand(
   targets: string[],
   o: CommonOptions & { backend: string },
+  io: Io,
 ): Promise<ExitCode> {
   checkOutputOptions(o);
   checkTraceDir("--save-traces", o.saveTraces, o.referenceDir, [o.backend]);
@@ -93,9 +95,9 @@ export async function runCommand(
     referenceDir: o.referenceDir,
     image: o.image,
   });
-  const progress = progressHooks(programs.length, o);
+  const progress = progressHooks(programs.length, o, io.stderr);
   try {
-    return await finish("run", [backend], await conform(programs, backend, catalogue, progress.hooks), o);
+    return await finish("run", [backend], await conform(programs, backend, catalogue, progress.hooks), o, io);
   } finally {
     progress.stop();
   }
@@ -104,6 +106,7 @@ export async function runCommand(
 export async function diffCommand(
   targets: string[],
   o: CommonOptions & { a: string; b: string },
+  io: Io,
 ): Promise<ExitCode> {
   checkOutputOptions(o);
   checkTraceDir("--save-traces", o.saveTraces, o.referenceDir, [o.a, o.b]);
@@ -121,9 +124,9 @@ export async function diffCommand(
     referenceDir: o.referenceDir,
     image: o.image,
   });
-  const progress = progressHooks(programs.length, o);
+  const progress = progressHooks(programs.length, o, io.stderr);
   try {
-    return await finish("diff", [a, b], await compare(programs, a, b, catalogue, progress.hooks), o);
+    return await finish("diff", [a, b], await compare(programs, a, b, catalogue, progress.hooks), o, io);
   } finally {
     progress.stop();
   }
@@ -141,13 +144,13 @@ export interface ShowOptions {
   traceOut?: string;
 }
 
-export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode> {
+export async function showProgram(p: Program, o: ShowOptions, io: Io): Promise<ExitCode> {
   if (o.program === true) {
-    process.stdout.write(JSON.stringify(p, null, 2) + "\n");
+    io.stdout.write(JSON.stringify(p, null, 2) + "\n");
     return EXIT.ok;
   }
   if (o.ops === true) {
-    process.stdout.write(JSON.stringify(lower(p), null, 2) + "\n");
+    io.stdout.write(JSON.stringify(lower(p), null, 2) + "\n");
     return EXIT.ok;
   }
   checkTraceDir("--trace-out", o.traceOut !== undefined ? dirname(o.traceOut) : undefined, o.referenceDir, [
@@ -166,7 +169,7 @@ export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode>
     await writeFile(o.traceOut, JSON.stringify(r.sides[0].trace, null, 2) + "\n");
   if (o.json === true) {
     const side = r.sides[0];
-    process.stdout.write(
+    io.stdout.write(
       JSON.stringify(
         {
           program: p,
@@ -180,7 +183,7 @@ export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode>
       ) + "\n",
     );
   } else {
-    process.stdout.write(renderShow(r, { verbose: o.verbose }) + "\n");
+    io.stdout.write(renderShow(r, { verbose: o.verbose }) + "\n");
   }
   return exitCodeOf(buildReport("run", [backend.name], [r]));
 }
@@ -188,6 +191,7 @@ export async function showProgram(p: Program, o: ShowOptions): Promise<ExitCode>
 export async function listCommand(
   targets: string[],
   o: { filter?: string; json?: boolean },
+  io: Io,
 ): Promise<ExitCode> {
   const programs = await selectPrograms(targets, o.filter);
   if (o.json === true) {
@@ -198,38 +202,38 @@ export async function listCommand(
       steps: p.steps.length,
       cites: p.cites,
     }));
-    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+    io.stdout.write(JSON.stringify(rows, null, 2) + "\n");
   } else {
     const width = Math.max(...programs.map((p) => p.id.length));
     for (const p of programs)
-      process.stdout.write(`${p.id.padEnd(width)}  ${String(p.steps.length).padStart(3)}  ${p.title}\n`);
+      io.stdout.write(`${p.id.padEnd(width)}  ${String(p.steps.length).padStart(3)}  ${p.title}\n`);
   }
   return EXIT.ok;
 }
 
-export async function showCommand(id: string, o: ShowOptions): Promise<ExitCode> {
+export async function showCommand(id: string, o: ShowOptions, io: Io): Promise<ExitCode> {
   const [p, ...more] = await selectPrograms([id]);
   if (more.length > 0)
     throw new CliError(EXIT.usage, `"${id}" matches ${more.length + 1} scenarios; give one id`);
-  return showProgram(p, o);
+  return showProgram(p, o, io);
 }
 
-export async function execCommand(file: string, o: ShowOptions): Promise<ExitCode> {
-  return showProgram(await loadProgramFile(file), o);
+export async function execCommand(file: string, o: ShowOptions, io: Io): Promise<ExitCode> {
+  return showProgram(await loadProgramFile(file), o, io);
 }
 
 /** Maps every error to a message and an exit code. */
-export function failure(e: unknown): ExitCode {
+export function failure(e: unknown, io: Io): ExitCode {
   if (e instanceof CliError) {
-    process.stderr.write(`inconf: ${e.message}\n`);
+    io.stderr.write(`inconf: ${e.message}\n`);
     return e.code;
   }
   if (e instanceof BackendUnavailableError) {
-    process.stderr.write(`inconf: backend ${e.backend} unavailable: ${e.message}\n`);
+    io.stderr.write(`inconf: backend ${e.backend} unavailable: ${e.message}\n`);
     return EXIT.unavailable;
   }
   if (e instanceof ProgramError || e instanceof CatalogueError || e instanceof TraceInvalidError) {
-    process.stderr.write(`inconf: ${e.message}\n`);
+    io.stderr.write(`inconf: ${e.message}\n`);
     return EXIT.usage;
   }
   throw e;

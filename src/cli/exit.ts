@@ -1,4 +1,5 @@
-// Exit codes (docs/cli.md) and the error that carries one to main.
+// Exit codes (docs/cli.md), the error that carries one to main, and the streams a command
+// writes to (process.stdout/stderr from the bin; collected strings in tests).
 
 export const EXIT = {
   /** Every scenario passed or diverged only in catalogued ways. */
@@ -21,4 +22,11 @@ export class CliError extends Error {
     super(message);
     this.name = "CliError";
   }
+}
+
+/** Where a command writes: the process's streams, or a test's collectors (runCli). */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  /** isTTY decides whether a progress bar is drawn. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }

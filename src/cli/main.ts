@@ -1,10 +1,13 @@
 // The `inconf` command. Exit codes: 0 pass, 1 failures or unknown divergences, 2 usage or
 // input errors, 3 backend unavailable (docs/cli.md). Subcommands load their code on demand,
-// so `inconf --help` does not load the twin.
+// so `inconf --help` does not load the twin. runCli is the whole command as a function: the
+// bin calls it with the process's streams, tests in-process with collectors (no tsx start-up
+// per case).
 
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { CommonOptions, ShowOptions } from "./commands.ts";
-import { EXIT, type ExitCode } from "./exit.ts";
+import { EXIT, type ExitCode, type Io } from "./exit.ts";
 
 const commands = () => import("./commands.ts");
 
@@ -57,12 +60,14 @@ function showOptions(cmd: Command): Command {
     .option("-v, --verbose", "every decoded field of every frame")
     .option("--no-color", "plain text (also NO_COLOR=1)");
 }
-export function buildCli(setCode: (c: ExitCode) => void): Command {
+export function buildCli(setCode: (c: ExitCode) => void, io: Io): Command {
   const program = new Command("inconf")
     .description("Check FreeBSD's IPv4 address layer (sys/netinet/in.c) against its executable twin.")
     .addHelpText("after", EXAMPLES)
     .showHelpAfterError("(run with --help for usage and examples)")
-    // Before the subcommands are added, so they inherit it: usage errors become exit 2 in main.
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    // Before the subcommands are added, so they inherit these: usage errors become exit 2 in
+    // runCli, and help and errors go to io.
     .exitOverride();
 
   program
@@ -72,7 +77,7 @@ export function buildCli(setCode: (c: ExitCode) => void): Command {
     .option("--filter <pattern>", "only ids matching")
     .option("--json", "print JSON")
     .action(async (targets: string[], o: { filter?: string; json?: boolean }) => {
-      setCode(await (await commands()).listCommand(targets, o));
+      setCode(await (await commands()).listCommand(targets, o, io));
     });
 
   outputOptions(
@@ -90,7 +95,7 @@ export function buildCli(setCode: (c: ExitCode) => void): Command {
         ).default("twin"),
       ),
   ).action(async (targets: string[], o: CommonOptions & { backend: string }) =>
-    setCode(await (await commands()).runCommand(targets, o)),
+    setCode(await (await commands()).runCommand(targets, o, io)),
   );
 
   outputOptions(
@@ -104,7 +109,7 @@ export function buildCli(setCode: (c: ExitCode) => void): Command {
       .requiredOption("--a <backend>", "left side, e.g. twin")
       .requiredOption("--b <backend>", "right side, e.g. replay:10.4-RELEASE"),
   ).action(async (targets: string[], o: CommonOptions & { a: string; b: string }) =>
-    setCode(await (await commands()).diffCommand(targets, o)),
+    setCode(await (await commands()).diffCommand(targets, o, io)),
   );
 
   showOptions(
@@ -112,34 +117,40 @@ export function buildCli(setCode: (c: ExitCode) => void): Command {
       .command("show")
       .description("run one scenario and show it op by op")
       .argument("<scenario>", "a scenario id"),
-  ).action(async (id: string, o: ShowOptions) => setCode(await (await commands()).showCommand(id, o)));
+  ).action(async (id: string, o: ShowOptions) => setCode(await (await commands()).showCommand(id, o, io)));
 
   showOptions(
     program
       .command("exec")
       .description("run a program file (inconf-program/1) and show it op by op")
       .argument("<file>", "program JSON"),
-  ).action(async (file: string, o: ShowOptions) => setCode(await (await commands()).execCommand(file, o)));
+  ).action(async (file: string, o: ShowOptions) =>
+    setCode(await (await commands()).execCommand(file, o, io)),
+  );
 
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
-  const cli = buildCli((c) => (code = c));
+  const cli = buildCli((c) => (code = c), io);
   try {
     await cli.parseAsync([...argv], { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    return (await commands()).failure(e);
+    return (await commands()).failure(e, io);
   }
   return code;
 }
 
-// `inconf list | head` closes the pipe early: stop quietly, as Unix tools do.
-process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code !== "EPIPE") throw e;
-  process.exit(process.exitCode ?? 0);
-});
+/** The process's entry (bin/inconf.js, or `tsx src/cli/main.ts`): sets the exit code. */
+export async function main(): Promise<void> {
+  // `inconf list | head` closes the pipe early: stop quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+}
 
-process.exitCode = await main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -10,7 +10,7 @@ import { renderHtml, renderMarkdown } from "../harness/report-doc.ts";
 import { renderJunit } from "../harness/report-junit.ts";
 import { renderText } from "../harness/report-text.ts";
 import type { RunHooks, ScenarioResult } from "../harness/runner.ts";
-import { CliError, EXIT, type ExitCode } from "./exit.ts";
+import { CliError, EXIT, type ExitCode, type Io } from "./exit.ts";
 
 export interface OutputOptions {
   json?: boolean;
@@ -28,10 +28,14 @@ export function checkOutputOptions(o: OutputOptions): void {
 }
 
 /** A progress bar on stderr for long interactive runs; silent otherwise. */
-export function progressHooks(total: number, o: OutputOptions): { hooks: RunHooks; stop(): void } {
-  if (o.json === true || !process.stderr.isTTY || total < 5) return { hooks: {}, stop: () => {} };
+export function progressHooks(
+  total: number,
+  o: OutputOptions,
+  stderr: Io["stderr"],
+): { hooks: RunHooks; stop(): void } {
+  if (o.json === true || stderr.isTTY !== true || total < 5) return { hooks: {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: "{bar} {value}/{total} {id}", stream: process.stderr, clearOnComplete: true, hideCursor: true },
+    { format: "{bar} {value}/{total} {id}", stream: stderr, clearOnComplete: true, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { id: "" });
@@ -48,9 +52,10 @@ export async function writeOutputs(
   report: Report,
   results: readonly ScenarioResult[],
   o: OutputOptions,
+  io: Io,
 ): Promise<void> {
-  if (o.json === true) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else process.stdout.write(renderText(report, { verbose: o.verbose }) + "\n");
+  if (o.json === true) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  else io.stdout.write(renderText(report, { verbose: o.verbose }) + "\n");
   if (o.junit !== undefined) await writeFile(o.junit, renderJunit(report));
   if (o.report !== undefined)
     await writeFile(o.report, extname(o.report) === ".md" ? renderMarkdown(report) : renderHtml(report));

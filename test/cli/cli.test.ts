@@ -1,30 +1,54 @@
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 
-/** Runs the real bin, as a user would. */
-function inconf(...args: string[]) {
+// picocolors decides on colour when it is first loaded, and CI=true turns it on: plain text
+// for the assertions below, set before the CLI (and picocolors) load.
+process.env.NO_COLOR = "1";
+const { runCli } = await import("../../src/cli/main.ts");
+
+/** A stream that keeps what is written to it. */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+/** The whole command in-process, as the bin runs it but without a process per case. */
+async function inconf(...args: string[]) {
+  const out = collector();
+  const err = collector();
+  const exitCode = await runCli(args, { stdout: out.stream, stderr: err.stream });
+  return { exitCode, stdout: out.text(), stderr: err.text() };
+}
+
+/** Runs the real bin, as a user would: the few cases that keep bin/inconf.js itself covered. */
+function bin(...args: string[]) {
   return execa("node", ["bin/inconf.js", ...args], { reject: false, env: { NO_COLOR: "1" } });
 }
 
 // Each case starts the real bin (tsx compiles on the fly), so they get more time than unit tests.
-describe("inconf CLI", { timeout: 120_000 }, () => {
+describe("bin/inconf.js", { timeout: 120_000 }, () => {
   it("--help teaches with examples and exit codes", async () => {
-    const r = await inconf("--help");
+    const r = await bin("--help");
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("Examples:");
     expect(r.stdout).toContain("inconf diff --a twin --b replay:10.4-RELEASE");
     expect(r.stdout).toContain("3 backend unavailable");
   });
 
-  it("list prints ids; --json is machine-readable", async () => {
-    const r = await inconf("list", "--json");
-    expect(r.exitCode).toBe(0);
-    const list = JSON.parse(r.stdout) as { id: string; steps: number }[];
-    expect(list.map((x) => x.id)).toContain("addr/replace");
-    expect((await inconf("list", "arp")).stdout).toMatch(/^arp\/static-add\s+\d+\s+arp -s/m);
+  it("exit 2 on an unknown command", async () => {
+    const r = await bin("frobnicate");
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 
   it("run on the twin: 0 and a JSON report, JUnit and Markdown files, pcaps", async () => {
@@ -32,7 +56,7 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     const junit = join(dir, "j.xml");
     const md = join(dir, "r.md");
     const pcap = join(dir, "pcap");
-    const r = await inconf(
+    const r = await bin(
       "run",
       "arp/static-add",
       "arp/answer-request",
@@ -53,6 +77,23 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     expect(await readFile(md, "utf8")).toContain("# inconf run: twin");
     expect((await stat(join(pcap, "arp", "answer-request", "twin", "vtnet1.pcap"))).size).toBeGreaterThan(24);
   });
+});
+
+describe("inconf CLI (in-process)", () => {
+  it("--help goes to stdout with exit 0", async () => {
+    const r = await inconf("--help");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("Examples:");
+    expect(r.stderr).toBe("");
+  });
+
+  it("list prints ids; --json is machine-readable", async () => {
+    const r = await inconf("list", "--json");
+    expect(r.exitCode).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; steps: number }[];
+    expect(list.map((x) => x.id)).toContain("addr/replace");
+    expect((await inconf("list", "arp")).stdout).toMatch(/^arp\/static-add\s+\d+\s+arp -s/m);
+  });
 
   it("exit 1 on a failing expectation, with the finding in the text", async () => {
     const dir = await mkdtemp(join(tmpdir(), "inconf-cli-"));
@@ -62,7 +103,8 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     };
     p.steps[1].expect = { errno: "OK" };
     await writeFile(file, JSON.stringify(p));
-    const [r, e] = await Promise.all([inconf("run", file), inconf("exec", file)]);
+    const r = await inconf("run", file);
+    const e = await inconf("exec", file);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/FAIL errno: expected OK, got EADDRNOTAVAIL/);
     expect(e.exitCode).toBe(1);
@@ -81,15 +123,12 @@ describe("inconf CLI", { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`${file}: invalid program`);
     expect(r.stderr).toMatch(/step 2 \(ioctl\): args\.addr: /);
-    const [noScenario, badReport, badCommand, missingOption, replayNoRelease, twinIntoReference] =
-      await Promise.all([
-        inconf("run", "no-such-scenario"),
-        inconf("run", "--report", join(dir, "r.txt")),
-        inconf("frobnicate"),
-        inconf("diff", "--a", "twin"),
-        inconf("run", "--backend", "replay"),
-        inconf("run", "addr/replace", "--save-traces", "reference/twin"),
-      ]);
+    const noScenario = await inconf("run", "no-such-scenario");
+    const badReport = await inconf("run", "--report", join(dir, "r.txt"));
+    const badCommand = await inconf("frobnicate");
+    const missingOption = await inconf("diff", "--a", "twin");
+    const replayNoRelease = await inconf("run", "--backend", "replay");
+    const twinIntoReference = await inconf("run", "addr/replace", "--save-traces", "reference/twin");
     expect(noScenario.exitCode).toBe(2);
     expect(noScenario.stderr).toMatch(/"no-such-scenario" is neither a program file nor a scenario id/);
     expect(badReport.exitCode).toBe(2);
