@@ -114,7 +114,12 @@ export const SIOCGIFGROUP = _IOWR("i", 136, S.ifgroupreq);
 export const SIOCDIFGROUP = _IOW("i", 137, S.ifgroupreq);
 export const SIOCGIFGMEMB = _IOWR("i", 138, S.ifgroupreq);
 
-/** Every named ioctl, in sockio.h order. */
+// 10.4 sys/netinet/ip_carp.h, not sockio.h: the carp(4) vhid requests. The ifreq's ifr_data
+// points at a struct carpreq.
+export const SIOCSVH = _IOWR("i", 245, S.ifreq);
+export const SIOCGVH = _IOWR("i", 246, S.ifreq);
+
+/** Every named ioctl, in sockio.h order, then ip_carp.h's. */
 export const IOCTLS: Readonly<Record<string, number>> = {
   SIOCSHIWAT,
   SIOCGHIWAT,
@@ -189,6 +194,8 @@ export const IOCTLS: Readonly<Record<string, number>> = {
   SIOCGIFGROUP,
   SIOCDIFGROUP,
   SIOCGIFGMEMB,
+  SIOCSVH,
+  SIOCGVH,
 };
 
 const byNumber: ReadonlyMap<number, string> = new Map(

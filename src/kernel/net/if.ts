@@ -15,6 +15,7 @@ import {
   ENOMSG,
   ENXIO,
   EOPNOTSUPP,
+  EPROTONOSUPPORT,
 } from "../../abi/errno.ts";
 import {
   IFF_BROADCAST,
@@ -72,6 +73,7 @@ import { InvariantError, KASSERT } from "../kern/invariant.ts";
 import { log, LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING } from "../kern/syslog.ts";
 import { arp_ifinit } from "../netinet/if_ether.ts";
 import { in_control, in_ifdetach } from "../netinet/in.ts";
+import { carp_attach_p } from "../netinet/ip_carp.ts";
 import { if_clone_create, if_clone_destroy, if_clone_list } from "./if_clone.ts";
 import { ifnet, type IoctlData, type ifaddr, type ifmultiaddr } from "./if_var.ts";
 import { sa_equal, sa_from_image, sa_image } from "./radix.ts";
@@ -1118,6 +1120,13 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
     }
     case sockio.SIOCIFGCLONERS:
       return if_clone_list(data);
+    case sockio.SIOCSVH:
+    case sockio.SIOCGVH:
+      // Before any name lookup: carp_ioctl_p, NULL until carp is loaded. It is set and cleared
+      // with carp_attach_p (10.4 ip_carp.c carp_mod_load/carp_mod_cleanup). carp_ioctl's first
+      // step is copyin of the carpreq through ifr_data, a user pointer the twin has no memory
+      // behind: EFAULT, as for the other pointer-carrying ioctls.
+      return carp_attach_p() === null ? EPROTONOSUPPORT : EFAULT;
   }
   const ifp = ifunit_ref(readCString(data, 0, IFNAMSIZ));
   if (ifp === null) return ENXIO;

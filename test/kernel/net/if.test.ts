@@ -10,6 +10,7 @@ import {
   ENOMSG,
   ENXIO,
   EPERM,
+  EPROTONOSUPPORT,
 } from "../../../src/abi/errno.ts";
 import {
   IFF_DRV_RUNNING,
@@ -43,6 +44,8 @@ import {
   SIOCSIFDESCR,
   SIOCSIFMETRIC,
   SIOCSIFMTU,
+  SIOCGVH,
+  SIOCSVH,
 } from "../../../src/abi/sockio.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ROOT, addAddr, kernelWithNic } from "./helpers.ts";
@@ -177,6 +180,29 @@ describe("ioctls that carry user pointers (10.4 if.c): the twin's process has no
     expect(k.ioctl(ROOT, SIOCSIFDESCR, req(0)).errno).toBe(0);
     // No description: SIOCGIFDESCR is ENOMSG.
     expect(k.ioctl(ROOT, SIOCGIFDESCR, req(64)).errno).toBe(ENOMSG);
+  });
+});
+
+describe("SIOCSVH/SIOCGVH (10.4 if.c ifioctl, before ifunit_ref)", () => {
+  test("without carp, EPROTONOSUPPORT for any name, even one that does not exist", () => {
+    // 10.4 if.c ifioctl: case SIOCSVH/SIOCGVH, carp_ioctl_p == NULL -> EPROTONOSUPPORT.
+    const k = new Kernel();
+    for (const cmd of [SIOCSVH, SIOCGVH]) {
+      expect(k.ioctl(ROOT, cmd, encodeIfreq(ifreqEmpty("lo0"))).errno).toBe(EPROTONOSUPPORT);
+      expect(k.ioctl(USER, cmd, encodeIfreq(ifreqEmpty("nosuch0"))).errno).toBe(EPROTONOSUPPORT);
+    }
+  });
+
+  test("with carp loaded, carp_ioctl's copyin through ifr_data faults in the twin: EFAULT", () => {
+    // 10.4 ip_carp.c carp_ioctl starts with copyin(ifr->ifr_data, &carpr, sizeof carpr).
+    const k = new Kernel({ carp: true });
+    expect(k.ioctl(ROOT, SIOCSVH, encodeIfreq(ifreqEmpty("lo0"))).errno).toBe(EFAULT);
+  });
+
+  test("the numbers are ip_carp.h's _IOWR('i', 245/246, struct ifreq)", () => {
+    // IOC_INOUT 0xc0000000 | sizeof(struct ifreq) 32 << 16 | 'i' << 8 | number.
+    expect(SIOCSVH >>> 0).toBe(0xc02069f5);
+    expect(SIOCGVH >>> 0).toBe(0xc02069f6);
   });
 });
 
