@@ -1,6 +1,7 @@
 // Backend specs on the command line: "twin", "replay:<release>" (or "replay" with --release),
 // "freebsd" (the VM engineer's src/backends/freebsd/index.ts createFreebsdBackend).
 
+import { stat } from "node:fs/promises";
 import { execaSync } from "execa";
 import type { Backend } from "../backends/backend.ts";
 import { BackendUnavailableError } from "../backends/backend.ts";
@@ -45,7 +46,22 @@ export async function openBackend(c: BackendChoice): Promise<Backend> {
   }
 }
 
+/** A local image that is not there: said once, as exit 3, before the backend exists. The VM
+ * code only finds out when it starts a VM, once per scenario, with a plain Error each time. */
+async function checkImage(image: string | undefined): Promise<void> {
+  // As the VM code resolves it (src/backends/freebsd/index.ts resolveImage): --image, else the
+  // environment; an empty value means none.
+  const [file, from] = image
+    ? [image, "--image"]
+    : [process.env.INCONF_FREEBSD_IMAGE, "INCONF_FREEBSD_IMAGE"];
+  if (!file) return;
+  const info = await stat(file).catch(() => null);
+  if (info === null || !info.isFile())
+    throw new BackendUnavailableError("freebsd", `${from} ${file}: no such image file`);
+}
+
 async function openFreebsd(release: string | undefined, image: string | undefined): Promise<Backend> {
+  await checkImage(image);
   let mod: typeof import("../backends/freebsd/index.ts");
   try {
     mod = await import("../backends/freebsd/index.ts");

@@ -147,6 +147,15 @@ describe("inconf CLI (in-process)", () => {
     expect(r.stdout).toMatch(/skipped addr\/replace/);
   });
 
+  it("exit 3 with one message when the --image file is missing, before any scenario runs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inconf-cli-"));
+    const missing = join(dir, "FreeBSD-10.4-RELEASE-amd64.qcow2");
+    const r = await inconf("run", "addr/replace", "lo", "--backend", "freebsd", "--image", missing);
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`inconf: backend freebsd unavailable: --image ${missing}: no such image file\n`);
+  });
+
   it("show --ops prints the lowered ops a backend executes", async () => {
     const r = await inconf("show", "arp/static-add", "--ops");
     expect(r.exitCode).toBe(0);
