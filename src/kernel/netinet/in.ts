@@ -899,6 +899,9 @@ function in_lltable_dump(llt: lltable, wr: SysctlReq): number {
         },
         addrs: { dst: sockaddrIn(lle.l3_addr.sin_addr), gateway: sdl },
       });
+      // seed 1247-1249 only breaks out of this bucket, and each later bucket's first SYSCTL_OUT
+      // fails the same way (kern_sysctl.c sysctl_old_user copies nothing once the buffer is
+      // full): the copied bytes and the errno are those of returning here.
       const error = wr.SYSCTL_OUT(arpc);
       if (error) return error;
     }
