@@ -43,6 +43,13 @@ describe("bin/inconf.js", { timeout: 120_000 }, () => {
     expect(r.stdout).toContain("Examples:");
     expect(r.stdout).toContain("inconf diff --a twin --b replay:10.4-RELEASE");
     expect(r.stdout).toContain("3 backend unavailable");
+    // The bin ran from its esbuild bundle (a failed build falls back to tsx silently).
+    const cache = JSON.parse(await readFile("node_modules/.cache/inconf/cli.json", "utf8")) as {
+      bundle: string;
+      inputs: Record<string, string>;
+    };
+    expect(Object.keys(cache.inputs)).toContain("src/cli/main.ts");
+    expect((await stat(join("node_modules/.cache/inconf", cache.bundle))).size).toBeGreaterThan(0);
   });
 
   it("exit 2 on an unknown command", async () => {
