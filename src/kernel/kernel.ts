@@ -4,7 +4,7 @@
 // SIOCAIFADDR rc(8) issues at boot.
 
 import { ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
-import { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } from "../abi/ioccom.ts";
+import * as ioccom from "../abi/ioccom.ts";
 import { encodeInAliasreq, inAliasreq, ipv4ToString, parseIpv4 } from "../abi/in.ts";
 import {
   AF_INET,
@@ -96,6 +96,10 @@ const FIOCLEX = 0x20006601;
 const FIONCLEX = 0x20006602;
 const FIOASYNC = 0x8004667d;
 const FIONBIO = 0x8004667e;
+
+// ioccom.h's macros bound once: through a module namespace each use is a getter call in the
+// TypeScript runners (tsx, vitest), and Kernel.ioctl reads them on every call.
+const { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } = ioccom;
 
 export interface KernelOptions {
   /** hz of the virtual clock (default 1000, as GENERIC). */

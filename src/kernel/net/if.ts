@@ -35,7 +35,7 @@ import {
 } from "../../abi/if.ts";
 import { IFAN_ARRIVAL, IFAN_DEPARTURE, LINK_STATE_UP } from "../../abi/if.ts";
 import { IF_DATA_SIZE, emptyIfData } from "../../abi/if.ts";
-import { readCString, viewOf, writeCString } from "../../abi/decode.ts";
+import { viewOf, writeCString } from "../../abi/decode.ts";
 import {
   RTF_HOST,
   RTF_PINNED,
@@ -64,7 +64,7 @@ import {
   sockaddrLen,
 } from "../../abi/socket.ts";
 import type { Sockaddr, SockaddrIn } from "../../abi/socket.ts";
-import * as sockio from "../../abi/sockio.ts";
+import * as sockioModule from "../../abi/sockio.ts";
 import { priv_check, type Thread } from "../kern/cred.ts";
 import * as priv from "../kern/cred.ts";
 import { domains } from "../kern/domain.ts";
@@ -91,6 +91,11 @@ import {
 import { rt_ifannouncemsg, rt_ifmsg, rt_newmaddrmsg } from "./rtsock.ts";
 import { frames } from "./frames.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, type vnet } from "./vnet.ts";
+
+// The ioctl numbers as plain data properties, copied once. Through the module namespace every
+// `sockio.X` is a getter call in the TypeScript runners (tsx, vitest), and ifhwioctl's switch
+// reads dozens of them per call before it reaches ENOIOCTL.
+const sockio = { ...sockioModule };
 
 // sys/protosw.h: the control-input commands if_up/if_down send
 export const PRC_IFDOWN = 0;
@@ -215,10 +220,15 @@ export function ifunit(name: string): ifnet | null {
 
 // if.c: ifunit_ref — by name, skipping dying interfaces, referenced.
 export function ifunit_ref(name: string): ifnet | null {
-  const n = name.slice(0, IFNAMSIZ);
-  const ifp = curvnet().ifnet.find((i) => i.if_xname === n && !(i.if_flags & IFF_DYING)) ?? null;
-  if (ifp !== null) if_ref(ifp);
-  return ifp;
+  const n = name.length > IFNAMSIZ ? name.slice(0, IFNAMSIZ) : name;
+  const dying = IFF_DYING;
+  for (const ifp of curvnet().ifnet) {
+    if (ifp.if_xname === n && !(ifp.if_flags & dying)) {
+      if_ref(ifp);
+      return ifp;
+    }
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -896,48 +906,49 @@ function ifrSockaddr(ifr: Uint8Array): Sockaddr {
  * passes it on to the protocol.
  */
 function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number {
-  const v = viewOf(ifr);
+  // A DataView only in the cases that read or write the ifreq: most commands reaching here are
+  // not ifhwioctl's, and for them it would be wasted work on every call.
   let error = 0;
   switch (cmd) {
     case sockio.SIOCGIFINDEX:
-      v.setInt16(IFREQ_OFFSETS.ifr_index, ifp.if_index, true);
+      viewOf(ifr).setInt16(IFREQ_OFFSETS.ifr_index, ifp.if_index, true);
       return 0;
     case sockio.SIOCGIFFLAGS: {
       const temp = ifp.if_flags | ifp.if_drv_flags;
-      v.setInt16(IFREQ_OFFSETS.ifr_flags, temp & 0xffff, true);
-      v.setInt16(IFREQ_OFFSETS.ifr_flagshigh, temp >> 16, true);
+      viewOf(ifr).setInt16(IFREQ_OFFSETS.ifr_flags, temp & 0xffff, true);
+      viewOf(ifr).setInt16(IFREQ_OFFSETS.ifr_flagshigh, temp >> 16, true);
       return 0;
     }
     case sockio.SIOCGIFCAP:
-      v.setInt32(IFREQ_OFFSETS.ifr_reqcap, ifp.if_capabilities, true);
-      v.setInt32(IFREQ_OFFSETS.ifr_curcap, ifp.if_capenable, true);
+      viewOf(ifr).setInt32(IFREQ_OFFSETS.ifr_reqcap, ifp.if_capabilities, true);
+      viewOf(ifr).setInt32(IFREQ_OFFSETS.ifr_curcap, ifp.if_capenable, true);
       return 0;
     case sockio.SIOCGIFMETRIC:
-      v.setInt32(IFREQ_OFFSETS.ifr_metric, ifp.if_metric, true);
+      viewOf(ifr).setInt32(IFREQ_OFFSETS.ifr_metric, ifp.if_metric, true);
       return 0;
     case sockio.SIOCGIFMTU:
-      v.setInt32(IFREQ_OFFSETS.ifr_mtu, ifp.if_mtu, true);
+      viewOf(ifr).setInt32(IFREQ_OFFSETS.ifr_mtu, ifp.if_mtu, true);
       return 0;
     case sockio.SIOCGIFPHYS:
-      v.setInt32(IFREQ_OFFSETS.ifr_phys, ifp.if_data.ifi_physical, true);
+      viewOf(ifr).setInt32(IFREQ_OFFSETS.ifr_phys, ifp.if_data.ifi_physical, true);
       return 0;
     case sockio.SIOCGIFDESCR: {
       if (ifp.if_description === null) return ENOMSG;
       // struct ifreq_buffer: size_t length at 16, void *buffer at 24.
       const descrlen = ifp.if_description.length + 1;
-      const fits = v.getBigUint64(IFREQ_OFFSETS.ifr_ifru, true) >= BigInt(descrlen);
-      if (!fits) v.setBigUint64(IFREQ_OFFSETS.ifr_ifru + 8, 0n, true);
-      v.setBigUint64(IFREQ_OFFSETS.ifr_ifru, BigInt(descrlen), true);
+      const fits = viewOf(ifr).getBigUint64(IFREQ_OFFSETS.ifr_ifru, true) >= BigInt(descrlen);
+      if (!fits) viewOf(ifr).setBigUint64(IFREQ_OFFSETS.ifr_ifru + 8, 0n, true);
+      viewOf(ifr).setBigUint64(IFREQ_OFFSETS.ifr_ifru, BigInt(descrlen), true);
       // copyout to the caller's buffer: the twin's process has no memory behind that pointer.
       return fits ? EFAULT : 0;
     }
     case sockio.SIOCGIFFIB:
-      v.setInt32(IFREQ_OFFSETS.ifr_fib, ifp.if_fib, true);
+      viewOf(ifr).setInt32(IFREQ_OFFSETS.ifr_fib, ifp.if_fib, true);
       return 0;
     case sockio.SIOCSIFFIB: {
       error = priv_check(td, priv.PRIV_NET_SETIFFIB);
       if (error) return error;
-      const fib = v.getUint32(IFREQ_OFFSETS.ifr_fib, true);
+      const fib = viewOf(ifr).getUint32(IFREQ_OFFSETS.ifr_fib, true);
       if (fib >= rt_numfibs) return EINVAL;
       ifp.if_fib = fib;
       return 0;
@@ -946,8 +957,8 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
       error = priv_check(td, priv.PRIV_NET_SETIFFLAGS);
       if (error) return error;
       const new_flags =
-        (v.getInt16(IFREQ_OFFSETS.ifr_flags, true) & 0xffff) |
-        (v.getInt16(IFREQ_OFFSETS.ifr_flagshigh, true) << 16);
+        (viewOf(ifr).getInt16(IFREQ_OFFSETS.ifr_flags, true) & 0xffff) |
+        (viewOf(ifr).getInt16(IFREQ_OFFSETS.ifr_flagshigh, true) << 16);
       let do_ifup = false;
       if (ifp.if_flags & IFF_SMART) {
         // smart drivers twiddle their own routes
@@ -974,7 +985,7 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
       error = priv_check(td, priv.PRIV_NET_SETIFCAP);
       if (error) return error;
       if (ifp.if_ioctl === null) return EOPNOTSUPP;
-      if (v.getInt32(IFREQ_OFFSETS.ifr_reqcap, true) & ~ifp.if_capabilities) return EINVAL;
+      if (viewOf(ifr).getInt32(IFREQ_OFFSETS.ifr_reqcap, true) & ~ifp.if_capabilities) return EINVAL;
       error = ifp.if_ioctl(ifp, cmd, ifr);
       if (error === 0) touch(ifp);
       return error;
@@ -986,7 +997,7 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
     case sockio.SIOCSIFDESCR: {
       error = priv_check(td, priv.PRIV_NET_SETIFDESCR);
       if (error) return error;
-      const length = v.getBigUint64(IFREQ_OFFSETS.ifr_ifru, true);
+      const length = viewOf(ifr).getBigUint64(IFREQ_OFFSETS.ifr_ifru, true);
       if (length > BigInt(IFDESCR_MAXLEN)) return ENAMETOOLONG;
       // A zero length clears the description; anything else is copied in from a user pointer.
       if (length !== 0n) return EFAULT;
@@ -997,7 +1008,7 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
     case sockio.SIOCSIFMETRIC:
       error = priv_check(td, priv.PRIV_NET_SETIFMETRIC);
       if (error) return error;
-      ifp.if_metric = v.getInt32(IFREQ_OFFSETS.ifr_metric, true);
+      ifp.if_metric = viewOf(ifr).getInt32(IFREQ_OFFSETS.ifr_metric, true);
       touch(ifp);
       return 0;
     case sockio.SIOCSIFPHYS:
@@ -1012,7 +1023,7 @@ function ifhwioctl(cmd: number, ifp: ifnet, ifr: Uint8Array, td: Thread): number
       void oldmtu; // nd6_setmtu only: no IPv6 in the twin
       error = priv_check(td, priv.PRIV_NET_SETIFMTU);
       if (error) return error;
-      const mtu = v.getInt32(IFREQ_OFFSETS.ifr_mtu, true);
+      const mtu = viewOf(ifr).getInt32(IFREQ_OFFSETS.ifr_mtu, true);
       if (mtu < IF_MINMTU || mtu > IF_MAXMTU) return EINVAL;
       if (ifp.if_ioctl === null) return EOPNOTSUPP;
       error = ifp.if_ioctl(ifp, cmd, ifr);
@@ -1091,6 +1102,20 @@ export function inet_dgram_socket(v: vnet): socket {
 }
 
 /**
+ * The ifreq's ifr_name as ifunit_ref reads it: up to IFNAMSIZ (16) bytes, ending at the first NUL.
+ * Built a character at a time, which for names this short beats a spread into fromCharCode.
+ */
+function ifr_name(data: Uint8Array): string {
+  let name = "";
+  for (let i = 0; i < 16; i++) {
+    const c = data[i];
+    if (c === 0 || c === undefined) break;
+    name += String.fromCharCode(c);
+  }
+  return name;
+}
+
+/**
  * if.c: ifioctl — cloner requests first, then ENXIO for an unknown name, the generic ioctls
  * (ifhwioctl), and finally the protocol's control routine, falling back to the driver when the
  * protocol answers EOPNOTSUPP (never for the legacy SIOCSIF*ADDR requests).
@@ -1116,7 +1141,7 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
     case sockio.SIOCIFDESTROY: {
       const error = priv_check(td, priv.PRIV_NET_IFDESTROY);
       if (error) return error;
-      return if_clone_destroy(readCString(data, 0, IFNAMSIZ));
+      return if_clone_destroy(ifr_name(data));
     }
     case sockio.SIOCIFGCLONERS:
       return if_clone_list(data);
@@ -1128,7 +1153,7 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
       // behind: EFAULT, as for the other pointer-carrying ioctls.
       return carp_attach_p() === null ? EPROTONOSUPPORT : EFAULT;
   }
-  const ifp = ifunit_ref(readCString(data, 0, IFNAMSIZ));
+  const ifp = ifunit_ref(ifr_name(data));
   if (ifp === null) return ENXIO;
   // Every path drops the reference; `finally` also keeps the count right when a twin fault
   // (InvariantError) escapes from below.
