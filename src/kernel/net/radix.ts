@@ -6,8 +6,9 @@
 // duplicate-key chain's head when no mask is given. The all-zeros key shares its chain with the
 // tree's root leaf (rn_zeros, RNF_ROOT), which no route can replace or delete.
 
-import type { Sockaddr } from "../../abi/socket.ts";
+import type { Sockaddr, SockaddrIn } from "../../abi/socket.ts";
 import {
+  AF_INET,
   decodeSockaddr,
   isSockaddrDl,
   isSockaddrIn,
@@ -54,15 +55,82 @@ function byteAt(img: Uint8Array, i: number): number {
   return i < img.length ? img[i] : 0;
 }
 
+/**
+ * byteAt(sa_image(sa), i) without building the image: the table compares keys byte by byte on
+ * every lookup, and an image per comparison dominated adding and deleting addresses.
+ */
+function saByte(sa: Sockaddr, i: number): number {
+  // isSockaddrIn's test, written out: an imported function costs a getter call per byte here.
+  if ("sin_addr" in sa) {
+    // writeSockaddrIn's layout: len, family, port and address big-endian, sin_zero; zeros past.
+    switch (i) {
+      case 0:
+        return sa.sin_len & 0xff;
+      case 1:
+        return sa.sin_family & 0xff;
+      case 2:
+        return (sa.sin_port >>> 8) & 0xff;
+      case 3:
+        return sa.sin_port & 0xff;
+      case 4:
+        return sa.sin_addr >>> 24;
+      case 5:
+        return (sa.sin_addr >>> 16) & 0xff;
+      case 6:
+        return (sa.sin_addr >>> 8) & 0xff;
+      case 7:
+        return sa.sin_addr & 0xff;
+    }
+    return i < 16 && sa.sin_zero !== undefined ? (sa.sin_zero[i - 8] ?? 0) : 0;
+  }
+  if (isSockaddrDl(sa)) return byteAt(sa_image(sa), i);
+  if (i === 0) return sa.sa_len & 0xff;
+  if (i === 1) return sa.sa_family & 0xff;
+  return sa.sa_data[i - 2] ?? 0;
+}
+
 /** A sockaddr made from `len` bytes of memory (as the kernel would read a struct there). */
 export function sa_from_image(img: Uint8Array): Sockaddr {
   const len = img[0] ?? 0;
+  if (len >= 2 && len <= 16 && img[1] === AF_INET) return sinFromImage(img, len);
   const buf = new Uint8Array(Math.max(len, 2, img.length));
   buf.set(img);
   const sa = decodeSockaddr(buf.subarray(0, Math.max(len, 2)), 0);
   KASSERT(!isDecodeError(sa), "sa_from_image: undecodable image");
   if (len === 0) return { sa_len: 0, sa_family: buf[1], sa_data: new Uint8Array(0) };
   return sa;
+}
+
+/**
+ * The sockaddr_in decodeSockaddr makes of the first `len` bytes of `img` (sockaddrInFromImage:
+ * bytes past `len` read as zero, sin_zero kept only when not all zeros), built without its
+ * copy and DataView: routes are made of these on every add and delete.
+ */
+function sinFromImage(img: Uint8Array, len: number): SockaddrIn {
+  const sin: SockaddrIn = {
+    sin_len: len,
+    sin_family: AF_INET,
+    sin_port: (imageByte(img, len, 2) << 8) | imageByte(img, len, 3),
+    sin_addr:
+      ((imageByte(img, len, 4) << 24) |
+        (imageByte(img, len, 5) << 16) |
+        (imageByte(img, len, 6) << 8) |
+        imageByte(img, len, 7)) >>>
+      0,
+  };
+  let nonzero = false;
+  for (let i = 8; i < len; i++) if (imageByte(img, len, i) !== 0) nonzero = true;
+  if (nonzero) {
+    const zero = new Uint8Array(8);
+    for (let i = 8; i < len; i++) zero[i - 8] = imageByte(img, len, i);
+    sin.sin_zero = zero;
+  }
+  return sin;
+}
+
+/** Byte i of the first `len` bytes of img, zero past them. */
+function imageByte(img: Uint8Array, len: number, i: number): number {
+  return i < len ? (img[i] ?? 0) : 0;
 }
 
 /** if.c sa_equal: bcmp over a1's sa_len. */
@@ -148,20 +216,18 @@ export class radix_node_head<T> {
 
   /** Bytes [off, len(v)) of v equal those of `key` (rn_search + the exact-key compare). */
   #keyEqual(v: Sockaddr, key: Sockaddr): boolean {
-    const a = sa_image(v);
-    const b = sa_image(key);
-    for (let i = this.off; i < a[0]; i++) if (byteAt(a, i) !== byteAt(b, i)) return false;
+    const len = saByte(v, 0);
+    for (let i = this.off; i < len; i++) if (saByte(v, i) !== saByte(key, i)) return false;
     return true;
   }
 
   /** radix.c: rn_satisfies_leaf — v agrees with the entry's key under its mask. */
   #satisfies(v: Sockaddr, e: radix_entry<T>): boolean {
     if (e.mask === null) return this.#keyEqual(v, e.key);
-    const a = sa_image(v);
-    const k = sa_image(e.key);
-    const m = sa_image(e.mask);
-    const length = Math.min(a[0], k[0], m[0]);
-    for (let i = this.off; i < length; i++) if ((a[i] ^ byteAt(k, i)) & byteAt(m, i)) return false;
+    const m = e.mask;
+    const length = Math.min(saByte(v, 0), saByte(e.key, 0), saByte(m, 0));
+    for (let i = this.off; i < length; i++)
+      if ((saByte(v, i) ^ saByte(e.key, i)) & saByte(m, i)) return false;
     return true;
   }
 
@@ -177,8 +243,8 @@ export class radix_node_head<T> {
 
   /** Whether `key` equals rn_zeros over the compared bytes (the root leaf's key). */
   #isZeroKey(key: Sockaddr): boolean {
-    const img = sa_image(key);
-    for (let i = this.off; i < img[0]; i++) if (byteAt(img, i) !== 0) return false;
+    const len = saByte(key, 0);
+    for (let i = this.off; i < len; i++) if (saByte(key, i) !== 0) return false;
     return true;
   }
 

@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { sockaddrIn, type Sockaddr } from "../../../src/abi/socket.ts";
-import { INET_RN_OFFSET, radix_node_head, rt_maskedcopy, sa_image } from "../../../src/kernel/net/radix.ts";
+import { AF_INET, decodeSockaddr, sockaddrIn, type Sockaddr } from "../../../src/abi/socket.ts";
+import {
+  INET_RN_OFFSET,
+  radix_node_head,
+  rt_maskedcopy,
+  sa_from_image,
+  sa_image,
+} from "../../../src/kernel/net/radix.ts";
 
 const sin = (a: number, len = 16): Sockaddr => sockaddrIn(a, len);
 const bytes = (sa: Sockaddr | null): number[] =>
@@ -98,4 +104,23 @@ describe("radix table semantics (10.4 sys/net/radix.c)", () => {
 test("rt_maskedcopy keeps length and family, masks the rest (10.4 sys/net/route.c)", () => {
   const out = rt_maskedcopy(sin(0xc0a80117), sin(0xffffff00, 7));
   expect(bytes(out)).toEqual([16, 2, 0, 0, 192, 168, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+describe("sa_from_image reads AF_INET images as decodeSockaddr does", () => {
+  test("every length 2..16, with and without sin_zero bytes, past-length bytes ignored", () => {
+    // The table's sockaddrs are the kernel's memory read back; its AF_INET shortcut must give
+    // the same objects as the ABI decoder (src/abi/socket.ts decodeSockaddr).
+    for (let len = 2; len <= 16; len++) {
+      for (const fill of [0, 0xa5]) {
+        const img = new Uint8Array(20).fill(fill);
+        img[0] = len;
+        img[1] = AF_INET;
+        for (let i = 2; i < 8; i++) img[i] = 0x10 + i;
+        const want = decodeSockaddr(img.slice(0, len));
+        expect(sa_from_image(img.slice(0, len))).toEqual(want);
+        // Bytes past sa_len are not part of the sockaddr.
+        expect(sa_from_image(img)).toEqual(want);
+      }
+    }
+  });
 });
