@@ -29,7 +29,7 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-/** The backend stopped part-way (the twin failed its own invariant): the ops that did run. */
+/** The backend stopped part-way (the twin failed its own invariant, or panicked): the ops that did run. */
 export class PartialTraceError extends Error {
   constructor(
     message: string,
@@ -38,5 +38,14 @@ export class PartialTraceError extends Error {
   ) {
     super(message);
     this.name = "PartialTraceError";
+  }
+}
+
+/** The modelled FreeBSD kernel panics on the op after the partial trace: the faithful answer to
+ * the input, not a twin bug. The message cites the FreeBSD source that panics. */
+export class KernelPanicTraceError extends PartialTraceError {
+  constructor(message: string, partial: RawTrace) {
+    super(message, partial);
+    this.name = "KernelPanicTraceError";
   }
 }

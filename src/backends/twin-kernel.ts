@@ -3,6 +3,8 @@
 
 import { parseIpv4 } from "../abi/in.ts";
 import { Kernel } from "../kernel/kernel.ts";
+// What the Kernel throws where FreeBSD itself would panic; fakes throw it too.
+export { KernelPanic } from "../kernel/kern/invariant.ts";
 import type { Ucred } from "../kernel/kern/cred.ts";
 import type { Cred } from "../harness/ops.ts";
 

@@ -19,8 +19,8 @@ import {
   type OpResult,
   type RawTrace,
 } from "../harness/ops.ts";
-import { PartialTraceError, type Backend, type ProgramRef } from "./backend.ts";
-import { createKernel, type TwinKernel } from "./twin-kernel.ts";
+import { KernelPanicTraceError, PartialTraceError, type Backend, type ProgramRef } from "./backend.ts";
+import { createKernel, KernelPanic, type TwinKernel } from "./twin-kernel.ts";
 
 /** The dump mibs a checkpoint reads, for IPv4 (as netstat -rn, arp -an, ifconfig, ifmcstat). */
 export const CHECKPOINT_MIBS = {
@@ -60,7 +60,8 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
       try {
         for (const op of ops) results.push(step(op));
       } catch (e) {
-        // Keep what ran, so `inconf show` can display the lead-up to a twin bug.
+        // Keep what ran, so `inconf show` can display the lead-up to a twin bug or a panic.
+        if (e instanceof KernelPanic) throw new KernelPanicTraceError(e.message, trace());
         throw new PartialTraceError((e as Error).message, trace());
       }
       return trace();
@@ -69,7 +70,8 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
   };
 }
 
-/** Runs ops in order; a failed twin invariant throws (a twin bug, never the scenario's). */
+/** Runs ops in order; a failed twin invariant throws (a twin bug, never the scenario's), and
+ * so does a KernelPanic (where FreeBSD itself panics). */
 export function runOnKernel(kernel: TwinKernel, ops: readonly Op[]): OpResult[] {
   const step = kernelStepper(kernel);
   return ops.map((op) => step(op));

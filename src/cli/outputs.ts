@@ -64,9 +64,10 @@ export async function writeOutputs(
   }
 }
 
-/** 0 when everything passed or diverged as catalogued; 3 when nothing could run; else 1. */
+/** 0 when everything passed or diverged as catalogued; 3 when nothing could run; else 1 (an
+ * unexpected kernel panic included). */
 export function exitCodeOf(report: Report): ExitCode {
   const m = report.summary;
   if (m.total > 0 && m.skipped === m.total) return EXIT.unavailable;
-  return m.fail > 0 || m.error > 0 ? EXIT.failures : EXIT.ok;
+  return m.fail > 0 || m.error > 0 || m.panic > 0 ? EXIT.failures : EXIT.ok;
 }

@@ -67,6 +67,8 @@ function checkStep(e: Expect, main: OpObs, state: StateObs | undefined, fail: Fa
   for (const f of e.frames ?? []) checkFrames(f, main.frames, fail);
   if (e.rtsock !== undefined) checkRtsock(e.rtsock, main.rtsock, fail);
   if (e.data !== undefined) checkData(e.data, main.data, fail);
+  // The step's op completed (a panicking op has no result, so no `main`): no panic happened.
+  if (e.panic === true) fail("panic", "", "a kernel panic", errnoName(main.errno));
 }
 
 /** ifr_addr sits after the 16-byte ifr_name: sin_len, sin_family, sin_port (2), sin_addr (4). */

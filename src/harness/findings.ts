@@ -18,7 +18,7 @@ interface FindingBase {
 export type Finding =
   | (FindingBase & {
       kind: "expect";
-      check: "errno" | "routes" | "arp" | "addrs" | "groups" | "frames" | "rtsock" | "data";
+      check: "errno" | "routes" | "arp" | "addrs" | "groups" | "frames" | "rtsock" | "data" | "panic";
       expected: string;
       actual: string;
     })

@@ -157,6 +157,8 @@ export const ExpectSchema = z.strictObject({
   rtsock: z.array(RtsockExpectSchema).optional(),
   /** The bytes the step returned (ioctl copyout, sysctl old value). */
   data: DataExpectSchema.optional(),
+  /** The modelled kernel panics on this step (the twin's KernelPanic); later steps never run. */
+  panic: z.literal(true).optional(),
 });
 export type Expect = z.infer<typeof ExpectSchema>;
 

@@ -78,7 +78,7 @@ export function buildReport(
   backends: string[],
   results: readonly ScenarioResult[],
 ): Report {
-  const summary = { total: results.length, pass: 0, known: 0, fail: 0, skipped: 0, error: 0 };
+  const summary = { total: results.length, pass: 0, known: 0, fail: 0, skipped: 0, error: 0, panic: 0 };
   for (const r of results) summary[r.status]++;
   return {
     format: REPORT_FORMAT,

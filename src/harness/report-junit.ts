@@ -45,6 +45,9 @@ function testcase(s: ReportScenario, labels: [string, string]): string {
     case "error":
       body.push(`      <error message="${xmlEscape(s.reason ?? "error")}"/>`);
       break;
+    case "panic": // a panic the scenario did not expect fails it; JUnit has no other word for it
+      body.push(`      <failure message="${xmlEscape(s.reason ?? "kernel panic")}"/>`);
+      break;
     default: {
       const never: never = s.status;
       throw new Error(`unhandled status ${String(never)}`);
@@ -61,7 +64,7 @@ export function renderJunit(report: Report): string {
     const count = (st: ReportScenario["status"]): number => cases.filter((s) => s.status === st).length;
     const time = cases.reduce((t, s) => t + s.durationMs, 0) / 1000;
     return [
-      `  <testsuite name="${xmlEscape(`${fam} (${report.backends.join(" vs ")})`)}" tests="${cases.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("skipped")}" time="${time.toFixed(3)}">`,
+      `  <testsuite name="${xmlEscape(`${fam} (${report.backends.join(" vs ")})`)}" tests="${cases.length}" failures="${count("fail") + count("panic")}" errors="${count("error")}" skipped="${count("skipped")}" time="${time.toFixed(3)}">`,
       ...cases.map((s) => testcase(s, labels)),
       "  </testsuite>",
     ].join("\n");
@@ -69,7 +72,7 @@ export function renderJunit(report: Report): string {
   const m = report.summary;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="inconf ${report.command}" tests="${m.total}" failures="${m.fail}" errors="${m.error}" skipped="${m.skipped}">`,
+    `<testsuites name="inconf ${report.command}" tests="${m.total}" failures="${m.fail + m.panic}" errors="${m.error}" skipped="${m.skipped}">`,
     ...suites,
     "</testsuites>",
     "",

@@ -11,6 +11,7 @@ const MARK: Record<ReportScenario["status"], (s: string) => string> = {
   fail: (s) => pc.red(s),
   skipped: (s) => pc.yellow(s),
   error: (s) => pc.magenta(s),
+  panic: (s) => pc.red(s),
 };
 
 const SYMBOL: Record<ReportScenario["status"], string> = {
@@ -19,6 +20,7 @@ const SYMBOL: Record<ReportScenario["status"], string> = {
   fail: "✗",
   skipped: "-",
   error: "!",
+  panic: "‼",
 };
 
 export function scenarioLine(s: ReportScenario): string {
@@ -58,6 +60,8 @@ export function renderText(report: Report, opts: { verbose?: boolean } = {}): st
         pc.red(`${m.fail} failed`),
         pc.yellow(`${m.skipped} skipped`),
         pc.magenta(`${m.error} errors`),
+        // Only when there are any: most runs have none, and the line stays as it was.
+        ...(m.panic > 0 ? [pc.red(`${m.panic} kernel panics`)] : []),
       ].join(", "),
   );
   const used = new Map<string, number>();

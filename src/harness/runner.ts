@@ -1,7 +1,12 @@
 // Runs programs on backends and turns traces into classified findings: `conform` checks one
 // backend against the programs' expectations; `compare` diffs two backends.
 
-import { BackendUnavailableError, PartialTraceError, type Backend } from "../backends/backend.ts";
+import {
+  BackendUnavailableError,
+  KernelPanicTraceError,
+  PartialTraceError,
+  type Backend,
+} from "../backends/backend.ts";
 import { TraceMissingError } from "../backends/replay.ts";
 import { decodeTrace } from "./decode.ts";
 import { diffObservations } from "./diff.ts";
@@ -23,7 +28,8 @@ export interface ClassifiedFinding {
   divergence?: { id: string; status: Divergence["status"]; what: string; file: string };
 }
 
-export type ScenarioStatus = "pass" | "known" | "fail" | "skipped" | "error";
+/** "panic": the modelled kernel panicked on a step that did not expect it (`expect.panic`). */
+export type ScenarioStatus = "pass" | "known" | "fail" | "skipped" | "error" | "panic";
 
 export interface BackendSide {
   backend: string;
@@ -112,9 +118,31 @@ async function guarded(
     if (e instanceof TraceMissingError)
       return { program, status: "skipped", sides: [], findings: [], reason: e.message, durationMs };
     if (e instanceof BackendUnavailableError) throw e;
+    if (e instanceof KernelPanicTraceError) {
+      const side = sideOf(e.partial.backend, program, e.partial);
+      return { program, status: "panic", sides: [side], findings: [], reason: panicReason(e), durationMs };
+    }
     // What ran before a twin bug stays visible (reports, `inconf show`).
     const sides = e instanceof PartialTraceError ? [sideOf(e.partial.backend, program, e.partial)] : [];
     return { program, status: "error", sides, findings: [], reason: (e as Error).message, durationMs };
+  }
+}
+
+function panicReason(e: KernelPanicTraceError): string {
+  return `the modelled FreeBSD kernel panics here: ${e.message}`;
+}
+
+/** The side a run left, or, when the kernel panicked on a step that expects it (`expect.panic`),
+ * the side up to that step; any other panic propagates (to `guarded`). */
+async function runExpectingPanic(backend: Backend, program: Program): Promise<BackendSide> {
+  try {
+    return await runSide(backend, program);
+  } catch (e) {
+    if (!(e instanceof KernelPanicTraceError)) throw e;
+    // The panicking op is the first one without a result.
+    const origin = lowerProgram(program).origins[e.partial.ops.length];
+    if (origin?.role !== "step" || program.steps[origin.step]?.expect?.panic !== true) throw e;
+    return sideOf(e.partial.backend, program, e.partial);
   }
 }
 
@@ -130,7 +158,7 @@ export async function conform(
     hooks.onStart?.(program, i, programs.length);
     const started = Date.now();
     const r = await guarded(program, started, async () => {
-      const side = await runSide(backend, program);
+      const side = await runExpectingPanic(backend, program);
       const findings = classifyAll(program, side.release, checkExpectations(program, side.obs), catalogue);
       const decodeProblems = decodeFindings(side);
       if (decodeProblems !== undefined)

@@ -4,10 +4,14 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createReplayBackend, readTrace, traceFile } from "../../src/backends/replay.ts";
 import { createTwinBackend } from "../../src/backends/twin.ts";
-import type { TwinKernel } from "../../src/backends/twin-kernel.ts";
+import { KernelPanic, type TwinKernel } from "../../src/backends/twin-kernel.ts";
 import { decodeTrace } from "../../src/harness/decode.ts";
 import { lower } from "../../src/harness/lower.ts";
 import { traceCaptures, writeTracePcaps } from "../../src/harness/pcaps.ts";
+import { buildReport } from "../../src/harness/report-json.ts";
+import { renderJunit } from "../../src/harness/report-junit.ts";
+import { renderText } from "../../src/harness/report-text.ts";
+import { exitCodeOf } from "../../src/cli/outputs.ts";
 import { compare, conform } from "../../src/harness/runner.ts";
 import { scenario } from "../../src/harness/scenario.ts";
 import { readPcap } from "../../src/wire/pcap.ts";
@@ -63,6 +67,78 @@ describe("twin backend", () => {
     expect(r.sides.map((x) => [x.backend, x.trace.ops.length, x.trace.results.length])).toEqual([
       ["twin", 0, 0],
     ]);
+  });
+});
+
+describe("a kernel panic is its own outcome", () => {
+  /** A kernel that panics on its first ioctl, with a message as the twin's cite their source. */
+  const panicking = (): TwinKernel => ({
+    attachNic: () => 0,
+    ioctl: () => {
+      throw new KernelPanic("fake.c:1 dereferences NULL");
+    },
+    sysctl: () => ({ errno: 0, out: new Uint8Array(0) }),
+    routeSocketOpen: () => ({ read: () => [], write: () => 0, close: () => {} }),
+    inject: () => 0,
+    transmitted: [],
+    advance: () => {},
+    uptime: () => 0,
+    checkInvariants: () => [],
+  });
+  const program = (expectPanic: boolean) =>
+    scenario("t/panic", "panics", (s) => {
+      s.nic("vtnet1");
+      s.aifaddr("vtnet1", "10.0.0.1/24").expect(expectPanic ? { panic: true } : { errno: "OK" });
+      s.sleep(1);
+    });
+
+  it("unexpected: status panic, the cited source, the partial trace, exit 1 and a JUnit failure", async () => {
+    const backend = createTwinBackend({ makeKernel: async () => panicking() });
+    const [r] = await conform([program(false)], backend, []);
+    expect(r.status).toBe("panic");
+    expect(r.reason).toBe("the modelled FreeBSD kernel panics here: fake.c:1 dereferences NULL");
+    expect(r.findings).toEqual([]);
+    // The nic op ran; the panicking ioctl has no result.
+    expect(r.sides.map((x) => [x.trace.ops.length, x.trace.results.length])).toEqual([[1, 1]]);
+    const report = buildReport("run", ["twin"], [r]);
+    expect(report.summary).toMatchObject({ total: 1, panic: 1, error: 0, fail: 0 });
+    expect(exitCodeOf(report)).toBe(1);
+    expect(renderText(report)).toContain("1 kernel panics");
+    expect(renderJunit(report)).toContain('failures="1" errors="0"');
+  });
+
+  it("expected (expect.panic on the step that panics): a pass, later steps not run", async () => {
+    const backend = createTwinBackend({ makeKernel: async () => panicking() });
+    const [r] = await conform([program(true)], backend, []);
+    expect(r.status).toBe("pass");
+    expect(r.sides[0].trace.results).toHaveLength(1);
+  });
+
+  it("expect.panic on a step that completes is a failing expectation", async () => {
+    const [r] = await conform([program(true)], createTwinBackend(), []);
+    expect(r.status).toBe("fail");
+    expect(r.findings.map((f) => f.finding.message)).toEqual(["panic: expected a kernel panic, got OK"]);
+  });
+
+  it("a diff whose twin side panics: status panic with that side's partial trace", async () => {
+    const a = createTwinBackend({ makeKernel: async () => panicking() });
+    const [r] = await compare([program(false)], a, createTwinBackend(), []);
+    expect(r.status).toBe("panic");
+    expect(r.reason).toMatch(/^the modelled FreeBSD kernel panics here: fake\.c:1/);
+  });
+
+  it("the real twin: a negative vhid without carp panics (K1b's KernelPanic, seed in.c:423)", async () => {
+    // The twin's in.ts (seed in.c): `vhid > 0 && carp_attach_p == NULL` is EPROTONOSUPPORT, but a
+    // negative vhid gets past it to `if (vhid != 0)` and calls the NULL carp_attach_p.
+    const p = (expectPanic: boolean) =>
+      scenario("t/negative-vhid", "negative vhid", (s) => {
+        s.nic("vtnet1");
+        s.aifaddr("vtnet1", "10.0.0.1/24", { vhid: -1 }).expect(expectPanic ? { panic: true } : {});
+      });
+    const [unexpected, expected] = await conform([p(false), p(true)], createTwinBackend(), []);
+    expect(unexpected.status).toBe("panic");
+    expect(unexpected.reason).toMatch(/^the modelled FreeBSD kernel panics here: .*in\.c/);
+    expect(expected.status).toBe("pass");
   });
 });
 

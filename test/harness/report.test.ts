@@ -47,7 +47,7 @@ describe("reports", () => {
   it("the JSON report has the documented shape and counts", async () => {
     const r = buildReport("run", ["twin"], await results());
     expect(r.format).toBe(REPORT_FORMAT);
-    expect(r.summary).toEqual({ total: 4, pass: 1, known: 1, fail: 1, skipped: 1, error: 0 });
+    expect(r.summary).toEqual({ total: 4, pass: 1, known: 1, fail: 1, skipped: 1, error: 0, panic: 0 });
     expect(r.normalization.map((n) => n.name)).toContain("rtm-pid");
     const [w, k] = r.scenarios;
     expect(w).toMatchObject({ id: "t/wrong", family: "t", status: "fail", reason: null });
