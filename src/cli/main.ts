@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { CommonOptions, ShowOptions } from "./commands.ts";
 import { EXIT, type ExitCode, type Io } from "./exit.ts";
+import { registerVmCommands } from "./vm.ts";
 
 const commands = () => import("./commands.ts");
 
@@ -127,6 +128,8 @@ export function buildCli(setCode: (c: ExitCode) => void, io: Io): Command {
   ).action(async (file: string, o: ShowOptions) =>
     setCode(await (await commands()).execCommand(file, o, io)),
   );
+
+  registerVmCommands(program, setCode); // vm list|fetch|check, record (src/cli/vm.ts)
 
   return program;
 }
