@@ -70,15 +70,9 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
   };
 }
 
-/** Runs ops in order; a failed twin invariant throws (a twin bug, never the scenario's), and
- * so does a KernelPanic (where FreeBSD itself panics). */
-export function runOnKernel(kernel: TwinKernel, ops: readonly Op[]): OpResult[] {
-  const step = kernelStepper(kernel);
-  return ops.map((op) => step(op));
-}
-
-/** One op at a time on one Kernel and one monitoring socket, for callers that get ops as they
- * come (the stand-in agent, src/vm/standin-agent.ts); runOnKernel is this over a list. */
+/** One op at a time on one Kernel and one monitoring socket: the twin backend, and callers that
+ * get ops as they come (the stand-in agent, src/vm/standin-agent.ts). A failed twin invariant
+ * throws (a twin bug, never the scenario's), and so does a KernelPanic (where FreeBSD panics). */
 export function kernelStepper(kernel: TwinKernel): (op: Op) => OpResult {
   const monitor = kernel.routeSocketOpen();
   let sent = kernel.transmitted.length;

@@ -10,7 +10,7 @@ import { lower } from "../harness/lower.ts";
 import { loadProgramFile, ProgramError, type Program } from "../harness/program.ts";
 import { buildReport } from "../harness/report-json.ts";
 import { compare, conform, type ScenarioResult } from "../harness/runner.ts";
-import { openBackend } from "./backends.ts";
+import { openBackend, type BackendChoice } from "./backends.ts";
 import { CliError, EXIT, type ExitCode, type Io } from "./exit.ts";
 import {
   checkOutputOptions,
@@ -59,6 +59,11 @@ async function saveTraces(dir: string, results: readonly ScenarioResult[]): Prom
   }
 }
 
+/** A backend spec with the options every command shares (release, reference folder, image). */
+function choice(spec: string, o: { release?: string; referenceDir: string; image?: string }): BackendChoice {
+  return { spec, release: o.release, referenceDir: o.referenceDir, image: o.image };
+}
+
 async function finish(
   command: "run" | "diff",
   backends: Backend[],
@@ -89,12 +94,7 @@ export async function runCommand(
   checkTraceDir("--save-traces", o.saveTraces, o.referenceDir, [o.backend]);
   const programs = await selectPrograms(targets, o.filter);
   const catalogue = await loadCatalogue(o.referenceDir);
-  const backend = await openBackend({
-    spec: o.backend,
-    release: o.release,
-    referenceDir: o.referenceDir,
-    image: o.image,
-  });
+  const backend = await openBackend(choice(o.backend, o));
   const progress = progressHooks(programs.length, o, io.stderr);
   try {
     return await finish("run", [backend], await conform(programs, backend, catalogue, progress.hooks), o, io);
@@ -112,18 +112,8 @@ export async function diffCommand(
   checkTraceDir("--save-traces", o.saveTraces, o.referenceDir, [o.a, o.b]);
   const programs = await selectPrograms(targets, o.filter);
   const catalogue = await loadCatalogue(o.referenceDir);
-  const a = await openBackend({
-    spec: o.a,
-    release: o.release,
-    referenceDir: o.referenceDir,
-    image: o.image,
-  });
-  const b = await openBackend({
-    spec: o.b,
-    release: o.release,
-    referenceDir: o.referenceDir,
-    image: o.image,
-  });
+  const a = await openBackend(choice(o.a, o));
+  const b = await openBackend(choice(o.b, o));
   const progress = progressHooks(programs.length, o, io.stderr);
   try {
     return await finish("diff", [a, b], await compare(programs, a, b, catalogue, progress.hooks), o, io);
@@ -157,16 +147,12 @@ export async function showProgram(p: Program, o: ShowOptions, io: Io): Promise<E
     o.backend,
   ]);
   const catalogue = await loadCatalogue(o.referenceDir);
-  const backend = await openBackend({
-    spec: o.backend,
-    release: o.release,
-    referenceDir: o.referenceDir,
-    image: o.image,
-  });
+  const backend = await openBackend(choice(o.backend, o));
   const [r] = await conform([p], backend, catalogue);
   await backend.close();
   if (o.traceOut !== undefined && r.sides[0] !== undefined)
     await writeFile(o.traceOut, JSON.stringify(r.sides[0].trace, null, 2) + "\n");
+  const report = buildReport("run", [backend.name], [r]);
   if (o.json === true) {
     const side = r.sides[0];
     io.stdout.write(
@@ -176,7 +162,7 @@ export async function showProgram(p: Program, o: ShowOptions, io: Io): Promise<E
           ops: lower(p),
           trace: side?.trace ?? null,
           observations: side?.obs ?? null,
-          report: buildReport("run", [backend.name], [r]),
+          report,
         },
         null,
         2,
@@ -185,7 +171,7 @@ export async function showProgram(p: Program, o: ShowOptions, io: Io): Promise<E
   } else {
     io.stdout.write(renderShow(r, { verbose: o.verbose }) + "\n");
   }
-  return exitCodeOf(buildReport("run", [backend.name], [r]));
+  return exitCodeOf(report);
 }
 
 export async function listCommand(

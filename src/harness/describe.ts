@@ -21,7 +21,7 @@ function credText(c: Cred): string {
 }
 
 /** The ioctl argument decoded by its size, or its hex when it does not decode. */
-export function describeIoctlData(hex: string): string {
+function describeIoctlData(hex: string): string {
   const bytes = fromHex(hex);
   const decoded =
     bytes.length === IN_ALIASREQ_SIZE

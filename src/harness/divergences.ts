@@ -126,7 +126,7 @@ export interface FindingKey {
   path: string;
 }
 
-export function divergenceMatches(d: Divergence, f: FindingKey): boolean {
+function divergenceMatches(d: Divergence, f: FindingKey): boolean {
   if (!d.releases.some((r) => r === "*" || r === f.release)) return false;
   if (!d.scenarios.some((s) => globMatch(s, f.scenario))) return false;
   const m = d.match;

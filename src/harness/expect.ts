@@ -191,7 +191,7 @@ function checkGroup(g: GroupExpect, s: StateObs, fail: Fail): void {
 }
 
 /** A decoded frame's field by "layer.field" ("arp.targetIp", "ethernet.dst"). */
-export function frameField(f: FrameObs, path: string): JsonValue | undefined {
+function frameField(f: FrameObs, path: string): JsonValue | undefined {
   const [layer, ...rest] = path.split(".");
   const l = f.json.layers.find((x) => x.layer === layer);
   let v: JsonValue | undefined = l;
@@ -202,7 +202,7 @@ export function frameField(f: FrameObs, path: string): JsonValue | undefined {
   return v;
 }
 
-export function frameMatches(f: FrameObs, e: FrameExpect): boolean {
+function frameMatches(f: FrameObs, e: FrameExpect): boolean {
   if (e.ifname !== undefined && f.ifname !== e.ifname) return false;
   if (e.hex !== undefined && f.hex !== e.hex) return false;
   return Object.entries(e.where).every(([path, want]) => {

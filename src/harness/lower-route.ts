@@ -37,7 +37,7 @@ function sin(addr: number): SockaddrIn {
 }
 
 /** RTF_ names ("STATIC" or "RTF_STATIC") → bits, via the constants src/abi/route.ts exports. */
-export function rtFlagBits(names: readonly string[], field: string): number {
+function rtFlagBits(names: readonly string[], field: string): number {
   let bits = 0;
   for (const n of names) {
     const v = (RT as Record<string, unknown>)[n.startsWith("RTF_") ? n : `RTF_${n}`];

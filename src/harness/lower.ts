@@ -231,7 +231,7 @@ function ifreq(ifname: string, a: IoctlArgs): IF.Ifreq {
 }
 
 /** IFF_ names ("UP" or "IFF_UP") → bits, via the constants src/abi/if.ts exports. */
-export function flagBits(names: readonly string[], field: string): number {
+function flagBits(names: readonly string[], field: string): number {
   let bits = 0;
   for (const n of names) {
     const key = n.startsWith("IFF_") ? n : `IFF_${n}`;

@@ -146,6 +146,31 @@ async function runExpectingPanic(backend: Backend, program: Program): Promise<Ba
   }
 }
 
+/** The loop `conform` and `compare` share: hooks, timing, skips and errors (`guarded`), and the
+ * status from the findings, or an error when a side's bytes do not decode. */
+async function runEach(
+  programs: readonly Program[],
+  hooks: RunHooks,
+  body: (program: Program) => Promise<{ sides: BackendSide[]; findings: ClassifiedFinding[] }>,
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const [i, program] of programs.entries()) {
+    hooks.onStart?.(program, i, programs.length);
+    const started = Date.now();
+    const r = await guarded(program, started, async () => {
+      const { sides, findings } = await body(program);
+      const decodeProblems = sides.map(decodeFindings).find((d) => d !== undefined);
+      const done = { program, sides, findings, durationMs: Date.now() - started };
+      return decodeProblems === undefined
+        ? { ...done, status: statusOf(findings) }
+        : { ...done, status: "error", reason: decodeProblems };
+    });
+    results.push(r);
+    hooks.onResult?.(r, i, programs.length);
+  }
+  return results;
+}
+
 /** Runs each program on `backend` and checks its expectations. */
 export async function conform(
   programs: readonly Program[],
@@ -153,35 +178,11 @@ export async function conform(
   catalogue: readonly Divergence[],
   hooks: RunHooks = {},
 ): Promise<ScenarioResult[]> {
-  const results: ScenarioResult[] = [];
-  for (const [i, program] of programs.entries()) {
-    hooks.onStart?.(program, i, programs.length);
-    const started = Date.now();
-    const r = await guarded(program, started, async () => {
-      const side = await runExpectingPanic(backend, program);
-      const findings = classifyAll(program, side.release, checkExpectations(program, side.obs), catalogue);
-      const decodeProblems = decodeFindings(side);
-      if (decodeProblems !== undefined)
-        return {
-          program,
-          status: "error",
-          sides: [side],
-          findings,
-          reason: decodeProblems,
-          durationMs: Date.now() - started,
-        };
-      return {
-        program,
-        status: statusOf(findings),
-        sides: [side],
-        findings,
-        durationMs: Date.now() - started,
-      };
-    });
-    results.push(r);
-    hooks.onResult?.(r, i, programs.length);
-  }
-  return results;
+  return runEach(programs, hooks, async (program) => {
+    const side = await runExpectingPanic(backend, program);
+    const findings = classifyAll(program, side.release, checkExpectations(program, side.obs), catalogue);
+    return { sides: [side], findings };
+  });
 }
 
 /** Runs each program on `a` and `b` and diffs them; divergences are matched on b's release. */
@@ -192,38 +193,16 @@ export async function compare(
   catalogue: readonly Divergence[],
   hooks: RunHooks = {},
 ): Promise<ScenarioResult[]> {
-  const results: ScenarioResult[] = [];
-  for (const [i, program] of programs.entries()) {
-    hooks.onStart?.(program, i, programs.length);
-    const started = Date.now();
-    const r = await guarded(program, started, async () => {
-      // b first: a missing reference trace skips the scenario before the twin runs.
-      const sb = await runSide(b, program);
-      const sa = await runSide(a, program);
-      const release = sb.release !== "twin" ? sb.release : sa.release;
-      const findings = classifyAll(program, release, diffObservations(sa.obs, sb.obs), catalogue);
-      const decodeProblems = decodeFindings(sa) ?? decodeFindings(sb);
-      if (decodeProblems !== undefined)
-        return {
-          program,
-          status: "error",
-          sides: [sa, sb],
-          findings,
-          reason: decodeProblems,
-          durationMs: Date.now() - started,
-        };
-      return {
-        program,
-        status: statusOf(findings),
-        sides: [sa, sb],
-        findings,
-        durationMs: Date.now() - started,
-      };
-    });
-    results.push(r);
-    hooks.onResult?.(r, i, programs.length);
-  }
-  return results;
+  return runEach(programs, hooks, async (program) => {
+    // b first: a missing reference trace skips the scenario before the twin runs.
+    const sb = await runSide(b, program);
+    const sa = await runSide(a, program);
+    const release = sb.release !== "twin" ? sb.release : sa.release;
+    return {
+      sides: [sa, sb],
+      findings: classifyAll(program, release, diffObservations(sa.obs, sb.obs), catalogue),
+    };
+  });
 }
 
 /** Bytes a backend returned that the shared decoder cannot read: an error, never silently dropped. */
