@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point for the `inconf` command. A fresh clone needs no build step: tsx loads the
-// TypeScript. Loading ~125 modules one by one through tsx's loader costs about a second of CPU
+// TypeScript. Loading some 140 modules one by one through tsx's loader costs about a second of CPU
 // per command, more than running every scenario on the twin, so the CLI is also bundled into
 // one file with esbuild (tsx's own dependency) under node_modules/.cache/inconf/ and rebuilt
 // whenever a source file it was built from changes. Any trouble with the bundle falls back to
