@@ -6,12 +6,7 @@ import { EHOSTDOWN, EHOSTUNREACH, EINVAL, EWOULDBLOCK } from "../../abi/errno.ts
 import { IFF_NOARP, IFF_STATICARP, IFT_ETHER } from "../../abi/if.ts";
 import { ipv4ToString } from "../../abi/in.ts";
 import { RTF_GATEWAY } from "../../abi/route_defs.ts";
-import {
-  AF_INET,
-  sockaddrIn,
-  type SockaddrIn,
-  type SockaddrRaw,
-} from "../../abi/socket.ts";
+import { AF_INET, sockaddrIn, type SockaddrIn, type SockaddrRaw } from "../../abi/socket.ts";
 import { macEquals } from "../../wire/addr.ts";
 import {
   EVENTHANDLER_INVOKE,

@@ -342,13 +342,9 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
 
   // seed 318-334: validation, in this order.
   if (addr.sin_len !== SOCKADDR_IN_SIZE || addr.sin_family !== AF_INET) return EINVAL;
-  if (
-    broadaddr.sin_len !== 0 &&
-    (broadaddr.sin_len !== SOCKADDR_IN_SIZE || broadaddr.sin_family !== AF_INET)
-  )
+  if (broadaddr.sin_len !== 0 && (broadaddr.sin_len !== SOCKADDR_IN_SIZE || broadaddr.sin_family !== AF_INET))
     return EINVAL;
-  if (mask.sin_len !== 0 && (mask.sin_len !== SOCKADDR_IN_SIZE || mask.sin_family !== AF_INET))
-    return EINVAL;
+  if (mask.sin_len !== 0 && (mask.sin_len !== SOCKADDR_IN_SIZE || mask.sin_family !== AF_INET)) return EINVAL;
   if (
     ifp.if_flags & IFF_POINTOPOINT &&
     (dstaddr.sin_len !== SOCKADDR_IN_SIZE || dstaddr.sin_addr === INADDR_ANY)
@@ -420,9 +416,7 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   let fail = 0;
   if (vhid !== 0) {
     if (attach === null) {
-      throw new KernelPanic(
-        `seed in.c:423 calls carp_attach_p while NULL (vhid ${vhid}): the kernel faults`,
-      );
+      throw new KernelPanic(`seed in.c:423 calls carp_attach_p while NULL (vhid ${vhid}): the kernel faults`);
     }
     error = attach(ia, vhid);
   }
