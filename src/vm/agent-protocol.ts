@@ -8,12 +8,14 @@
 //           | sysctl <cred> <name> <-|=hex> | rtsock <cred> <hex> <-|at:ifname,...>
 //           | sleep <seconds> | inject <ifname> <hex> | dump | drain | reset | quit
 //   (reset: a fresh Kernel, stand-in only; the FreeBSD backend resets by restoring a snapshot)
-//   (inject is only for agents that own their frames, like the twin stand-in; the FreeBSD
-//   backend injects host side through the NIC's netdev and the C agent refuses it)
+//   (inject: agents that own their frames, like the twin stand-in, take it for every NIC; the
+//   C agent only for tun NICs, whose /dev/tunN it holds open since their nic op, and refuses
+//   it for others: the FreeBSD backend injects into those host side through the NIC's netdev)
 //   cred:     <uid> | <uid>@<jail>:<ip4>,<ip4>...
 //   response: <id> ok key=value... | <id> error <text>
 //   keys: errno, data, rt (messages, comma-separated), routes/arp/iflist/ifmalist/uptime (dump),
-//   version, frames (ifname/seconds/hex, comma-separated; agents that own their frames only)
+//   version, frames (ifname/seconds/hex, comma-separated; the stand-in always, the C agent
+//   while it holds a tun device open: the packets it read from /dev/tunN after the op)
 
 import type { Cred } from "../harness/ops.ts";
 

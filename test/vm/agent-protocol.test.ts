@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeOps, UnsupportedOpError, type FrameIo } from "../../src/backends/freebsd/execute.ts";
+import type { FrameRecord, Op } from "../../src/harness/ops.ts";
 import { AgentClient, AgentError } from "../../src/vm/agent-client.ts";
 import {
   AgentProtocolError,
@@ -17,6 +19,7 @@ import {
   encodeCred,
   encodeRequest,
   encodeResponse,
+  type AgentOk,
   type AgentRequest,
   type AgentResponse,
 } from "../../src/vm/agent-protocol.ts";
@@ -51,6 +54,7 @@ const requests: AgentRequest[] = [
   { kind: "sleep", seconds: 1.5 },
   { kind: "sleep", seconds: 0 },
   { kind: "inject", ifname: "vtnet0", frame: "ffffffffffff" },
+  { kind: "inject", ifname: "tun0", frame: "4500001c" },
   { kind: "dump" },
   { kind: "drain" },
   { kind: "quit" },
@@ -127,6 +131,19 @@ describe("agent protocol codec", () => {
     for (const c of cases) {
       expect(decodeResponse(encodeResponse(9, c))).toEqual({ id: "9", res: c });
     }
+    // the C agent's order (rt, then the packets read from its open tun devices)
+    expect(decodeResponse("4 ok errno=0 rt=- frames=tun0/0.250000/4500001c,tun1/12.000001/-")).toEqual({
+      id: "4",
+      res: {
+        ok: true,
+        errno: 0,
+        rt: [],
+        frames: [
+          { ifname: "tun0", time: 0.25, frame: "4500001c" },
+          { ifname: "tun1", time: 12.000001, frame: "" },
+        ],
+      },
+    });
     expect(() => decodeResponse("9 ok data=00")).toThrow(/errno/);
     expect(() => decodeResponse("9 maybe")).toThrow(/bad response/);
   });
@@ -194,10 +211,20 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
     await expect(
       agent.request({ kind: "rtsock", cred: { uid: 0 }, msg: "00", ifindex: [{ at: 2, ifname: "lo" }] }),
     ).rejects.toThrow(/beyond/);
-    // the C agent leaves frames to the host side
+    // the C agent leaves frames to the host side, except on tun NICs (a write to /dev/tunN,
+    // stubbed here); no tun device is open in this build, so no frames key
     await expect(agent.request({ kind: "inject", ifname: "vtnet0", frame: "ff" })).rejects.toThrow(
       /host side/,
     );
+    const tunInject = await agent.request({ kind: "inject", ifname: "tun0", frame: "4500001c" });
+    expect(tunInject.errno).toBe(ENOSYS);
+    expect(tunInject.frames).toBeUndefined();
+    expect((await agent.request({ kind: "inject", ifname: "tun3", frame: "" })).errno).toBe(ENOSYS);
+    // SIOCIFDESTROY (_IOW('i', 121, struct ifreq)) of a tun: the close-first path, then the stub
+    const ifreqTun0 = Buffer.from("tun0").toString("hex") + "00".repeat(28);
+    expect(
+      (await agent.request({ kind: "ioctl", cred: { uid: 0 }, cmd: 0x80206979, data: ifreqTun0 })).errno,
+    ).toBe(ENOSYS);
   });
 
   it("survives malformed requests and keeps answering", async () => {
@@ -209,11 +236,78 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
     raw("104 " + "x ".repeat(40));
     raw("\x00\x01\x02 binary");
     raw("105 ioctl 99999999999999999999 12 00");
+    raw("107 inject tun0 4g");
+    raw("108 inject tun0");
+    raw("109 inject tun;0 00");
+    raw("110 ioctl 0 2149607801 74");
     // a 5 MB line: longer than the agent's limit
     proc.stdin.write("106 ioctl 0 1 " + "00".repeat(2_600_000) + "\n");
     await expect(agent.request({ kind: "version" })).rejects.toThrow(AgentError);
     // after the error lines, the agent still answers normally
     const v = await agent.request({ kind: "version" });
     expect(v.ok).toBe(true);
+  });
+});
+
+// executeOps against a fake agent: how a tun NIC's injects and frames are routed on the FreeBSD
+// backend (host-side netdevs for the test NICs, the agent's /dev/tunN for tun).
+describe("executeOps routing of tun frames", () => {
+  function fakes(tunNicErrno = 0): {
+    agent: { request: (r: AgentRequest) => Promise<AgentOk> };
+    sent: AgentRequest[];
+    host: FrameIo;
+    hostInjected: string[];
+  } {
+    const sent: AgentRequest[] = [];
+    const hostInjected: string[] = [];
+    const agent = {
+      request: (r: AgentRequest): Promise<AgentOk> => {
+        sent.push(r);
+        const res: AgentOk = { ok: true, errno: 0, rt: [] };
+        if (r.kind === "nic" && r.driver === "tun") res.errno = tunNicErrno;
+        if (r.kind === "inject") res.frames = [{ ifname: r.ifname, time: 1, frame: "45000014" }];
+        return Promise.resolve(res);
+      },
+    };
+    const pending: FrameRecord[] = [];
+    const host: FrameIo = {
+      inject: (ifname, frame) => {
+        if (ifname !== "vtnet0") return Promise.resolve(false);
+        hostInjected.push(Buffer.from(frame).toString("hex"));
+        pending.push({ ifname: "vtnet0", time: 0.5, frame: "ffffffffffff" });
+        return Promise.resolve(true);
+      },
+      collect: () => Promise.resolve(pending.splice(0)),
+    };
+    return { agent, sent, host, hostInjected };
+  }
+
+  const ops: Op[] = [
+    { op: "nic", name: "vtnet0", driver: "vtnet", mac: "02:00:00:00:00:01" },
+    { op: "nic", name: "tun0", driver: "tun" },
+    { op: "inject", ifname: "tun0", frame: "4500001c" },
+    { op: "inject", ifname: "vtnet0", frame: "0806" },
+  ];
+
+  it("sends a tun inject to the agent and keeps host-side injection for the test NICs", async () => {
+    const f = fakes();
+    const results = await executeOps(f.agent, ops, { frames: f.host });
+    expect(f.sent.map((r) => r.kind)).toEqual(["nic", "nic", "inject", "drain"]);
+    expect(f.sent[2]).toEqual({ kind: "inject", ifname: "tun0", frame: "4500001c" });
+    expect(f.hostInjected).toEqual(["0806"]);
+    // the agent's tun frames are part of the op's result; host-side frames come first
+    expect(results[2].frames).toEqual([{ ifname: "tun0", time: 1, frame: "45000014" }]);
+    expect(results[3].frames).toEqual([{ ifname: "vtnet0", time: 0.5, frame: "ffffffffffff" }]);
+  });
+
+  it("does not route to the agent a tun whose nic op failed, nor one never attached", async () => {
+    const f = fakes(6);
+    await expect(executeOps(f.agent, ops.slice(0, 3), { frames: f.host })).rejects.toThrow(
+      UnsupportedOpError,
+    );
+    const g = fakes();
+    await expect(
+      executeOps(g.agent, [{ op: "inject", ifname: "tun1", frame: "00" }], { frames: g.host }),
+    ).rejects.toThrow(/tun NICs/);
   });
 });

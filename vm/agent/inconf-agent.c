@@ -17,14 +17,17 @@
  *   <id> rtsock <cred> <msg hex> <- | at:ifname,...>   (if_nametoindex(ifname) stored as a
  *        little-endian u16 at byte offset `at` before the write: indices differ between systems)
  *   <id> sleep <seconds>
- *   <id> inject <ifname> <hex>        (refused: the host injects through the NIC's netdev)
+ *   <id> inject <ifname> <hex>        (tun NICs only: written to /dev/tunN; other NICs are
+ *        refused, the host injects through their netdev)
  *   <id> dump
  *   <id> drain
  *   <id> quit
  * cred: "<uid>" or "<uid>@<jail name>:<ip4>,<ip4>..." (the ip4 list may be empty).
  * Response: "<id> ok key=value ..." with keys errno, data, rt (comma-separated messages read
  * from the monitoring routing socket after the op), routes/arp/iflist/ifmalist/uptime (dump),
- * version; or "<id> error <text>" when the request itself was bad. The agent never exits on bad
+ * version, frames (while a tun device is open: "ifname/seconds/hex,..." read from each open
+ * /dev/tunN after the op, seconds on the agent's monotonic clock since it started); or
+ * "<id> error <text>" when the request itself was bad. The agent never exits on bad
  * input; it exits on EOF or "quit".
  *
  * Ops with a non-root uid or a jail run in a forked child (jail_set(JAIL_CREATE|JAIL_ATTACH),
@@ -65,6 +68,7 @@
 #include <sys/sysctl.h>
 #include <net/if.h>
 #include <net/if_dl.h>
+#include <net/if_tun.h>
 #include <net/route.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -257,6 +261,61 @@ static const char *parse_cred(char *s, struct cred *c)
 	return (NULL);
 }
 
+/* ---------- tun devices held open for the program ---------- */
+
+/*
+ * The twin's nic op for tun creates tunN and opens /dev/tunN (src/kernel/dev/attach.ts). 10.4
+ * refuses output on a tun nobody holds open (sys/net/if_tun.c, tunoutput: EHOSTDOWN unless
+ * TUN_READY = TUN_OPEN|TUN_INITED), so the agent does the same: it holds each tun NIC's device
+ * open, writes injected frames to it (tunwrite: one write is one packet) and reads what the
+ * stack queued (tunread: one read is one packet) after every op. Framing is plain IPv4, the
+ * twin's: tuncreate starts with tun_flags = TUN_INITED (no TUN_IFHEAD, no TUN_LMODE).
+ */
+#define MAX_TUNS 16
+#define MAX_TUN_READS 1024	/* per device and drain: a bound, not an expected count */
+static struct tun_fd {
+	char name[IFNAMSIZ];
+	int fd;
+} tuns[MAX_TUNS];
+static int ntuns = 0;
+static struct timespec t_start;
+
+static int is_tun_name(const char *s)
+{
+	return (strncmp(s, "tun", 3) == 0 && isdigit((unsigned char)s[3]));
+}
+
+/* " frames=..." with every packet readable on the open tun devices; nothing when none is open. */
+static void drain_tuns(void)
+{
+	static unsigned char buf[65536];
+	int i, k, first = 1;
+
+	if (ntuns == 0)
+		return;
+	printf(" frames=");
+	for (i = 0; i < ntuns; i++) {
+		for (k = 0; k < MAX_TUN_READS; k++) {
+			ssize_t n = read(tuns[i].fd, buf, sizeof(buf));
+			struct timespec now;
+			double secs;
+
+			if (n < 0)
+				break;	/* EWOULDBLOCK: queue empty */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			secs = (double)(now.tv_sec - t_start.tv_sec) +
+			    (double)(now.tv_nsec - t_start.tv_nsec) / 1e9;
+			printf("%s%s/%.6f/", first ? "" : ",", tuns[i].name, secs < 0 ? 0.0 : secs);
+			if (n == 0)
+				printf("-");
+			put_hex(buf, (size_t)n);
+			first = 0;
+		}
+	}
+	if (first)
+		printf("-");
+}
+
 /* ---------- results ---------- */
 
 struct result {
@@ -310,8 +369,10 @@ static void reply_ok(const char *id, const struct result *r, int with_rt)
 			printf("-");
 		put_hex(r->data, r->datalen);
 	}
-	if (with_rt)
+	if (with_rt) {
 		drain_monitor();
+		drain_tuns();
+	}
 	putchar('\n');
 	fflush(stdout);
 }
@@ -604,6 +665,7 @@ static void op_dump(const char *id)
 	for (i = 0; i < 4; i++)
 		free(b[i]);
 	drain_monitor();
+	drain_tuns();
 	putchar('\n');
 	fflush(stdout);
 }
@@ -639,7 +701,76 @@ static int offloads_off(int s, const char *name)
 	return (ioctl(s, SIOCSIFCAP, &ifr) == 0 ? 0 : errno);
 }
 
-/* nic: the NIC must exist (cloners create epair/tun on demand), then MAC and offloads. */
+static struct tun_fd *tun_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ntuns; i++)
+		if (strcmp(tuns[i].name, name) == 0)
+			return (&tuns[i]);
+	return (NULL);
+}
+
+/* Opens /dev/<name> for the program (once) in plain IPv4 framing; returns an errno. */
+static int tun_open(const char *name)
+{
+	char path[sizeof("/dev/") + IFNAMSIZ];
+	int fd, off = 0;
+
+	if (tun_find(name) != NULL)
+		return (0);
+	if (ntuns == MAX_TUNS)
+		return (EMFILE);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		return (errno);
+	/* if_tun.c tunioctl, TUNSIFHEAD with 0: clears TUN_IFHEAD (already clear after tuncreate) */
+	if (ioctl(fd, TUNSIFHEAD, &off) != 0) {
+		int e = errno;
+		close(fd);
+		return (e);
+	}
+	strlcpy(tuns[ntuns].name, name, sizeof(tuns[ntuns].name));
+	tuns[ntuns].fd = fd;
+	ntuns++;
+	return (0);
+}
+
+/* An injected frame: one write(2) on the device. -1 when name is not a tun (host side). */
+static int tun_inject(const char *name, const unsigned char *b, size_t n)
+{
+	struct tun_fd *t = tun_find(name);
+
+	if (t == NULL)
+		return (is_tun_name(name) ? ENXIO : -1);
+	return (write(t->fd, b, n) < 0 ? errno : 0);
+}
+
+/*
+ * SIOCIFDESTROY of a tun the agent holds open: close it first. 10.4 tun_destroy sleeps
+ * (cv_wait_unlock on tun_cv) while TUN_OPEN is set, until tunclose; the agent would wait on
+ * itself. Only for plain root, where the destroy gets past priv_check(PRIV_NET_IFDESTROY) in
+ * ifioctl; otherwise the device stays open, as the twin's does when its destroy is refused.
+ */
+static void tun_before_ioctl(const struct cred *c, unsigned long cmd, const unsigned char *data, size_t len)
+{
+	char name[IFNAMSIZ];
+	struct tun_fd *t;
+
+	if (cmd != SIOCIFDESTROY || c->uid != 0 || c->jailed || len < IFNAMSIZ)
+		return;
+	memcpy(name, data, IFNAMSIZ);
+	name[IFNAMSIZ - 1] = '\0';
+	if ((t = tun_find(name)) != NULL) {
+		close(t->fd);
+		*t = tuns[ntuns - 1];
+		ntuns--;
+	}
+}
+
+/* nic: the NIC must exist (cloners create epair/tun on demand), then MAC and offloads; a tun's
+ * device is opened and held for the program, as the twin's nic_attach does. */
 static void op_nic(const char *id, char **tok, int ntok)
 {
 	struct result r;
@@ -692,6 +823,8 @@ static void op_nic(const char *id, char **tok, int ntok)
 		r.err = set_lladdr(s, name, mac);
 	if (r.err == 0 && strcmp(driver, "vtnet") == 0)
 		r.err = offloads_off(s, name);
+	if (r.err == 0 && strcmp(driver, "tun") == 0)
+		r.err = tun_open(name);
 	free(mac);
 	reply_ok(id, &r, 1);
 }
@@ -734,7 +867,7 @@ static int run_as(const struct cred *c, op_fn fn, void *arg, struct result *r, c
 	fn(arg, r);
 	return (0);
 }
-static void op_dump(const char *id) { printf("%s ok errno=%d", id, ENOSYS); drain_monitor(); putchar('\n'); fflush(stdout); }
+static void op_dump(const char *id) { printf("%s ok errno=%d", id, ENOSYS); drain_monitor(); drain_tuns(); putchar('\n'); fflush(stdout); }
 static void op_nic(const char *id, char **tok, int ntok)
 {
 	struct result r = { ENOSYS, NULL, 0 };
@@ -753,6 +886,16 @@ static void op_module(const char *id, const char *name)
 	reply_ok(id, &r, 1);
 }
 static void open_sockets(void) { inet_fd = -1; (void)in_child; }
+/* tun devices: nothing is opened here; an inject naming a tun gets the stub errno */
+static int tun_inject(const char *name, const unsigned char *b, size_t n)
+{
+	(void)b; (void)n;
+	return (is_tun_name(name) ? ENOSYS : -1);
+}
+static void tun_before_ioctl(const struct cred *c, unsigned long cmd, const unsigned char *data, size_t len)
+{
+	(void)c; (void)cmd; (void)data; (void)len;
+}
 #define strlcpy(d, s, n) snprintf((d), (n), "%s", (s))
 #endif
 
@@ -860,6 +1003,7 @@ static void handle(char *line)
 			reply_error(id, "ioctl data too large", NULL);
 			return;
 		}
+		tun_before_ioctl(&cred, a.cmd, a.data, a.len);
 		finish_cred_op(id, &cred, do_ioctl, &a);
 		free(a.data);
 	} else if (strcmp(op, "ifflags") == 0) {
@@ -970,7 +1114,33 @@ static void handle(char *line)
 			;
 		reply_ok(id, &r, 1);
 	} else if (strcmp(op, "inject") == 0) {
-		reply_error(id, "inject is done host side, through the NIC's netdev", NULL);
+		struct result r = { 0, NULL, 0 };
+		unsigned char *b = NULL;
+		size_t n = 0;
+		if (ntok != 4) {
+			reply_error(id, "usage: <id> inject <ifname> <hex>", NULL);
+			return;
+		}
+		if (!valid_name(tok[2], IFNAMSIZ)) {
+			reply_error(id, "bad interface name %s", tok[2]);
+			return;
+		}
+		if (strcmp(tok[3], "-") == 0)
+			b = calloc(1, 1);
+		else if (parse_hex(tok[3], &b, &n) != 0) {
+			reply_error(id, "bad hex in inject frame", NULL);
+			return;
+		}
+		if (b == NULL) {
+			reply_error(id, "out of memory", NULL);
+			return;
+		}
+		r.err = tun_inject(tok[2], b, n);
+		free(b);
+		if (r.err < 0)
+			reply_error(id, "inject is done host side, through the NIC's netdev (the agent writes only to tun devices it holds open): %s", tok[2]);
+		else
+			reply_ok(id, &r, 1);
 	} else {
 		reply_error(id, "unknown op %s", op);
 	}
@@ -993,6 +1163,7 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	open_sockets();
 	line = malloc(MAX_LINE + 1);
 	if (line == NULL)
