@@ -525,7 +525,8 @@ static void do_ioctl(void *a, struct result *r)
 	if (own)
 		close(s);
 	r->data = buf;
-	r->datalen = x->len;
+	/* the IOCPARM_LEN-byte buffer the kernel saw, as the twin returns it */
+	r->datalen = IOCPARM_LEN(x->cmd);
 }
 
 struct ifflags_arg {
