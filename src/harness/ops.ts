@@ -55,7 +55,8 @@ export const OpSchema = z.discriminatedUnion("op", [
     msg: HexString,
     ifindex: z.array(z.object({ at: z.number().int().nonnegative(), ifname: z.string() })).optional(),
   }),
-  // A frame arriving on `ifname` from the wire (VM: written host side into the NIC's netdev).
+  // A frame arriving on `ifname` from the wire (VM: written host side into the NIC's netdev; for a
+  // tun, written by the agent to the /dev/tunN it holds open).
   z.object({ op: z.literal("inject"), ifname: z.string(), frame: HexString }),
   // Let time pass: the twin advances its virtual clock; the VM sleeps for real.
   z.object({ op: z.literal("sleep"), seconds: z.number().nonnegative() }),
