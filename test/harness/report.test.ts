@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createTwinBackend } from "../../src/backends/twin.ts";
 import { createReplayBackend } from "../../src/backends/replay.ts";
@@ -103,7 +104,8 @@ describe("reports", () => {
   });
 
   it("text: one line per scenario, failing details side by side, a summary", async () => {
-    const text = renderText(buildReport("run", ["twin"], await results()));
+    // Colours are on where the environment asks for them (CI=true); the layout is what is checked.
+    const text = stripVTControlCharacters(renderText(buildReport("run", ["twin"], await results())));
     expect(text).toMatch(/✗ fail\s+t\/wrong/);
     expect(text).toMatch(/≈ known\s+t\/known/);
     expect(text).toMatch(/EEXIST\s+\| OK/);
