@@ -2,8 +2,7 @@
 // in_arpinput, if_llatbl.c lla_rt_output).
 
 import { scenario } from "../src/harness/scenario.ts";
-
-const PEER_MAC = "02:00:00:00:00:22";
+import { PEER_MAC } from "./macs.ts";
 
 export const arpScenarios = [
   scenario("arp/static-add", "arp -s adds a permanent static entry", (s) => {

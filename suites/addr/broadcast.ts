@@ -4,8 +4,7 @@
 // broadcast or multicast is ignored unless net.inet.icmp.bmcastecho is set, default 0).
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const PEER_MAC = "02:00:00:00:00:22";
+import { PEER_MAC } from "../macs.ts";
 
 export const addrBroadcastScenarios = [
   scenario(

@@ -4,8 +4,7 @@
 // answered (in_arpinput matches addresses of the receiving interface only).
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const PEER_MAC = "02:00:00:00:00:22";
+import { PEER_MAC } from "../macs.ts";
 
 export const arpFlagScenarios = [
   scenario(

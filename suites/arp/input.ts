@@ -2,10 +2,7 @@
 // are learned or updated, and what is dropped.
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const OUR_MAC = "02:00:00:00:00:01";
-const PEER_MAC = "02:00:00:00:00:22";
-const OTHER_MAC = "02:00:00:00:00:33";
+import { OUR_MAC, PEER_MAC, OTHER_MAC } from "../macs.ts";
 
 /** Ethernet + ARP reply from us (10.0.0.1) to the peer (10.0.0.2), 42 bytes. */
 const REPLY_TO_PEER =

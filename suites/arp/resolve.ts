@@ -4,9 +4,7 @@
 // Ports tests/sys/netinet/arp.sh arp_lookup_host and arp_del_success.
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const OUR_MAC = "02:00:00:00:00:01";
-const PEER_MAC = "02:00:00:00:00:22";
+import { OUR_MAC, PEER_MAC } from "../macs.ts";
 
 export const arpResolveScenarios = [
   scenario(

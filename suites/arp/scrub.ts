@@ -3,8 +3,7 @@
 // prefix goes too, static ones included (LLE_STATIC passed by in_difaddr_ioctl, seed 573).
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const PEER_MAC = "02:00:00:00:00:22";
+import { PEER_MAC } from "../macs.ts";
 
 export const arpScrubScenarios = [
   scenario(

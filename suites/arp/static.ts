@@ -4,10 +4,7 @@
 // rtm_del_v4_gu_lle_success.
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const OUR_MAC = "02:00:00:00:00:01";
-const PEER_MAC = "02:00:00:00:00:22";
-const ZERO_MAC = "00:00:00:00:00:00";
+import { OUR_MAC, PEER_MAC, ZERO_MAC } from "../macs.ts";
 
 export const arpStaticScenarios = [
   scenario("arp/rtsock-lle-add", "RTM_ADD of an ARP entry is echoed with its DST and link GATEWAY", (s) => {

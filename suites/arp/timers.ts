@@ -4,8 +4,7 @@
 // tests/sys/netinet/arp.sh garp.
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const PEER_MAC = "02:00:00:00:00:22";
+import { PEER_MAC } from "../macs.ts";
 
 /** arprequest(ifp, 10.0.0.1, 10.0.0.1, our MAC), broadcast: who-has 10.0.0.1 tell 10.0.0.1. */
 const GARP_10_0_0_1 =

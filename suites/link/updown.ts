@@ -5,8 +5,7 @@
 // (10.4 raw_ip.c rip_ctlinput; if.c if_down/if_up/if_unroute/if_route).
 
 import { scenario } from "../../src/harness/scenario.ts";
-
-const PEER_MAC = "02:00:00:00:00:22";
+import { PEER_MAC } from "../macs.ts";
 
 export const linkScenarios = [
   scenario(
