@@ -43,8 +43,8 @@ import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, m_gethdr, type Mbuf } from "../kern/mbuf.ts";
 import { frames } from "../net/frames.ts";
 import { if_alloc, if_initname, if_link_state_change } from "../net/if.ts";
-import { ETHERMIN, ether_ifattach, ether_ioctl, IF_LLADDR, ifr_mtu } from "../net/if_ethersubr.ts";
-import type { ifnet, IoctlData } from "../net/if_var.ts";
+import { ETHERMIN, ether_ifattach, ether_ioctl, ifr_mtu } from "../net/if_ethersubr.ts";
+import { IF_LLADDR, type ifnet, type IoctlData } from "../net/if_var.ts";
 import { curvnet } from "../net/vnet.ts";
 
 // 10.4 sys/net/if.h IFCAP_* bits vtnet sets that src/abi does not list.

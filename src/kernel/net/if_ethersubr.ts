@@ -55,7 +55,7 @@ import { ip_input } from "../netinet/ip_input.ts";
 import { if_attach, if_detach } from "./if.ts";
 import { if_simloop } from "./if_loop.ts";
 import { LLE_IFADDR } from "./if_llatbl.ts";
-import { in_ifaddr, type ifnet, type IoctlData } from "./if_var.ts";
+import { IF_LLADDR, in_ifaddr, type ifnet, type IoctlData } from "./if_var.ts";
 import type { route } from "./route.ts";
 
 /** 10.4 sys/sys/socket.h pseudo_AF_HDRCMPLT: the caller supplies source and destination. */
@@ -72,13 +72,6 @@ const ETHER_DEFAULT_BAUDRATE = 10 * 1000 * 1000;
 // Twin-internal mbuf flags for what the C code keeps in m_flags (values never leave the twin).
 /** mbuf.h M_PROMISC: not addressed to this host's link address. */
 export const M_PROMISC = 0x00000040;
-
-/** if_var.h IF_LLADDR: the interface's own link-level address. */
-export function IF_LLADDR(ifp: ifnet): Uint8Array {
-  const ifa = ifp.if_addr;
-  KASSERT(ifa !== null && isSockaddrDl(ifa.ifa_addr), `${ifp.if_xname}: no link-level address`);
-  return LLADDR(ifa.ifa_addr);
-}
 
 /** ifreq's int member (ifr_mtu), little-endian on amd64. */
 export function ifr_mtu(data: Uint8Array): number {

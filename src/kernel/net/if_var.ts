@@ -5,7 +5,8 @@
 
 import type { IfData } from "../../abi/if.ts";
 import type { Sockaddr, SockaddrIn } from "../../abi/socket.ts";
-import { AF_INET } from "../../abi/socket.ts";
+import { AF_INET, isSockaddrDl, LLADDR } from "../../abi/socket.ts";
+import { KASSERT } from "../kern/invariant.ts";
 import type { Mbuf } from "../kern/mbuf.ts";
 import type { in_ifinfo } from "../netinet/in_var.ts";
 import type { rt_addrinfo, rtentry, route } from "./route.ts";
@@ -230,4 +231,11 @@ export interface ifmultiaddr {
   /** Protocol state: the in_multi for an AF_INET group. */
   ifma_protospec: unknown;
   ifma_llifma: ifmultiaddr | null;
+}
+
+/** if_var.h IF_LLADDR: the interface's own link-level address (its first ifaddr, AF_LINK). */
+export function IF_LLADDR(ifp: ifnet): Uint8Array {
+  const ifa = ifp.if_addr;
+  KASSERT(ifa !== null && isSockaddrDl(ifa.ifa_addr), `${ifp.if_xname}: no link-level address`);
+  return LLADDR(ifa.ifa_addr);
 }

@@ -50,8 +50,8 @@ import {
   type llentry,
 } from "../net/if_llatbl.ts";
 import { ifa_free, ifa_ref } from "../net/if.ts";
-import { ETHER_MAP_IP_MULTICAST, IF_LLADDR } from "../net/if_ethersubr.ts";
-import { in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
+import { ETHER_MAP_IP_MULTICAST } from "../net/if_ethersubr.ts";
+import { IF_LLADDR, in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
 import { IA_SIN, INADDR_HASH, LLTABLE } from "./in_var.ts";

@@ -113,7 +113,7 @@ import {
   type llentry,
   type lltable,
 } from "../net/if_llatbl.ts";
-import { IFA_ROUTE, in_ifaddr, type IoctlData, type ifnet } from "../net/if_var.ts";
+import { IF_LLADDR, IFA_ROUTE, in_ifaddr, type IoctlData, type ifnet } from "../net/if_var.ts";
 import {
   rtalloc1,
   rtalloc_ign_fib,
@@ -824,9 +824,7 @@ function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla
     const created = in_lltable_new(l3addr, flags);
     created.la_flags = flags & ~LLE_CREATE;
     if ((flags & (LLE_CREATE | LLE_IFADDR)) === (LLE_CREATE | LLE_IFADDR)) {
-      KASSERT(ifp.if_addr !== null && "sdl_data" in ifp.if_addr.ifa_addr, "IF_LLADDR: no link-level address");
-      const sdl = ifp.if_addr.ifa_addr;
-      created.ll_addr.set(sdl.sdl_data.subarray(sdl.sdl_nlen, sdl.sdl_nlen + ifp.if_addrlen));
+      created.ll_addr.set(IF_LLADDR(ifp).subarray(0, ifp.if_addrlen));
       created.la_flags |= LLE_VALID | LLE_STATIC;
     }
     created.lle_tbl = llt;
