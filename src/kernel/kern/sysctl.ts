@@ -306,7 +306,7 @@ export interface SysctlResult {
   errno: number;
   /** The old value (what the handler copied out, cut to `oldlen` if one was given). */
   out: Uint8Array;
-  /** Bytes the handler wanted to copy out (sysctl(2)'s *oldlenp afterwards). */
+  /** sysctl(2)'s *oldlenp afterwards: the bytes wanted, or the room given when that was short. */
   oldlen: number;
 }
 
@@ -332,5 +332,7 @@ export function sysctl(
       return { errno: EINVAL, out: new Uint8Array(0), oldlen: 0 };
   }
   const errno = sysctl_root(numbers, req);
-  return { errno, out: req.output(), oldlen: req.oldidx };
+  // userland_sysctl: with a buffer that was too small, *oldlenp is the room given, not the need.
+  const given = req.oldlen !== null && req.oldidx > req.oldlen ? req.oldlen : req.oldidx;
+  return { errno, out: req.output(), oldlen: given };
 }

@@ -102,10 +102,17 @@ describe("sysctl (10.4 kern_sysctl.c sysctl_root, sysctl_handle_int)", () => {
     expect([...sysctl(root, [...node, 5, 6]).out]).toEqual([5, 6]);
   });
 
-  test("a short old buffer gets what fits and ENOMEM; oldlen reports the full size", () => {
+  test("a short old buffer gets what fits and ENOMEM; oldlen reports the room given", () => {
     const r = sysctl(root, "kern.k1test.blob", undefined, 4);
     expect(r.errno).toBe(ENOMEM);
     expect([...r.out]).toEqual([1, 2, 3, 4]);
-    expect(r.oldlen).toBe(6);
+    // 10.4 kern_sysctl.c userland_sysctl: oldptr && oldidx > validlen → *retval = validlen.
+    expect(r.oldlen).toBe(4);
+  });
+
+  test("a large enough old buffer, or none: oldlen reports the size produced", () => {
+    // 10.4 kern_sysctl.c userland_sysctl: otherwise *retval = oldidx.
+    expect(sysctl(root, "kern.k1test.blob", undefined, 16).oldlen).toBe(6);
+    expect(sysctl(root, "kern.k1test.blob").oldlen).toBe(6);
   });
 });
