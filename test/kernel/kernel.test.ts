@@ -5,18 +5,7 @@ import { sockaddrIn } from "../../src/abi/socket.ts";
 import { encodeIfreq, ifreqEmpty } from "../../src/abi/if.ts";
 import { IOCTLS, SIOCAIFADDR, SIOCGIFADDR, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
 import { Kernel } from "../../src/kernel/kernel.ts";
-
-/** mulberry32: a small seeded PRNG so the random runs repeat exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from "../wire/helpers.ts";
 
 describe("Kernel", () => {
   test("a fresh Kernel is a booted system: lo0 with 127.0.0.1 (rc's ifconfig_lo0)", () => {

@@ -118,8 +118,8 @@ export class Bench {
   }
 }
 
-/** A deterministic byte generator (xorshift32) for the fuzz loops. */
-export function prng(seed: number): () => number {
+/** xorshift32: a deterministic 32-bit generator so fuzz failures reproduce. */
+export function xorshift32(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;
@@ -127,6 +127,12 @@ export function prng(seed: number): () => number {
     x ^= x >>> 17;
     x ^= x << 5;
     x >>>= 0;
-    return x & 0xff;
+    return x;
   };
+}
+
+/** A deterministic byte generator for the fuzz loops: xorshift32's low byte. */
+export function prng(seed: number): () => number {
+  const next = xorshift32(seed);
+  return () => next() & 0xff;
 }

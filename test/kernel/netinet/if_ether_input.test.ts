@@ -19,6 +19,7 @@ import {
   sent,
   stats,
 } from "./if_ether.fixture.ts";
+import { xorshift32 as rng } from "../dev/nic_helpers.ts";
 
 // sys/syslog.h
 const LOG_WARNING = 4;
@@ -137,19 +138,6 @@ describe("in_arpinput validation", () => {
     expect(stats(h.k)).toMatchObject({ received: 1, rxrequests: 0 });
   });
 });
-
-/** A small deterministic generator (xorshift32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 describe("hostile input never throws", () => {
   test("every truncation of a request, through the NIC and straight to arpintr", () => {
