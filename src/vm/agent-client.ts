@@ -71,6 +71,15 @@ export class AgentClient {
     return c;
   }
 
+  /** A client for an agent that is already running and idle (a guest restored from a snapshot
+   * taken after its ready line): no ready line will come. */
+  static attach(io: AgentStreams, version: string, settleMs: number): AgentClient {
+    const c = new AgentClient(io);
+    c.version = version;
+    c.settleMs = settleMs;
+    return c;
+  }
+
   private async nextLine(timeoutMs: number, what: string): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
