@@ -95,10 +95,10 @@ export function readTrace(file: string, text: string, allowTwinMade: boolean): R
         file,
         "was made by the twin; reference traces must come from a real FreeBSD",
       );
-  } else if (t.provenance.imageSha256 === undefined) {
+  } else if (t.provenance.imageSha256 === undefined && t.provenance.kernelSha256 === undefined) {
     throw new TraceInvalidError(
       file,
-      "provenance lacks imageSha256: a reference trace must name the exact image it ran on",
+      "provenance lacks imageSha256 and kernelSha256: a reference trace must name the exact image or kernel it ran on",
     );
   }
   return t;

@@ -1,5 +1,6 @@
 // Backend specs on the command line: "twin", "replay:<release>" (or "replay" with --release),
-// "freebsd" (the VM engineer's src/backends/freebsd/index.ts createFreebsdBackend).
+// "freebsd:<guest>" for the minimal guests built from source (freebsd:10.4-seedin, freebsd:10.4),
+// and "freebsd" with --release or --image (or "freebsd:<release>") for official images over SSH.
 
 import { execFileSync } from "node:child_process";
 import { stat } from "node:fs/promises";
@@ -7,6 +8,8 @@ import type { Backend } from "../backends/backend.ts";
 import { BackendUnavailableError } from "../backends/backend.ts";
 import { createReplayBackend } from "../backends/replay.ts";
 import { CliError, EXIT } from "./exit.ts";
+import { MINIMAL_GUESTS, minimalGuest } from "../vm/minimal-guest.ts";
+import type { Accel } from "../vm/qemu-args.ts";
 
 export interface BackendChoice {
   spec: string;
@@ -14,6 +17,8 @@ export interface BackendChoice {
   referenceDir: string;
   /** freebsd: a local VM image instead of the catalogue's download for the release. */
   image?: string;
+  /** freebsd: QEMU accelerator (default: TCG for the minimal guests, KVM when usable otherwise). */
+  accel?: Accel;
 }
 
 /** node:child_process rather than execa: importing execa costs every twin run ~0.1 s of CPU. */
@@ -46,10 +51,19 @@ export async function openBackend(c: BackendChoice): Promise<Backend> {
       }
       return createReplayBackend({ release, root: c.referenceDir });
     }
-    case "freebsd":
+    case "freebsd": {
+      const guest = arg !== undefined && c.image === undefined ? minimalGuest(arg) : undefined;
+      if (guest) {
+        const { createMinimalBackend } = await import("../backends/freebsd/minimal.ts");
+        return createMinimalBackend(guest, { ...(c.accel !== undefined && { accel: c.accel }) });
+      }
       return openFreebsd(arg ?? c.release, c.image);
+    }
     default:
-      throw new CliError(EXIT.usage, `unknown backend "${c.spec}": use twin, replay:<release> or freebsd`);
+      throw new CliError(
+        EXIT.usage,
+        `unknown backend "${c.spec}": use twin, replay:<release>, ${MINIMAL_GUESTS.map((g) => `freebsd:${g.name}`).join(", ")} or freebsd --release R`,
+      );
   }
 }
 

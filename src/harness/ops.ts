@@ -114,6 +114,15 @@ export const ProvenanceSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /** sha256 of the kernel file the guest booted (the minimal guests built from source). */
+  kernelSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** How the guest was made: the build recipe and the hash of all its inputs. */
+  recipe: z.string().optional(),
+  /** QEMU accelerator the guest ran under ("tcg", "kvm"). */
+  accel: z.string().optional(),
   /** ISO 8601 time the trace was recorded. */
   date: z.string().min(1),
   /** Anything else worth recording (QEMU version, agent version). */

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ssh2 from "ssh2";
+import type { Session } from "../backends/freebsd/vm-backend.ts";
 import { AgentClient } from "./agent-client.ts";
 import { runScript } from "./expect.ts";
 import type { ImageRecord } from "./fetch.ts";
@@ -37,11 +38,6 @@ export interface FreebsdMachineOptions {
   agentSettleMs?: number;
   pcap?: boolean;
   log?: (line: string) => void;
-}
-
-export interface Session {
-  ssh: SshSession;
-  agent: AgentClient;
 }
 
 export class FreebsdMachine {
@@ -148,7 +144,8 @@ export class FreebsdMachine {
     );
   }
 
-  /** The snapshot state, a fresh SSH connection and a running agent. */
+  /** The snapshot state, a fresh SSH connection and a running agent; ending the session quits
+   * the agent and closes the connection (the next loadvm would break it anyway). */
   async reset(): Promise<Session> {
     const vm = this.qemu;
     if (vm.exited !== null) throw new Error(`QEMU exited: ${vm.exited}`);
@@ -160,7 +157,7 @@ export class FreebsdMachine {
       if (!this.agentVersion) {
         this.agentVersion = (await agent.request({ kind: "version" })).version ?? agent.version;
       }
-      return { ssh, agent };
+      return { agent, end: () => endSshSession(ssh, agent) };
     } catch (e) {
       ssh.close();
       throw e;
@@ -178,4 +175,10 @@ export class FreebsdMachine {
     await this.vm?.stop(true);
     this.vm = null;
   }
+}
+
+/** Quits the agent (bounded: a dead guest does not answer) and closes its SSH connection. */
+export async function endSshSession(ssh: SshSession, agent: AgentClient): Promise<void> {
+  await agent.quit().catch(() => undefined);
+  ssh.close();
 }

@@ -24,7 +24,17 @@ export interface TestNicSpec {
 
 export type BootSpec =
   | { kind: "disk"; overlay: string }
-  | { kind: "kernel"; kernel: string; initrd: string; append: string; stateDisk: string };
+  | { kind: "kernel"; kernel: string; initrd: string; append: string; stateDisk: string }
+  /** A bootable ISO (the minimal FreeBSD guests), with a qcow2 drive only for savevm state. */
+  | { kind: "cdrom"; iso: string; stateDisk: string };
+
+/** The unix socket the guest agent is reached on: a virtio-console port (/dev/ttyV0.1 in a
+ * FreeBSD guest, flow controlled by its virtqueue) or COM2 (/dev/cuau1, a 16550 without usable
+ * flow control). */
+export interface AgentChannel {
+  socket: string;
+  line: "virtio" | "serial";
+}
 
 export interface MachineSpec {
   qemu: string;
@@ -38,7 +48,10 @@ export interface MachineSpec {
   consoleSocket: string;
   consoleLog: string;
   qmpSocket: string;
-  mgmt: { model: string; sshPort: number; mac: string };
+  /** sshPort null: no host forwarding and no way out (`restrict=on`); the NIC still exists so
+   * the guest's interface indexes are those of the SSH layout (em0 first). */
+  mgmt: { model: string; sshPort: number | null; mac: string };
+  agentChannel?: AgentChannel;
   testNics: TestNicSpec[];
   /** A standard VGA plus SeaBIOS's serial console (`graphics=off`, which replaces the deprecated
    * sgabios), mirroring BIOS text output to the serial line and serial input to the BIOS
@@ -83,7 +96,9 @@ export function buildQemuArgs(spec: MachineSpec): string[] {
     "-m",
     String(spec.memoryMb),
   ];
-  if (spec.accel === "kvm") args.push("-cpu", "host");
+  // Nested KVM hosts refuse MSR IA32_ARCH_CAPABILITIES, which QEMU then aborts on; guests here
+  // never need it.
+  if (spec.accel === "kvm") args.push("-cpu", "host,-arch-capabilities");
   if (spec.pcConsole) args.push("-vga", "std");
 
   const boot = spec.boot;
@@ -96,6 +111,12 @@ export function buildQemuArgs(spec: MachineSpec): string[] {
       assertNoComma("state disk", boot.stateDisk);
       args.push("-kernel", boot.kernel, "-initrd", boot.initrd, "-append", boot.append);
       // Not attached to any device: it only gives savevm a qcow2 to write the VM state into.
+      args.push("-drive", `file=${boot.stateDisk},format=qcow2,if=none,id=vmstate,cache=unsafe`);
+      break;
+    case "cdrom":
+      assertNoComma("ISO", boot.iso);
+      assertNoComma("state disk", boot.stateDisk);
+      args.push("-cdrom", boot.iso, "-boot", "d");
       args.push("-drive", `file=${boot.stateDisk},format=qcow2,if=none,id=vmstate,cache=unsafe`);
       break;
     default: {
@@ -113,9 +134,24 @@ export function buildQemuArgs(spec: MachineSpec): string[] {
     `unix:${spec.qmpSocket},server=on,wait=off`,
   );
 
+  const ch = spec.agentChannel;
+  if (ch) {
+    assertNoComma("agent socket", ch.socket);
+    args.push("-chardev", `socket,id=agent0,path=${ch.socket},server=on,wait=off`);
+    if (ch.line === "serial") args.push("-serial", "chardev:agent0");
+    else
+      args.push(
+        "-device",
+        "virtio-serial-pci,id=vser0",
+        "-device",
+        "virtserialport,bus=vser0.0,nr=1,chardev=agent0,name=inconf.agent",
+      );
+  }
+
+  const fwd = spec.mgmt.sshPort === null ? "restrict=on" : `hostfwd=tcp:127.0.0.1:${spec.mgmt.sshPort}-:22`;
   args.push(
     "-netdev",
-    `user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:${spec.mgmt.sshPort}-:22`,
+    `user,id=mgmt,net=10.0.2.0/24,${fwd}`,
     "-device",
     deviceArgs(spec.mgmt.model, "mgmt", spec.mgmt.mac, false),
   );

@@ -12,7 +12,9 @@ import { buildQemuArgs, type BootSpec, type MachineSpec } from "./qemu-args.ts";
 import { createQcow2, freeTcpPort, type QemuHost } from "./host.ts";
 
 export type LaunchBoot =
-  { kind: "disk"; overlay: string } | { kind: "kernel"; kernel: string; initrd: string; append: string };
+  | { kind: "disk"; overlay: string }
+  | { kind: "kernel"; kernel: string; initrd: string; append: string }
+  | { kind: "cdrom"; iso: string };
 
 export interface LaunchOptions {
   host: QemuHost;
@@ -29,6 +31,10 @@ export interface LaunchOptions {
   workDir?: string;
   /** Write one pcap per test NIC into workDir (QEMU filter-dump). */
   pcap?: boolean;
+  /** No SSH forwarding on the management NIC (guests reached through `agentLine` instead). */
+  noSsh?: boolean;
+  /** The agent on a chardev unix socket in workDir (`agent.sock`). */
+  agentLine?: "virtio" | "serial";
 }
 
 export class QemuVm {
@@ -50,7 +56,13 @@ export class QemuVm {
   }
 
   get sshPort(): number {
+    if (this.spec.mgmt.sshPort === null) throw new Error("this guest has no SSH port");
     return this.spec.mgmt.sshPort;
+  }
+  /** The agent's chardev socket (guests launched with `agentLine`). */
+  get agentSocket(): string {
+    if (!this.spec.agentChannel) throw new Error("this guest has no agent line");
+    return this.spec.agentChannel.socket;
   }
   get consoleLog(): string {
     return this.spec.consoleLog;
@@ -67,13 +79,13 @@ export class QemuVm {
     const nics: NetdevPort[] = [];
     try {
       let boot: BootSpec;
-      if (opts.boot.kind === "kernel") {
+      if (opts.boot.kind === "disk") {
+        boot = opts.boot;
+      } else {
         const stateDisk = path.join(dir, "vmstate.qcow2");
         // kept across restarts in the same work dir: it holds the snapshots
         if (!(await stat(stateDisk).catch(() => null))) await createQcow2(stateDisk, "256M");
         boot = { ...opts.boot, stateDisk };
-      } else {
-        boot = opts.boot;
       }
       for (let i = 0; i < opts.testNics.length; i++) {
         const p = await NetdevPort.open();
@@ -91,7 +103,14 @@ export class QemuVm {
         consoleSocket: path.join(dir, "console.sock"),
         consoleLog: path.join(dir, "console.log"),
         qmpSocket: path.join(dir, "qmp.sock"),
-        mgmt: { model: opts.mgmtModel, sshPort: await freeTcpPort(), mac: "52:54:00:00:00:01" },
+        mgmt: {
+          model: opts.mgmtModel,
+          sshPort: opts.noSsh ? null : await freeTcpPort(),
+          mac: "52:54:00:00:00:01",
+        },
+        ...(opts.agentLine
+          ? { agentChannel: { socket: path.join(dir, "agent.sock"), line: opts.agentLine } }
+          : {}),
         ...(opts.pcConsole ? { pcConsole: true } : {}),
         testNics: opts.testNics.map((n, i) => ({
           model: n.model,

@@ -9,6 +9,8 @@ import { z } from "zod";
 import { QemuVm } from "./qemu.ts";
 import { SshSession } from "./ssh.ts";
 import { AgentClient } from "./agent-client.ts";
+import type { Session } from "../backends/freebsd/vm-backend.ts";
+import { endSshSession } from "./freebsd-machine.ts";
 import type { QemuHost } from "./host.ts";
 
 const GuestJson = z.object({
@@ -112,7 +114,7 @@ export class TestGuestMachine {
     return this.vm;
   }
 
-  async reset(): Promise<{ ssh: SshSession; agent: AgentClient }> {
+  async reset(): Promise<Session> {
     const vm = this.qemu;
     if (vm.exited !== null) throw new Error(`QEMU exited: ${vm.exited}`);
     await vm.qmp.loadSnapshot("inconf-ready");
@@ -121,7 +123,7 @@ export class TestGuestMachine {
       const ch = await ssh.spawn("/tmp/inconf-agent -s 20");
       const agent = await AgentClient.start({ stdin: ch, stdout: ch, stderr: ch.stderr }, 30_000);
       this.onReset?.(vm);
-      return { ssh, agent };
+      return { agent, end: () => endSshSession(ssh, agent) };
     } catch (e) {
       ssh.close();
       throw e;

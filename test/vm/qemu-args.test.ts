@@ -94,7 +94,35 @@ describe("QEMU command line", () => {
   it("uses the host CPU with KVM", () => {
     const a = buildQemuArgs({ ...base, accel: "kvm" });
     expect(values(a, "-machine")).toEqual(["q35,accel=kvm"]);
-    expect(values(a, "-cpu")).toEqual(["host"]);
+    // nested KVM hosts refuse IA32_ARCH_CAPABILITIES and QEMU aborts on it
+    expect(values(a, "-cpu")).toEqual(["host,-arch-capabilities"]);
+  });
+
+  it("boots a minimal guest's ISO, keeps savevm state on an unattached qcow2, has no way out", () => {
+    const a = buildQemuArgs({
+      ...base,
+      boot: { kind: "cdrom", iso: "/c/guest.iso", stateDisk: "/w/vmstate.qcow2" },
+      mgmt: { model: "e1000", sshPort: null, mac: "52:54:00:00:00:01" },
+      agentChannel: { socket: "/w/agent.sock", line: "virtio" },
+    });
+    expect(values(a, "-cdrom")).toEqual(["/c/guest.iso"]);
+    expect(values(a, "-boot")).toEqual(["d"]);
+    expect(values(a, "-drive")).toEqual([
+      "file=/w/vmstate.qcow2,format=qcow2,if=none,id=vmstate,cache=unsafe",
+    ]);
+    expect(values(a, "-netdev")[0]).toBe("user,id=mgmt,net=10.0.2.0/24,restrict=on");
+    expect(values(a, "-chardev")).toContain("socket,id=agent0,path=/w/agent.sock,server=on,wait=off");
+    expect(values(a, "-device")).toContain(
+      "virtserialport,bus=vser0.0,nr=1,chardev=agent0,name=inconf.agent",
+    );
+    // the console stays the only serial port
+    expect(values(a, "-serial")).toEqual(["chardev:con0"]);
+  });
+
+  it("puts the agent on COM2 when the line is serial", () => {
+    const a = buildQemuArgs({ ...base, agentChannel: { socket: "/w/agent.sock", line: "serial" } });
+    expect(values(a, "-serial")).toEqual(["chardev:con0", "chardev:agent0"]);
+    expect(values(a, "-device").some((d) => d.startsWith("virtio-serial"))).toBe(false);
   });
 
   it("boots a kernel directly with a state-only qcow2 for savevm (the Linux test guest)", () => {

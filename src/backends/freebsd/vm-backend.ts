@@ -7,15 +7,23 @@
 import type { Backend, ProgramRef } from "../backend.ts";
 import { TRACE_FORMAT, type Op, type OpResult, type Provenance, type RawTrace } from "../../harness/ops.ts";
 import { AgentError } from "../../vm/agent-client.ts";
+import type { AgentClient } from "../../vm/agent-client.ts";
 import type { QemuVm } from "../../vm/qemu.ts";
-import type { Session } from "../../vm/freebsd-machine.ts";
 import { executeOps, NetdevFrames, UnsupportedOpError } from "./execute.ts";
+
+/** One program's connection to a guest's agent. */
+export interface Session {
+  agent: AgentClient;
+  /** After the program: an SSH guest quits its agent and closes the connection; a minimal
+   * guest keeps both (its next reset restores the snapshot under the same line). */
+  end(): Promise<void>;
+}
 
 export interface GuestMachine {
   /** Guest interface names of the test NICs, in QEMU's NIC order. */
   readonly testNicNames: readonly string[];
   readonly qemu: QemuVm;
-  /** Back to the snapshot, with a fresh SSH connection and a running agent. */
+  /** Back to the snapshot, with a running agent. */
   reset(): Promise<Session>;
   /** A new QEMU on the same disk/state, back at the snapshot. */
   restart(): Promise<void>;
@@ -53,7 +61,8 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
   }
 
   async function runOnce(m: M, ops: readonly Op[], partial: OpResult[]): Promise<void> {
-    const { ssh, agent } = await m.reset();
+    const session = await m.reset();
+    const agent = session.agent;
     try {
       const ports = new Map(m.testNicNames.map((n, i) => [n, m.qemu.nics[i]] as const));
       await executeOps(
@@ -67,8 +76,7 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
         partial,
       );
     } finally {
-      await agent.quit().catch(() => undefined);
-      ssh.close();
+      await session.end();
     }
   }
 
