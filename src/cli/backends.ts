@@ -57,7 +57,7 @@ export async function openBackend(c: BackendChoice): Promise<Backend> {
         const { createMinimalBackend } = await import("../backends/freebsd/minimal.ts");
         return createMinimalBackend(guest, { ...(c.accel !== undefined && { accel: c.accel }) });
       }
-      return openFreebsd(arg ?? c.release, c.image);
+      return openFreebsd(arg ?? c.release, c.image, c.accel);
     }
     default:
       throw new CliError(
@@ -81,7 +81,11 @@ async function checkImage(image: string | undefined): Promise<void> {
     throw new BackendUnavailableError("freebsd", `${from} ${file}: no such image file`);
 }
 
-async function openFreebsd(release: string | undefined, image: string | undefined): Promise<Backend> {
+async function openFreebsd(
+  release: string | undefined,
+  image: string | undefined,
+  accel: Accel | undefined,
+): Promise<Backend> {
   await checkImage(image);
   let mod: typeof import("../backends/freebsd/index.ts");
   try {
@@ -95,5 +99,6 @@ async function openFreebsd(release: string | undefined, image: string | undefine
   return mod.createFreebsdBackend({
     ...(release !== undefined && { release }),
     ...(image !== undefined && { image }),
+    ...(accel !== undefined && { accel }),
   });
 }

@@ -20,10 +20,12 @@ import {
   type OutputOptions,
 } from "./outputs.ts";
 import { selectPrograms } from "./select.ts";
+import type { Accel } from "../vm/qemu-args.ts";
 import { renderShow } from "./show.ts";
 
 export interface CommonOptions extends OutputOptions {
   image?: string;
+  accel?: Accel;
   filter?: string;
   release?: string;
   referenceDir: string;
@@ -59,9 +61,12 @@ async function saveTraces(dir: string, results: readonly ScenarioResult[]): Prom
   }
 }
 
-/** A backend spec with the options every command shares (release, reference folder, image). */
-function choice(spec: string, o: { release?: string; referenceDir: string; image?: string }): BackendChoice {
-  return { spec, release: o.release, referenceDir: o.referenceDir, image: o.image };
+/** A backend spec with the options every command shares (release, reference folder, image, accel). */
+function choice(
+  spec: string,
+  o: { release?: string; referenceDir: string; image?: string; accel?: Accel },
+): BackendChoice {
+  return { spec, release: o.release, referenceDir: o.referenceDir, image: o.image, accel: o.accel };
 }
 
 async function finish(
@@ -124,6 +129,7 @@ export async function diffCommand(
 
 export interface ShowOptions {
   image?: string;
+  accel?: Accel;
   verbose?: boolean;
   backend: string;
   release?: string;

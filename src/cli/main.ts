@@ -27,6 +27,13 @@ Examples:
 Exit codes: 0 pass (or only catalogued divergences), 1 failures or unknown divergences,
 2 usage or input errors, 3 backend unavailable.`;
 
+function accelOption(): Option {
+  return new Option(
+    "--accel <accel>",
+    "freebsd: QEMU accelerator (default tcg for freebsd:10.4*, kvm when usable for images)",
+  ).choices(["kvm", "tcg"]);
+}
+
 function outputOptions(cmd: Command): Command {
   return (
     cmd
@@ -36,6 +43,7 @@ function outputOptions(cmd: Command): Command {
         "--image <file>",
         "freebsd: boot this local image (qcow2/raw, .xz ok) instead of downloading the release's",
       )
+      .addOption(accelOption())
       .option("--reference-dir <dir>", "where reference traces and divergences.yaml live", "reference")
       .option("--json", "print the JSON report (inconf-report/1) instead of text")
       .option("--junit <file>", "also write JUnit XML")
@@ -53,6 +61,7 @@ function showOptions(cmd: Command): Command {
     .addOption(new Option("--backend <backend>", "twin, replay:<release> or freebsd").default("twin"))
     .option("--release <release>", "FreeBSD release for replay/freebsd")
     .option("--image <file>", "freebsd: boot this local image instead of downloading the release's")
+    .addOption(accelOption())
     .option("--reference-dir <dir>", "where reference traces and divergences.yaml live", "reference")
     .option("--json", "print program, ops, raw trace and observations as JSON")
     .option("--ops", "print only the lowered ops (what a backend executes), without running")

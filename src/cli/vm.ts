@@ -4,16 +4,18 @@
 //   inconf vm fetch --release 11.0         download, verify (published SHA512/SHA256), decompress
 //   inconf vm check --release 11.0         boot, provision, build the agent, report, stop
 //   inconf record --release 11.0 [ids...]  run scenarios on FreeBSD, write reference/<R>/<id>.trace.json
+//   inconf record --backend freebsd:10.4-seedin   the same on a minimal guest built from source
 
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { BackendUnavailableError } from "../backends/backend.ts";
+import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
 import { createFreebsdBackend, resolveImage, type FreebsdBackendOptions } from "../backends/freebsd/index.ts";
 import { traceFile } from "../backends/replay.ts";
 import { lowerProgram } from "../harness/lower.ts";
 import { catalogueEntry, loadCatalogue, normalizeRelease } from "../vm/catalogue.ts";
 import { cachedImage, defaultCacheDir, FetchError } from "../vm/fetch.ts";
+import { MINIMAL_GUESTS, minimalGuest } from "../vm/minimal-guest.ts";
 import { CliError, EXIT, type ExitCode } from "./exit.ts";
 
 interface ImageOptions {
@@ -115,13 +117,30 @@ async function checkCommand(o: ImageOptions): Promise<ExitCode> {
   }
 }
 
+/** `--backend freebsd:<guest>`: a minimal guest built from source; nothing else records. */
+async function recordBackend(o: ImageOptions & { backend?: string }): Promise<Backend> {
+  if (o.backend === undefined) return createFreebsdBackend(backendOptions(o));
+  const m = /^freebsd:(.+)$/.exec(o.backend);
+  const guest = m ? minimalGuest(m[1]) : undefined;
+  if (!guest) {
+    throw new CliError(
+      EXIT.usage,
+      `record --backend takes a minimal guest (${MINIMAL_GUESTS.map((g) => `freebsd:${g.name}`).join(", ")}); official images: --release R or --image PATH`,
+    );
+  }
+  if (o.release !== undefined || o.image !== undefined)
+    throw new CliError(EXIT.usage, "record: --backend and --release/--image are alternatives");
+  const { createMinimalBackend } = await import("../backends/freebsd/minimal.ts");
+  return createMinimalBackend(guest, { ...(o.accel !== undefined && { accel: o.accel }) });
+}
+
 async function recordCommand(
   targets: string[],
-  o: ImageOptions & { filter?: string; out: string },
+  o: ImageOptions & { filter?: string; out: string; backend?: string },
 ): Promise<ExitCode> {
   const { selectPrograms } = await import("./select.ts");
   const programs = await selectPrograms(targets, o.filter);
-  const backend = createFreebsdBackend(backendOptions(o));
+  const backend = await recordBackend(o);
   let failed = 0;
   try {
     for (const [i, p] of programs.entries()) {
@@ -169,8 +188,9 @@ export function registerVmCommands(program: Command, setCode: (c: ExitCode) => v
       .argument("[targets...]", "program files, folders, suite modules or scenario ids/patterns"),
   )
     .option("--filter <pattern>", "only scenarios whose id matches")
+    .option("--backend <spec>", "a minimal guest built from source: freebsd:10.4-seedin or freebsd:10.4")
     .option("--out <dir>", "reference root: traces go to <dir>/<release>/<id>.trace.json", "reference")
-    .action(async (targets: string[], o: ImageOptions & { filter?: string; out: string }) =>
+    .action(async (targets: string[], o: ImageOptions & { filter?: string; out: string; backend?: string }) =>
       setCode(await recordCommand(targets, o)),
     );
 }
