@@ -9,10 +9,13 @@ import { globMatch } from "../harness/divergences.ts";
 import { loadProgramFile, PROGRAM_FORMAT, type Program } from "../harness/program.ts";
 import { CliError, EXIT } from "./exit.ts";
 
+/** Natural order, as people number files: h2 before h10 (digit runs compare as numbers). */
+const naturalOrder = new Intl.Collator("en", { numeric: true }).compare;
+
 async function jsonFilesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    a.name.localeCompare(b.name),
+    naturalOrder(a.name, b.name),
   )) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await jsonFilesUnder(p)));

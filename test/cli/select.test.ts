@@ -35,6 +35,13 @@ describe("selecting programs", () => {
     expect((await selectPrograms([join(dir, "a.json")])).map((p) => p.id)).toEqual(["t/a"]);
   });
 
+  it("orders a folder's files naturally: h2 before h10", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inconf-sel-"));
+    for (const n of ["h10", "h2", "h1", "h11"])
+      await writeFile(join(dir, `${n}.json`), JSON.stringify(prog(`t/${n}`)));
+    expect((await selectPrograms([dir])).map((p) => p.id)).toEqual(["t/h1", "t/h2", "t/h10", "t/h11"]);
+  });
+
   it("the registry by default; unknown targets and empty selections are usage errors", async () => {
     expect((await selectPrograms([])).length).toBeGreaterThanOrEqual(11);
     await expect(selectPrograms(["no/such-thing"])).rejects.toBeInstanceOf(CliError);
