@@ -89,7 +89,6 @@ import {
   type rtentry,
 } from "./route.ts";
 import { rt_ifannouncemsg, rt_ifmsg, rt_newmaddrmsg } from "./rtsock.ts";
-import { frames } from "./frames.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, type vnet } from "./vnet.ts";
 
 // The ioctl numbers as plain data properties, copied once. Through the module namespace every
@@ -110,9 +109,6 @@ export const IF_MAXMTU = 65535;
 
 /** if_var.h IF_DUNIT_NONE */
 export const IF_DUNIT_NONE = -1;
-
-/** Interfaces whose link task is queued (if_linktask pending), so repeated changes coalesce. */
-const linktask_pending = new WeakSet<ifnet>();
 
 // ---------------------------------------------------------------------------------------------
 // ifaddr reference counts
@@ -379,8 +375,8 @@ export function if_detach(ifp: ifnet): number {
   const at = v.ifnet.indexOf(ifp);
   if (at < 0) return ENOENT;
   v.ifnet.splice(at, 1);
-  // taskqueue_drain: a queued link task runs before the interface goes.
-  if (linktask_pending.has(ifp)) do_link_state_change(ifp);
+  // taskqueue_drain(taskqueue_swi, &ifp->if_linktask) has nothing to wait for: the twin runs
+  // the link task when it is queued (if_link_state_change).
   if_down(ifp);
   if_purgeaddrs(ifp);
   in_ifdetach(ifp);
@@ -689,22 +685,22 @@ export function if_up(ifp: ifnet): void {
 }
 
 /**
- * if.c: if_link_state_change — records the new state and queues the link task, which runs
- * after the current call returns (taskqueue_swi; the twin's deferred queue).
+ * if.c: if_link_state_change — records the new state and queues the link task on
+ * taskqueue_swi (10.4 if.c:2139-2148). The twin runs the task at once: the swi thread has
+ * priority PI_SWI(SWI_TQ) (subr_taskqueue.c:670-671, kern_intr.c:1127, priority.h:92-93),
+ * below preempt_thresh = PRI_MIN_KERN under options PREEMPTION (sched_ule.c:210-214), so waking
+ * it preempts the thread that queued the task (sched_ule.c:2343 sched_setpreempt). Its
+ * RTM_IFINFO therefore comes before whatever that thread reports next, e.g. before the
+ * RTM_NEWADDR of a SIOCAIFADDR whose SIOCSIFADDR brought the link up.
  */
 export function if_link_state_change(ifp: ifnet, link_state: number): void {
   if (ifp.if_link_state === link_state) return;
   ifp.if_link_state = link_state;
-  if (linktask_pending.has(ifp)) return;
-  linktask_pending.add(ifp);
-  frames().queue(() => {
-    if (linktask_pending.has(ifp)) do_link_state_change(ifp);
-  });
+  do_link_state_change(ifp);
 }
 
 // if.c: do_link_state_change — RTM_IFINFO and the link event, with the state as it is now.
 function do_link_state_change(ifp: ifnet): void {
-  linktask_pending.delete(ifp);
   const prev = CURVNET_SET(ifp.if_vnet);
   try {
     const link_state = ifp.if_link_state;

@@ -41,7 +41,7 @@ import {
   sockaddrFamily,
   sockaddrIn,
 } from "../../../src/abi/socket.ts";
-import { IFT_ETHER } from "../../../src/abi/if.ts";
+import { IFF_UP, IFT_ETHER, LINK_STATE_UP } from "../../../src/abi/if.ts";
 import { KernelPanic } from "../../../src/kernel/kern/invariant.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifa_ref } from "../../../src/kernel/net/if.ts";
@@ -393,15 +393,32 @@ describe("more routing messages", () => {
     ).not.toThrow();
   });
 
-  test("link-state changes are announced after the call that made them (if.c taskqueue_enqueue)", () => {
-    // epair creation attaches both halves, then marks both links up (dev/epair.ts): the
-    // RTM_IFINFOs come from the link task, after both arrivals.
+  test("epair creation: both arrivals, then both link-up RTM_IFINFOs (10.4 if_epair.c:878-881, if.c:2147)", () => {
+    // epair_clone_create attaches both halves (if_attach announces each), then marks both
+    // links up; each link task runs as it is queued.
     const k = new Kernel();
     const so = k.routeSocketOpen();
     expect(k.attachNic("epair", "epair0a", "02:00:00:00:00:0a")).toBe(0);
     const seen = so.read().map((m) => m[3]);
     expect(seen.slice(0, 2)).toEqual([RTM_IFANNOUNCE, RTM_IFANNOUNCE]);
     expect(seen.slice(2)).toEqual([RTM_IFINFO, RTM_IFINFO]);
+  });
+
+  test("the first SIOCAIFADDR on a down vtnet: the link-up RTM_IFINFO comes first (swi preempts)", () => {
+    // seed in.c:432-433 calls the driver's SIOCSIFADDR before in_addprefix (in.c:446);
+    // 10.4 if_ethersubr.c:1071-1076 ether_ioctl sets IFF_UP and calls if_init, vtnet_init_locked
+    // (if_vtnet.c:3083) finds the link up and if_link_state_change (if.c:2147) wakes the swi
+    // thread, which preempts the ioctl (sched_ule.c:2343): its RTM_IFINFO is queued before
+    // in_addprefix's RTM_NEWADDR and RTM_ADD, then in_joingroup's RTM_NEWMADDR (in.c:478).
+    const k = kernelWithNic();
+    const so = k.routeSocketOpen();
+    expect(addAddr(k, "vtnet0", 0xc0000201, 0xffffff00)).toBe(0);
+    const msgs = so.read();
+    expect(msgs.map((m) => m[3])).toEqual([RTM_IFINFO, RTM_NEWADDR, RTM_ADD, RTM_NEWMADDR]);
+    const info = decodeRoutingMessage(msgs[0]);
+    if (isDecodeError(info) || info.kind !== "if") throw new Error("not an if_msghdr");
+    expect(info.hdr.ifm_flags & IFF_UP).toBe(IFF_UP);
+    expect(info.hdr.ifm_data.ifi_link_state).toBe(LINK_STATE_UP);
   });
 
   test("a failed lookup that asks for a report sends RTM_MISS (route.c rtalloc1_fib)", () => {
