@@ -52,6 +52,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,11 @@
 #include <net/if_dl.h>
 #include <net/if_tun.h>
 #include <net/route.h>
+#include <net/bpf.h>
 #include <netinet/in.h>
+#include <net/if_var.h>	/* before in6_var.h */
+#include <netinet6/in6_var.h>
+#include <netinet6/nd6.h>
 #include <arpa/inet.h>
 #else
 #include <net/if.h>
@@ -78,48 +83,186 @@
 #include <arpa/inet.h>
 #endif
 
-#define AGENT_VERSION "inconf-agent/1"
-#define MAX_LINE (4 * 1024 * 1024)
+#define AGENT_VERSION "inconf-agent/2"
+#define MAX_REQUEST 20480	/* payload bytes of one request frame: 8 KB of ioctl data in hex, and room */
 #define MAX_TOKENS 16
 #define RT_BUF 65536
 #define IOCTL_MAX 8192 /* IOCPARM_MAX */
 
-static int settle_ms = 50;
+static int settle_ms = 50;	/* quiet period that ends a drain until the sentinel is back */
+static int quiet_ms = 10;	/* quiet period after it; < 0: no sentinel, settle_ms only */
 static int in_child = 0;	/* running an op as another cred: make sockets here, not inherit */
 static int monitor_fd = -1;
 static int inet_fd = -1;
 
-/* ---------- output ---------- */
+/* Line statistics, reported by the stats op. */
+static unsigned long st_frames, st_naks, st_repeats, st_ops;
+
+/* ---------- framing ---------- */
+
+/*
+ * Every line either way is a frame: "#<len>:<crc>:<payload>\n", len the payload's length in
+ * bytes (decimal), crc its CRC-32 (IEEE, as zlib's) in 8 lowercase hex digits. Payloads never
+ * hold '#' or '\n', so a receiver resynchronises at the next '#'. A request that arrives damaged
+ * gets the frame "- nak" (the client sends it again); a good one gets "<id> ack" at once, then
+ * its answer. A request repeated byte for byte (same id, same payload: the client did not get
+ * the answer) is answered from the cache of the last answer, without running it again.
+ */
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	uint32_t c, n, k;
+
+	for (n = 0; n < 256; n++) {
+		for (c = n, k = 0; k < 8; k++)
+			c = (c & 1) ? 0xedb88320U ^ (c >> 1) : c >> 1;
+		crc_table[n] = c;
+	}
+}
+
+static uint32_t crc32_of(const char *p, size_t n)
+{
+	uint32_t c = 0xffffffffU;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c = crc_table[(c ^ (unsigned char)p[i]) & 0xff] ^ (c >> 8);
+	return (c ^ 0xffffffffU);
+}
+
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;	/* the line is gone: the next read sees EOF */
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* The answer being built: a growing buffer, framed and sent by end_reply. */
+static char *obuf;
+static size_t olen, ocap;
+
+static void out_grow(size_t more)
+{
+	char *n;
+	size_t cap = ocap;
+
+	if (olen + more <= ocap)
+		return;
+	while (cap < olen + more)
+		cap = cap < 4096 ? 4096 : cap * 2;
+	n = realloc(obuf, cap);
+	if (n == NULL) {
+		fprintf(stderr, "inconf-agent: out of memory\n");
+		exit(1);
+	}
+	obuf = n;
+	ocap = cap;
+}
+
+static void out_c(int c)
+{
+	out_grow(1);
+	obuf[olen++] = (char)c;
+}
+
+static void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	out_grow((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(obuf + olen, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	olen += (size_t)n;
+}
 
 static void put_hex(const unsigned char *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
 
+	out_grow(2 * n);
 	for (i = 0; i < n; i++) {
-		putchar(digits[p[i] >> 4]);
-		putchar(digits[p[i] & 15]);
+		obuf[olen++] = digits[p[i] >> 4];
+		obuf[olen++] = digits[p[i] & 15];
 	}
 }
 
-/* "<id> error <text>": request-level failures; the text never contains a newline. */
+/* The last answer sent, framed, and the request it answered. */
+static char *cache;
+static size_t cache_len;
+static char cache_id[32];
+static uint32_t cache_crc;
+static size_t cache_req_len;
+
+/* Frames and sends n payload bytes; keep: also the cached answer to the current request. */
+static void send_frame(const char *p, size_t n, int keep)
+{
+	char head[32];
+	int h = snprintf(head, sizeof(head), "#%zu:%08x:", n, (unsigned)crc32_of(p, n));
+	size_t total = (size_t)h + n + 1;
+	char *c;
+
+	if (!keep || (c = realloc(cache, total)) == NULL) {
+		if (keep)
+			cache_len = 0;	/* no cache: a repeat runs the request again */
+		write_all(head, (size_t)h);
+		write_all(p, n);
+		write_all("\n", 1);
+		return;
+	}
+	cache = c;
+	memcpy(cache, head, (size_t)h);
+	memcpy(cache + h, p, n);
+	cache[total - 1] = '\n';
+	cache_len = total;
+	write_all(cache, cache_len);
+}
+
+static void send_text(const char *s)
+{
+	send_frame(s, strlen(s), 0);
+}
+
+/* Ends the answer being built: '#' and newlines cannot occur in it (error texts are cleaned). */
+static void end_reply(void)
+{
+	send_frame(obuf, olen, 1);
+	olen = 0;
+}
+
+/* "<id> error <text>": request-level failures; the text never contains a newline or '#'. */
 static void reply_error(const char *id, const char *fmt, const char *arg)
 {
 	const char *s;
 
-	printf("%s error ", id);
+	out_printf("%s error ", id);
 	for (s = fmt; *s != '\0'; s++) {
 		if (s[0] == '%' && s[1] == 's') {
 			const char *a;
 			for (a = arg != NULL ? arg : "(null)"; *a != '\0'; a++)
-				putchar(isprint((unsigned char)*a) ? *a : '?');
+				out_c(isprint((unsigned char)*a) && *a != '#' ? *a : '?');
 			s++;
 		} else {
-			putchar(*s);
+			out_c(*s);
 		}
 	}
-	putchar('\n');
-	fflush(stdout);
+	end_reply();
 }
 
 /* ---------- input parsing ---------- */
@@ -261,7 +404,7 @@ static const char *parse_cred(char *s, struct cred *c)
 	return (NULL);
 }
 
-/* ---------- tun devices held open for the program ---------- */
+/* ---------- frames: tun devices and epair captures held for the program ---------- */
 
 /*
  * The twin's nic op for tun creates tunN and opens /dev/tunN (src/kernel/dev/attach.ts). 10.4
@@ -270,6 +413,11 @@ static const char *parse_cred(char *s, struct cred *c)
  * open, writes injected frames to it (tunwrite: one write is one packet) and reads what the
  * stack queued (tunread: one read is one packet) after every op. Framing is plain IPv4, the
  * twin's: tuncreate starts with tun_flags = TUN_INITED (no TUN_IFHEAD, no TUN_LMODE).
+ *
+ * epair halves have no host side either: the agent captures what each half transmits with
+ * bpf(4) (direction out, monotonic time stamps), from the nic op of the pair until it is
+ * destroyed, and injects a frame on a half by writing it with bpf on the other half, so that
+ * it arrives as the peer's transmission (if_epair.c, epair_transmit_locked).
  */
 #define MAX_TUNS 16
 #define MAX_TUN_READS 1024	/* per device and drain: a bound, not an expected count */
@@ -280,40 +428,77 @@ static struct tun_fd {
 static int ntuns = 0;
 static struct timespec t_start;
 
+#define MAX_CAPS 16
+#define CAP_BUF 65536
+static struct cap {
+	char name[IFNAMSIZ];
+	int fd;			/* reads: what this half transmits */
+	int wfd;		/* writes: frames injected on the PEER (-1 until the first) */
+	unsigned char *skip;	/* an injected frame, to be dropped from this half's capture */
+	size_t skiplen;
+} caps[MAX_CAPS];
+static int ncaps = 0;
+
 static int is_tun_name(const char *s)
 {
 	return (strncmp(s, "tun", 3) == 0 && isdigit((unsigned char)s[3]));
 }
 
-/* " frames=..." with every packet readable on the open tun devices; nothing when none is open. */
-static void drain_tuns(void)
+/* "epair<digits>a|b" */
+static int is_epair_half(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (strncmp(s, "epair", 5) != 0 || n < 7 || (s[n - 1] != 'a' && s[n - 1] != 'b'))
+		return (0);
+	for (i = 5; i < n - 1; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return (0);
+	return (1);
+}
+
+static double since_start(const struct timespec *t)
+{
+	double secs = (double)(t->tv_sec - t_start.tv_sec) + (double)(t->tv_nsec - t_start.tv_nsec) / 1e9;
+	return (secs < 0 ? 0.0 : secs);
+}
+
+/* One frame record of the frames key. */
+static void put_frame(int *first, const char *ifname, double secs, const unsigned char *b, size_t n)
+{
+	out_printf("%s%s/%.6f/", *first ? "" : ",", ifname, secs);
+	if (n == 0)
+		out_c('-');
+	put_hex(b, n);
+	*first = 0;
+}
+
+static void drain_caps(int *first);
+
+/* " frames=..." with every packet captured on epair halves, then read from the open tun
+ * devices; nothing when the agent holds neither. */
+static void drain_frames(void)
 {
 	static unsigned char buf[65536];
 	int i, k, first = 1;
 
-	if (ntuns == 0)
+	if (ntuns == 0 && ncaps == 0)
 		return;
-	printf(" frames=");
+	out_printf(" frames=");
+	drain_caps(&first);
 	for (i = 0; i < ntuns; i++) {
 		for (k = 0; k < MAX_TUN_READS; k++) {
 			ssize_t n = read(tuns[i].fd, buf, sizeof(buf));
 			struct timespec now;
-			double secs;
 
 			if (n < 0)
 				break;	/* EWOULDBLOCK: queue empty */
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			secs = (double)(now.tv_sec - t_start.tv_sec) +
-			    (double)(now.tv_nsec - t_start.tv_nsec) / 1e9;
-			printf("%s%s/%.6f/", first ? "" : ",", tuns[i].name, secs < 0 ? 0.0 : secs);
-			if (n == 0)
-				printf("-");
-			put_hex(buf, (size_t)n);
-			first = 0;
+			put_frame(&first, tuns[i].name, since_start(&now), buf, (size_t)n);
 		}
 	}
 	if (first)
-		printf("-");
+		out_c('-');
 }
 
 /* ---------- results ---------- */
@@ -330,51 +515,69 @@ static void result_free(struct result *r)
 	r->data = NULL;
 }
 
-/* Reads every message queued on the monitoring socket, waiting until it stays quiet for
- * settle_ms (routing messages are queued through netisr, so they may trail the syscall). */
+static void send_sentinel(void);
+static int is_sentinel(const unsigned char *b, size_t n, int *current);
+
+/*
+ * Reads every message queued on the monitoring socket. Routing messages are queued through
+ * the netisr, so they trail the syscall that made them: the agent first writes a sentinel on
+ * the monitoring socket itself (an RTM_GET without a destination: route_output refuses it with
+ * EINVAL at once and still dispatches it, rtsock.c "flush:"), and NETISR_ROUTE is one FIFO
+ * queue (netisr.c: one workstream by default, and source 0 maps to nws_array[0] under
+ * NETISR_POLICY_SOURCE in any case), so once the sentinel is read everything queued before it
+ * has been read too. Then a quiet period of quiet_ms catches what is queued later from another
+ * context (link state changes come from a taskqueue, epair input from NETISR_EPAIR). Until the
+ * sentinel is back, the old rule holds: stop after settle_ms without a message.
+ */
 static void drain_monitor(void)
 {
 	static unsigned char buf[RT_BUF];
-	int first = 1;
+	int first = 1, seen = quiet_ms < 0;
 
-	printf(" rt=");
+	out_printf(" rt=");
 	if (monitor_fd < 0) {
-		printf("-");
+		out_c('-');
 		return;
 	}
+	if (!seen)
+		send_sentinel();
 	for (;;) {
 		struct pollfd pfd = { monitor_fd, POLLIN, 0 };
 		ssize_t n;
+		int current;
 
-		if (poll(&pfd, 1, settle_ms) <= 0)
+		if (poll(&pfd, 1, seen ? quiet_ms : settle_ms) <= 0)
 			break;
 		n = recv(monitor_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n <= 0)
 			break;
+		if (is_sentinel(buf, (size_t)n, &current)) {
+			seen |= current;
+			continue;
+		}
 		if (!first)
-			putchar(',');
+			out_c(',');
 		put_hex(buf, (size_t)n);
 		first = 0;
 	}
 	if (first)
-		printf("-");
+		out_c('-');
 }
 
 static void reply_ok(const char *id, const struct result *r, int with_rt)
 {
-	printf("%s ok errno=%d", id, r->err);
+	out_printf("%s ok errno=%d", id, r->err);
 	if (r->data != NULL) {
-		printf(" data=");
+		out_printf(" data=");
 		if (r->datalen == 0)
-			printf("-");
+			out_c('-');
 		put_hex(r->data, r->datalen);
 	}
 	if (with_rt) {
 		drain_monitor();
-		drain_tuns();
+		drain_frames();
 	}
-	putchar('\n');
-	fflush(stdout);
+	end_reply();
 }
 
 #ifndef INCONF_LINT_ON_LINUX
@@ -410,8 +613,10 @@ typedef void (*op_fn)(void *arg, struct result *r);
 
 /*
  * Runs fn as cred: directly for plain root, else in a child that jails itself and drops to uid.
- * The child sends "err, len, bytes" through a pipe. A child that fails to set up reports the
- * setup errno; the op's own errno is only ever the kernel's answer to the op.
+ * The child sends "stage, err, len, bytes" through a pipe. A child that cannot take on the
+ * credential (jail_set(2) refuses the jail, e.g. EINVAL for an address listed twice; setgid or
+ * setuid fail) reports that errno, which becomes the op's errno, with no data: the op never ran.
+ * -1 (with *why) only when the agent itself failed (pipe, fork, a child that died).
  */
 static int run_as(const struct cred *c, op_fn fn, void *arg, struct result *r, const char **why)
 {
@@ -428,7 +633,6 @@ static int run_as(const struct cred *c, op_fn fn, void *arg, struct result *r, c
 		*why = "pipe failed";
 		return (-1);
 	}
-	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -470,14 +674,13 @@ static int run_as(const struct cred *c, op_fn fn, void *arg, struct result *r, c
 			return (-1);
 		}
 	}
+	r->err = hdr[1];
 	if (hdr[0] != 0) {
+		/* the credential could not be set up: that errno is the op's result, with no data */
 		close(p[0]);
 		waitpid(pid, &status, 0);
-		errno = hdr[1];
-		*why = hdr[0] == 1 ? "jail_set failed" : "setuid failed";
-		return (-1);
+		return (0);
 	}
-	r->err = hdr[1];
 	if (hdr[2] >= 0) {
 		size_t want = (size_t)hdr[2], got = 0;
 		ssize_t n;
@@ -653,22 +856,21 @@ static void op_dump(const char *id)
 		err = sysctl_dump(what[i].op, what[i].arg, &b[i], &l[i]);
 	/* time_uptime: what rmx_expire of ARP entries counts against */
 	clock_gettime(CLOCK_UPTIME, &up);
-	printf("%s ok errno=%d", id, err);
+	out_printf("%s ok errno=%d", id, err);
 	if (err == 0) {
 		for (i = 0; i < 4; i++) {
-			printf(" %s=", what[i].key);
+			out_printf(" %s=", what[i].key);
 			if (l[i] == 0)
-				printf("-");
+				out_printf("-");
 			put_hex(b[i], l[i]);
 		}
-		printf(" uptime=%lld", (long long)up.tv_sec);
+		out_printf(" uptime=%lld", (long long)up.tv_sec);
 	}
 	for (i = 0; i < 4; i++)
 		free(b[i]);
 	drain_monitor();
-	drain_tuns();
-	putchar('\n');
-	fflush(stdout);
+	drain_frames();
+	end_reply();
 }
 
 static int set_lladdr(int s, const char *name, const unsigned char mac[6])
@@ -738,15 +940,6 @@ static int tun_open(const char *name)
 	return (0);
 }
 
-/* An injected frame: one write(2) on the device. -1 when name is not a tun (host side). */
-static int tun_inject(const char *name, const unsigned char *b, size_t n)
-{
-	struct tun_fd *t = tun_find(name);
-
-	if (t == NULL)
-		return (is_tun_name(name) ? ENXIO : -1);
-	return (write(t->fd, b, n) < 0 ? errno : 0);
-}
 
 /*
  * SIOCIFDESTROY of a tun the agent holds open: close it first. 10.4 tun_destroy sleeps
@@ -770,8 +963,295 @@ static void tun_before_ioctl(const struct cred *c, unsigned long cmd, const unsi
 	}
 }
 
-/* nic: the NIC must exist (cloners create epair/tun on demand), then MAC and offloads; a tun's
- * device is opened and held for the program, as the twin's nic_attach does. */
+/* ---------- the routing socket's sentinel ---------- */
+
+#define SENTINEL_SEQ 0x69630000	/* | a 16-bit count; pid and seq mark the agent's own */
+static int sentinel_count = 0;
+
+static void send_sentinel(void)
+{
+	struct rt_msghdr m;
+
+	memset(&m, 0, sizeof(m));
+	m.rtm_msglen = sizeof(m);
+	m.rtm_version = RTM_VERSION;
+	m.rtm_type = RTM_GET;
+	sentinel_count = (sentinel_count + 1) & 0xffff;
+	m.rtm_seq = SENTINEL_SEQ | sentinel_count;
+	/* no RTAX_DST: route_output answers EINVAL, and dispatches the message all the same */
+	if (write(monitor_fd, &m, sizeof(m)) < 0 && errno != EINVAL)
+		fprintf(stderr, "inconf-agent: sentinel: %s\n", strerror(errno));
+}
+
+/* One of the agent's sentinels (*current: the one this drain waits for). */
+static int is_sentinel(const unsigned char *b, size_t n, int *current)
+{
+	struct rt_msghdr m;
+
+	if (n != sizeof(m))
+		return (0);
+	memcpy(&m, b, sizeof(m));
+	if (m.rtm_type != RTM_GET || m.rtm_addrs != 0 || m.rtm_pid != getpid() ||
+	    (m.rtm_seq & ~0xffff) != SENTINEL_SEQ)
+		return (0);
+	*current = m.rtm_seq == (SENTINEL_SEQ | sentinel_count);
+	return (1);
+}
+
+/* ---------- IPv6 off on the interfaces the agent makes ---------- */
+
+/*
+ * The twin has no IPv6, and the guest's boot sets `ifconfig IF inet6 -accept_rtadv ifdisabled`
+ * on the NICs it finds (init.c, inconf.inet6=ifdisabled). Cloned interfaces get the same right
+ * after they are made, before anything can bring them up: ND6_IFF_IFDISABLED then keeps
+ * in6_ifattach from configuring a link-local address (in6_ifattach.c), so no DAD or MLD frames
+ * and no RTM_NEWADDR for inet6. As ifconfig does it: SIOCGIFINFO_IN6, then SIOCSIFINFO_IN6.
+ */
+static int inet6_off(const char *name)
+{
+	struct in6_ndireq nd;
+	int s = socket(AF_INET6, SOCK_DGRAM, 0), err = 0;
+
+	if (s < 0)
+		return (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT ? 0 : errno);
+	memset(&nd, 0, sizeof(nd));
+	strlcpy(nd.ifname, name, sizeof(nd.ifname));
+	if (ioctl(s, SIOCGIFINFO_IN6, &nd) != 0) {
+		err = errno;
+	} else {
+		nd.ndi.flags |= ND6_IFF_IFDISABLED;
+		nd.ndi.flags &= ~(u_int32_t)ND6_IFF_ACCEPT_RTADV;
+		if (ioctl(s, SIOCSIFINFO_IN6, &nd) != 0)
+			err = errno;
+	}
+	close(s);
+	return (err);
+}
+
+/* ---------- epair captures ---------- */
+
+static struct cap *cap_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ncaps; i++)
+		if (strcmp(caps[i].name, name) == 0)
+			return (&caps[i]);
+	return (NULL);
+}
+
+static void cap_close(struct cap *c)
+{
+	close(c->fd);
+	if (c->wfd >= 0)
+		close(c->wfd);
+	free(c->skip);
+	*c = caps[ncaps - 1];
+	ncaps--;
+}
+
+/* A bpf descriptor on ifname; -1 with errno set. The reader sees only what ifname transmits,
+ * stamped with the uptime clock (CLOCK_MONOTONIC's); the writer keeps the frames' source
+ * addresses and captures nothing. */
+static int bpf_on(const char *ifname, int writer)
+{
+	static struct bpf_insn none[] = { BPF_STMT(BPF_RET + BPF_K, 0) };
+	struct bpf_program nothing = { 1, none };
+	struct ifreq ifr;
+	u_int blen = CAP_BUF, on = 1, dir = BPF_D_OUT, ts = BPF_T_MICROTIME_MONOTONIC;
+	int fd = open("/dev/bpf", O_RDWR | O_NONBLOCK), e;
+
+	if (fd < 0)
+		return (-1);
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	if (ioctl(fd, BIOCSBLEN, &blen) != 0 || ioctl(fd, BIOCSETIF, &ifr) != 0 ||
+	    ioctl(fd, BIOCIMMEDIATE, &on) != 0)
+		goto fail;
+	if (writer) {
+		if (ioctl(fd, BIOCSHDRCMPLT, &on) != 0 || ioctl(fd, BIOCSETF, &nothing) != 0)
+			goto fail;
+	} else if (ioctl(fd, BIOCSDIRECTION, &dir) != 0 || ioctl(fd, BIOCSTSTAMP, &ts) != 0) {
+		goto fail;
+	}
+	return (fd);
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return (-1);
+}
+
+/* Captures on both halves of the pair `name` belongs to; returns an errno. */
+static int caps_open_pair(const char *name)
+{
+	char half[IFNAMSIZ];
+	size_t n = strlen(name);
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		strlcpy(half, name, sizeof(half));
+		half[n - 1] = k == 0 ? 'a' : 'b';
+		if (cap_find(half) != NULL)
+			continue;
+		if (ncaps == MAX_CAPS)
+			return (EMFILE);
+		caps[ncaps].fd = bpf_on(half, 0);
+		if (caps[ncaps].fd < 0)
+			return (errno);
+		strlcpy(caps[ncaps].name, half, sizeof(caps[ncaps].name));
+		caps[ncaps].wfd = -1;
+		caps[ncaps].skip = NULL;
+		caps[ncaps].skiplen = 0;
+		ncaps++;
+	}
+	return (0);
+}
+
+/* Captures whose interface is gone (a destroyed pair, whose name may be made again). */
+static void caps_prune(void)
+{
+	int i;
+
+	for (i = ncaps - 1; i >= 0; i--)
+		if (if_nametoindex(caps[i].name) == 0)
+			cap_close(&caps[i]);
+}
+
+struct cap_frame {
+	double t;
+	int seq;
+	const char *ifname;
+	unsigned char *b;
+	size_t n;
+};
+
+static int cap_frame_cmp(const void *a, const void *b)
+{
+	const struct cap_frame *x = a, *y = b;
+
+	if (x->t != y->t)
+		return (x->t < y->t ? -1 : 1);
+	return (x->seq - y->seq);
+}
+
+/* Every frame the epair halves transmitted since the last drain, in time order. */
+static void drain_caps(int *first)
+{
+	static unsigned char buf[CAP_BUF];
+	struct cap_frame *fr = NULL;
+	int i, nfr = 0, cap = 0;
+
+	for (i = 0; i < ncaps; i++) {
+		for (;;) {
+			ssize_t n = read(caps[i].fd, buf, sizeof(buf));
+			unsigned char *p = buf;
+
+			if (n <= 0)
+				break;	/* EWOULDBLOCK: nothing more */
+			while (p + sizeof(struct bpf_hdr) <= buf + n) {
+				struct bpf_hdr h;
+				unsigned char *pkt;
+
+				memcpy(&h, p, sizeof(h));
+				pkt = p + h.bh_hdrlen;
+				if (pkt + h.bh_caplen > buf + n)
+					break;
+				if (caps[i].skip != NULL && h.bh_caplen == caps[i].skiplen &&
+				    memcmp(pkt, caps[i].skip, h.bh_caplen) == 0) {
+					/* the frame the agent injected through this half */
+					free(caps[i].skip);
+					caps[i].skip = NULL;
+				} else {
+					if (nfr == cap) {
+						struct cap_frame *m;
+						cap = cap == 0 ? 16 : cap * 2;
+						m = realloc(fr, (size_t)cap * sizeof(*fr));
+						if (m == NULL)
+							break;
+						fr = m;
+					}
+					fr[nfr].t = (double)(h.bh_tstamp.tv_sec - t_start.tv_sec) +
+					    ((double)h.bh_tstamp.tv_usec * 1e3 - (double)t_start.tv_nsec) / 1e9;
+					if (fr[nfr].t < 0)
+						fr[nfr].t = 0;
+					fr[nfr].seq = nfr;
+					fr[nfr].ifname = caps[i].name;
+					fr[nfr].n = h.bh_caplen;
+					fr[nfr].b = malloc(h.bh_caplen + 1);
+					if (fr[nfr].b == NULL)
+						break;
+					memcpy(fr[nfr].b, pkt, h.bh_caplen);
+					nfr++;
+				}
+				p += BPF_WORDALIGN(h.bh_hdrlen + h.bh_caplen);
+			}
+		}
+		free(caps[i].skip);	/* injected but never seen: dropped before the tap */
+		caps[i].skip = NULL;
+	}
+	qsort(fr, (size_t)nfr, sizeof(*fr), cap_frame_cmp);
+	for (i = 0; i < nfr; i++) {
+		put_frame(first, fr[i].ifname, fr[i].t, fr[i].b, fr[i].n);
+		free(fr[i].b);
+	}
+	free(fr);
+}
+
+/* Injects on epair half `name` by writing on its peer; -1 when the agent holds no capture of
+ * the pair (not a NIC of the program). */
+static int epair_inject(const char *name, const unsigned char *b, size_t n)
+{
+	char peer[IFNAMSIZ];
+	size_t len = strlen(name);
+	struct cap *p;
+
+	if (cap_find(name) == NULL)
+		return (-1);
+	strlcpy(peer, name, sizeof(peer));
+	peer[len - 1] = name[len - 1] == 'a' ? 'b' : 'a';
+	if ((p = cap_find(peer)) == NULL)
+		return (-1);
+	if (p->wfd < 0 && (p->wfd = bpf_on(peer, 1)) < 0) {
+		p->wfd = -1;
+		return (errno);
+	}
+	if (write(p->wfd, b, n) < 0)
+		return (errno);
+	free(p->skip);
+	p->skip = malloc(n + 1);
+	if (p->skip != NULL) {
+		memcpy(p->skip, b, n);
+		p->skiplen = n;
+	}
+	return (0);
+}
+
+/* An injected frame on a NIC whose frames the agent holds: one write(2) on a tun device, or
+ * a bpf write on an epair's peer. -1 for any other NIC (the host injects through its netdev). */
+static int agent_inject(const char *name, const unsigned char *b, size_t n)
+{
+	struct tun_fd *t;
+
+	if (is_epair_half(name))
+		return (epair_inject(name, b, n));
+	if ((t = tun_find(name)) == NULL)
+		return (is_tun_name(name) ? ENXIO : -1);
+	return (write(t->fd, b, n) < 0 ? errno : 0);
+}
+
+/* After an ioctl: a destroyed epair's captures go (its name may be made again). */
+static void caps_after_ioctl(unsigned long cmd)
+{
+	if (cmd == SIOCIFDESTROY)
+		caps_prune();
+}
+
+/*
+ * nic: the NIC must exist (cloners create epair/tun on demand), then MAC and offloads. IPv6 is
+ * disabled on interfaces the agent makes; a tun's device is opened and held for the program, as
+ * the twin's nic_attach does, and both halves of an epair are captured.
+ */
 static void op_nic(const char *id, char **tok, int ntok)
 {
 	struct result r;
@@ -802,16 +1282,31 @@ static void op_nic(const char *id, char **tok, int ntok)
 		memset(&ifr, 0, sizeof(ifr));
 		if (strcmp(driver, "epair") == 0) {
 			/* "epair3a" or "epair3b": creating "epair3" makes both ends */
+			char half[IFNAMSIZ];
 			size_t n = strlen(name);
+			if (!is_epair_half(name)) {
+				free(mac);
+				reply_error(id, "an epair NIC is named epair<n>a or epair<n>b, not %s", name);
+				return;
+			}
+			caps_prune();
 			strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
-			if (n > 0 && (name[n - 1] == 'a' || name[n - 1] == 'b'))
-				ifr.ifr_name[n - 1] = '\0';
+			ifr.ifr_name[n - 1] = '\0';
 			if (ioctl(s, SIOCIFCREATE2, &ifr) != 0)
 				r.err = errno;
+			strlcpy(half, name, sizeof(half));
+			half[n - 1] = 'a';
+			if (r.err == 0)
+				r.err = inet6_off(half);
+			half[n - 1] = 'b';
+			if (r.err == 0)
+				r.err = inet6_off(half);
 		} else if (strcmp(driver, "tun") == 0) {
 			strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
 			if (ioctl(s, SIOCIFCREATE2, &ifr) != 0)
 				r.err = errno;
+			else
+				r.err = inet6_off(name);
 		} else if (strcmp(driver, "vtnet") != 0) {
 			free(mac);
 			reply_error(id, "unknown driver %s", driver);
@@ -826,6 +1321,8 @@ static void op_nic(const char *id, char **tok, int ntok)
 		r.err = offloads_off(s, name);
 	if (r.err == 0 && strcmp(driver, "tun") == 0)
 		r.err = tun_open(name);
+	if (r.err == 0 && strcmp(driver, "epair") == 0)
+		r.err = caps_open_pair(name);
 	free(mac);
 	reply_ok(id, &r, 1);
 }
@@ -861,14 +1358,18 @@ static void enosys(void *a, struct result *r) { (void)a; r->err = ENOSYS; }
 #define do_ifflags enosys
 #define do_sysctl enosys
 #define do_rtsock enosys
+/* jail_set(2) is a stub too: a jailed credential cannot be set up, so the op does not run */
 static int run_as(const struct cred *c, op_fn fn, void *arg, struct result *r, const char **why)
 {
-	(void)c; (void)why;
+	(void)why;
 	memset(r, 0, sizeof(*r));
-	fn(arg, r);
+	if (c->jailed)
+		r->err = ENOSYS;
+	else
+		fn(arg, r);
 	return (0);
 }
-static void op_dump(const char *id) { printf("%s ok errno=%d", id, ENOSYS); drain_monitor(); drain_tuns(); putchar('\n'); fflush(stdout); }
+static void op_dump(const char *id) { out_printf("%s ok errno=%d", id, ENOSYS); drain_monitor(); drain_frames(); end_reply(); }
 static void op_nic(const char *id, char **tok, int ntok)
 {
 	struct result r = { ENOSYS, NULL, 0 };
@@ -887,12 +1388,17 @@ static void op_module(const char *id, const char *name)
 	reply_ok(id, &r, 1);
 }
 static void open_sockets(void) { inet_fd = -1; (void)in_child; }
-/* tun devices: nothing is opened here; an inject naming a tun gets the stub errno */
-static int tun_inject(const char *name, const unsigned char *b, size_t n)
+/* tun devices and epair captures: nothing is opened here; an inject naming one gets the stub
+ * errno, and there are never sentinels or captured frames */
+static int agent_inject(const char *name, const unsigned char *b, size_t n)
 {
 	(void)b; (void)n;
-	return (is_tun_name(name) ? ENOSYS : -1);
+	return (is_tun_name(name) || is_epair_half(name) ? ENOSYS : -1);
 }
+static void caps_after_ioctl(unsigned long cmd) { (void)cmd; }
+static void send_sentinel(void) { }
+static int is_sentinel(const unsigned char *b, size_t n, int *current) { (void)b; (void)n; *current = 1; return (0); }
+static void drain_caps(int *first) { (void)first; (void)caps; }
 static void tun_before_ioctl(const struct cred *c, unsigned long cmd, const unsigned char *data, size_t len)
 {
 	(void)c; (void)cmd; (void)data; (void)len;
@@ -956,14 +1462,42 @@ static void handle(char *line)
 		    "freebsd",
 #endif
 		    u.sysname, u.release, u.version, u.machine);
-		printf("%s ok errno=0 version=", id);
+		out_printf("%s ok errno=0 version=", id);
 		put_hex((const unsigned char *)buf, strlen(buf));
-		putchar('\n');
-		fflush(stdout);
+		end_reply();
 	} else if (strcmp(op, "quit") == 0) {
-		printf("%s ok errno=0\n", id);
-		fflush(stdout);
+		out_printf("%s ok errno=0", id);
+		end_reply();
 		exit(0);
+	} else if (strcmp(op, "echo") == 0) {
+		/* the line's own check: the bytes as the agent decoded them, nothing run */
+		unsigned char *b = NULL;
+		size_t n = 0;
+		if (ntok != 3 || (strcmp(tok[2], "-") != 0 && parse_hex(tok[2], &b, &n) != 0)) {
+			reply_error(id, "usage: <id> echo <hex>", NULL);
+			return;
+		}
+		out_printf("%s ok errno=0 data=", id);
+		if (n == 0)
+			out_c('-');
+		put_hex(b, n);
+		free(b);
+		end_reply();
+	} else if (strcmp(op, "stats") == 0) {
+		out_printf("%s ok errno=0 frames=%lu naks=%lu repeats=%lu ops=%lu", id, st_frames, st_naks,
+		    st_repeats, st_ops);
+		end_reply();
+	} else if (strcmp(op, "settle") == 0) {
+		unsigned long s_ms, q_ms = 0;
+		if (ntok != 4 || parse_ulong(tok[2], 10000, &s_ms) != 0 ||
+		    (strcmp(tok[3], "-") != 0 && parse_ulong(tok[3], 10000, &q_ms) != 0)) {
+			reply_error(id, "usage: <id> settle <settle_ms> <quiet_ms|->", NULL);
+			return;
+		}
+		settle_ms = (int)s_ms;
+		quiet_ms = strcmp(tok[3], "-") == 0 ? -1 : (int)q_ms;
+		out_printf("%s ok errno=0", id);
+		end_reply();
 	} else if (strcmp(op, "drain") == 0) {
 		struct result r = { 0, NULL, 0 };
 		reply_ok(id, &r, 1);
@@ -1006,6 +1540,7 @@ static void handle(char *line)
 		}
 		tun_before_ioctl(&cred, a.cmd, a.data, a.len);
 		finish_cred_op(id, &cred, do_ioctl, &a);
+		caps_after_ioctl(a.cmd);
 		free(a.data);
 	} else if (strcmp(op, "ifflags") == 0) {
 		struct ifflags_arg a;
@@ -1136,10 +1671,10 @@ static void handle(char *line)
 			reply_error(id, "out of memory", NULL);
 			return;
 		}
-		r.err = tun_inject(tok[2], b, n);
+		r.err = agent_inject(tok[2], b, n);
 		free(b);
 		if (r.err < 0)
-			reply_error(id, "inject is done host side, through the NIC's netdev (the agent writes only to tun devices it holds open): %s", tok[2]);
+			reply_error(id, "inject is done host side, through the NIC's netdev (the agent injects only on tun and epair NICs of the program): %s", tok[2]);
 		else
 			reply_ok(id, &r, 1);
 	} else {
@@ -1147,47 +1682,156 @@ static void handle(char *line)
 	}
 }
 
+static void nak(void)
+{
+	st_naks++;
+	send_text("- nak");
+}
+
+/* A request frame that arrived whole. */
+static void take_frame(char *p, size_t n, uint32_t crc)
+{
+	size_t idlen = strcspn(p, " ");
+	char id[32];
+
+	st_frames++;
+	if (idlen == 0 || idlen >= sizeof(id)) {
+		handle(p);	/* answers "- error ..." */
+		return;
+	}
+	memcpy(id, p, idlen);
+	id[idlen] = '\0';
+	if (cache_len > 0 && strcmp(id, cache_id) == 0 && crc == cache_crc && n == cache_req_len) {
+		st_repeats++;
+		write_all(cache, cache_len);
+		return;
+	}
+	if (valid_name(id, sizeof(id))) {
+		char ack[sizeof(id) + 8];
+		snprintf(ack, sizeof(ack), "%s ack", id);
+		send_text(ack);
+	}
+	/* the answer end_reply caches is this request's */
+	strlcpy(cache_id, id, sizeof(cache_id));
+	cache_crc = crc;
+	cache_req_len = n;
+	cache_len = 0;
+	st_ops++;
+	handle(p);
+}
+
+/* Reads frames from stdin until EOF (see "framing"); bytes outside a good frame are dropped. */
+static void serve(void)
+{
+	static char in[65536];
+	char *pl = malloc(MAX_REQUEST + 1);
+	enum { IDLE, HEAD_LEN, HEAD_CRC, PAYLOAD } state = IDLE;
+	size_t want = 0, got = 0;
+	uint32_t crc = 0;
+	int ndig = 0, garbage = 0;
+
+	if (pl == NULL)
+		exit(1);
+	for (;;) {
+		ssize_t n = read(0, in, sizeof(in)), i;
+
+		if (n == 0)
+			return;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			int c = (unsigned char)in[i];
+again:
+			switch (state) {
+			case IDLE:
+				if (c == '#') {
+					state = HEAD_LEN;
+					want = 0;
+					ndig = 0;
+				} else if (c == '\n') {
+					if (garbage)
+						nak();
+					garbage = 0;
+				} else {
+					garbage = 1;
+				}
+				continue;
+			case HEAD_LEN:
+				if (isdigit(c) && ndig < 6) {
+					want = want * 10 + (size_t)(c - '0');
+					ndig++;
+					continue;
+				}
+				if (c == ':' && want >= 1 && want <= MAX_REQUEST) {
+					state = HEAD_CRC;
+					crc = 0;
+					ndig = 0;
+					continue;
+				}
+				break;
+			case HEAD_CRC:
+				if (((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) && ndig < 8) {
+					crc = crc << 4 | (uint32_t)hexval(c);
+					ndig++;
+					continue;
+				}
+				if (c == ':' && ndig == 8) {
+					state = PAYLOAD;
+					got = 0;
+					continue;
+				}
+				break;
+			case PAYLOAD:
+				if (c == '\n' || c == '#')
+					break;
+				pl[got++] = (char)c;
+				if (got == want) {
+					state = IDLE;
+					garbage = crc32_of(pl, got) != crc;
+					if (!garbage) {
+						pl[got] = '\0';
+						take_frame(pl, got, crc);
+					}
+				}
+				continue;
+			}
+			/* a damaged frame: resynchronise at this byte ('#' or the newline that NAKs) */
+			garbage = 1;
+			state = IDLE;
+			goto again;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
-	char *line;
-	size_t len = 0;
-	int c, ch;
+	char ready[96];
+	int ch;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:q:")) != -1) {
 		if (ch == 's') {
 			settle_ms = atoi(optarg);
 			if (settle_ms < 0 || settle_ms > 10000)
 				settle_ms = 50;
+		} else if (ch == 'q') {
+			quiet_ms = atoi(optarg);
+			if (quiet_ms > 10000)
+				quiet_ms = 10;
 		} else {
-			fprintf(stderr, "usage: inconf-agent [-s settle_ms]\n");
+			fprintf(stderr, "usage: inconf-agent [-s settle_ms] [-q quiet_ms, -1: no sentinel]\n");
 			return (2);
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	crc_init();
 	open_sockets();
-	line = malloc(MAX_LINE + 1);
-	if (line == NULL)
-		return (1);
-	printf("- ready %s settle=%d\n", AGENT_VERSION, settle_ms);
-	fflush(stdout);
-	for (;;) {
-		c = getchar();
-		if (c == EOF)
-			break;
-		if (c == '\n') {
-			if (len <= MAX_LINE) {
-				line[len] = '\0';
-				handle(line);
-			}
-			len = 0;
-		} else if (len < MAX_LINE) {
-			line[len++] = (char)c;
-		} else if (len == MAX_LINE) {
-			/* swallow the rest of an oversized line and report it once */
-			reply_error("-", "request line too long", NULL);
-			len = MAX_LINE + 1;
-		}
-	}
+	snprintf(ready, sizeof(ready), "- ready %s settle=%d quiet=%d max=%d", AGENT_VERSION, settle_ms,
+	    quiet_ms, MAX_REQUEST);
+	send_text(ready);
+	serve();
 	return (0);
 }
