@@ -5,9 +5,16 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import pc from "picocolors";
 import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
 import { TraceInvalidError } from "../backends/replay.ts";
-import { CatalogueError, loadCatalogue } from "../harness/divergences.ts";
+import {
+  CatalogueError,
+  catalogueRuns,
+  catalogueStanding,
+  describeStanding,
+  loadCatalogue,
+  type Divergence,
+} from "../harness/divergences.ts";
 import { lower } from "../harness/lower.ts";
-import { loadProgramFile, ProgramError, type Program } from "../harness/program.ts";
+import { ProgramError, type Program } from "../harness/program.ts";
 import { buildReport } from "../harness/report-json.ts";
 import { compare, conform, type ScenarioResult } from "../harness/runner.ts";
 import { openBackend, type BackendChoice } from "./backends.ts";
@@ -19,7 +26,7 @@ import {
   writeOutputs,
   type OutputOptions,
 } from "./outputs.ts";
-import { selectPrograms } from "./select.ts";
+import { loadProgram, selectPrograms } from "./select.ts";
 import type { Accel } from "../vm/qemu-args.ts";
 import { renderShow } from "./show.ts";
 
@@ -73,6 +80,7 @@ async function finish(
   command: "run" | "diff",
   backends: Backend[],
   results: ScenarioResult[],
+  catalogue: readonly Divergence[],
   o: CommonOptions,
   io: Io,
 ): Promise<ExitCode> {
@@ -83,6 +91,8 @@ async function finish(
     results,
   );
   await writeOutputs(report, results, o, io);
+  for (const line of describeStanding(catalogueStanding(catalogue, catalogueRuns(results))))
+    io.stderr.write(pc.yellow(line) + "\n");
   if (o.saveTraces !== undefined) await saveTraces(o.saveTraces, results);
   const code = exitCodeOf(report);
   if (code === EXIT.unavailable)
@@ -102,7 +112,14 @@ export async function runCommand(
   const backend = await openBackend(choice(o.backend, o));
   const progress = progressHooks(programs.length, o, io.stderr);
   try {
-    return await finish("run", [backend], await conform(programs, backend, catalogue, progress.hooks), o, io);
+    return await finish(
+      "run",
+      [backend],
+      await conform(programs, backend, catalogue, progress.hooks),
+      catalogue,
+      o,
+      io,
+    );
   } finally {
     progress.stop();
   }
@@ -121,7 +138,14 @@ export async function diffCommand(
   const b = await openBackend(choice(o.b, o));
   const progress = progressHooks(programs.length, o, io.stderr);
   try {
-    return await finish("diff", [a, b], await compare(programs, a, b, catalogue, progress.hooks), o, io);
+    return await finish(
+      "diff",
+      [a, b],
+      await compare(programs, a, b, catalogue, progress.hooks),
+      catalogue,
+      o,
+      io,
+    );
   } finally {
     progress.stop();
   }
@@ -211,7 +235,7 @@ export async function showCommand(id: string, o: ShowOptions, io: Io): Promise<E
 }
 
 export async function execCommand(file: string, o: ShowOptions, io: Io): Promise<ExitCode> {
-  return showProgram(await loadProgramFile(file), o, io);
+  return showProgram(await loadProgram(file), o, io);
 }
 
 /** Maps every error to a message and an exit code. */

@@ -6,11 +6,20 @@ import { extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { allScenarios } from "../../suites/index.ts";
 import { globMatch } from "../harness/divergences.ts";
+import { lowerProgram } from "../harness/lower.ts";
 import { loadProgramFile, PROGRAM_FORMAT, type Program } from "../harness/program.ts";
 import { CliError, EXIT } from "./exit.ts";
 
 /** Natural order, as people number files: h2 before h10 (digit runs compare as numbers). */
 const naturalOrder = new Intl.Collator("en", { numeric: true }).compare;
+
+/** A program file, validated and lowered now: a program that cannot run is a usage error (exit
+ * 2) for `list` as for `run`, never a scenario error found half-way through a run. */
+export async function loadProgram(file: string): Promise<Program> {
+  const p = await loadProgramFile(file);
+  lowerProgram(p, file);
+  return p;
+}
 
 async function jsonFilesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -47,9 +56,9 @@ export async function selectPrograms(targets: readonly string[], filter?: string
   for (const t of targets) {
     const info = await stat(t).catch(() => null);
     if (info?.isDirectory()) {
-      for (const f of await jsonFilesUnder(t)) programs.push(await loadProgramFile(f));
+      for (const f of await jsonFilesUnder(t)) programs.push(await loadProgram(f));
     } else if (info !== null && extname(t) === ".json") {
-      programs.push(await loadProgramFile(t));
+      programs.push(await loadProgram(t));
     } else if (info !== null && extname(t) === ".ts") {
       programs.push(...(await programsOfModule(t)));
     } else {

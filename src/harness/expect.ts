@@ -236,8 +236,10 @@ function rtsockMatches(m: RtMsgObs, e: RtsockExpect): boolean {
   if (m.type !== e.type) return false;
   if (e.ifname !== undefined && m.ifname !== e.ifname) return false;
   const flags = flagSet(m.flags);
-  if ((e.flags ?? []).some((f) => !flags.has(stripPrefix(f, "RTF_")))) return false;
-  if ((e.noflags ?? []).some((f) => flags.has(stripPrefix(f, "RTF_")))) return false;
+  // Route messages carry RTF_ flags, address and interface messages IFF_ ones.
+  const bare = (f: string): string => stripPrefix(stripPrefix(f, "RTF_"), "IFF_");
+  if ((e.flags ?? []).some((f) => !flags.has(bare(f)))) return false;
+  if ((e.noflags ?? []).some((f) => flags.has(bare(f)))) return false;
   if (Object.entries(e.slots ?? {}).some(([slot, text]) => m.addrs[slot] !== text)) return false;
   return e.addr === undefined || Object.values(m.addrs).includes(e.addr);
 }

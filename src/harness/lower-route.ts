@@ -15,7 +15,7 @@ import * as RT from "../abi/route.ts";
 import { AF_INET, SOCKADDR_DL_SIZE, sockaddrDl, SOCKADDR_IN_SIZE, type SockaddrIn } from "../abi/socket.ts";
 import { mac } from "../wire/addr.ts";
 import { toHex } from "./ops.ts";
-import type { Step } from "./program.ts";
+import { ifnameOf, type Step } from "./program.ts";
 import { StepFieldError } from "./step-error.ts";
 
 type RouteStep = Extract<Step, { op: "route" }>;
@@ -114,5 +114,8 @@ function lowerLlRoute(step: RouteStep, type: number, dst: number, extra: number)
   if (adding) msg.hdr.rtm_inits = RT.RTV_EXPIRE;
   // The gateway follows the header and dst; sdl_index is its u16 at byte 2.
   const gatewayAt = RT.routingMessageLength("rt", { dst: sin(dst) });
-  return { msg: toHex(RT.encodeRoutingMessage(msg)), ifindex: [{ at: gatewayAt + 2, ifname: step.ifname }] };
+  return {
+    msg: toHex(RT.encodeRoutingMessage(msg)),
+    ifindex: [{ at: gatewayAt + 2, ifname: ifnameOf(step.ifname) }],
+  };
 }

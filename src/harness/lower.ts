@@ -19,7 +19,7 @@ import { lowerFrame } from "./lower-frame.ts";
 import { lowerRoute } from "./lower-route.ts";
 import { ROOT, toHex, type Cred, type Op } from "./ops.ts";
 import { StepFieldError } from "./step-error.ts";
-import { ProgramError, type IoctlArgs, type Program, type SinSpec, type Step } from "./program.ts";
+import { ifnameOf, ProgramError, type IoctlArgs, type Program, type SinSpec, type Step } from "./program.ts";
 
 /** Why an op exists: set-up before the steps, a step's own op, or a checkpoint for its expect. */
 export type OpOrigin =
@@ -54,7 +54,7 @@ export function lowerProgram(program: Program, source = program.id): LoweredProg
   program.steps.forEach((step, i) => {
     let op: Op;
     try {
-      op = lowerStep(step, program);
+      op = lowerStep(step);
     } catch (e) {
       if (!(e instanceof StepFieldError)) throw e;
       problems.push(`step ${i} (${step.op})${e.field ? `: ${e.field}` : ""}: ${e.message}`);
@@ -76,7 +76,7 @@ function needsCheckpoint(step: Step): boolean {
   return e !== undefined && [e.routes, e.arp, e.addrs, e.groups].some((x) => x !== undefined);
 }
 
-function lowerStep(step: Step, program: Program): Op {
+function lowerStep(step: Step): Op {
   const cred: Cred = step.as ?? ROOT;
   switch (step.op) {
     case "ioctl":
@@ -85,7 +85,7 @@ function lowerStep(step: Step, program: Program): Op {
       return {
         op: "ifflags",
         cred,
-        ifname: step.ifname,
+        ifname: ifnameOf(step.ifname),
         set: flagBits(step.set, "set"),
         clear: flagBits(step.clear, "clear"),
       };
@@ -101,7 +101,7 @@ function lowerStep(step: Step, program: Program): Op {
         op: "ioctl",
         cred,
         cmd: SIOCIFDESTROY,
-        data: toHex(IF.encodeIfreq(IF.ifreqEmpty(step.ifname))),
+        data: toHex(IF.encodeIfreq(IF.ifreqEmpty(ifnameOf(step.ifname)))),
       };
     case "sysctl": {
       const v = step.value;
@@ -113,7 +113,6 @@ function lowerStep(step: Step, program: Program): Op {
     case "route":
       return { op: "rtsock_write", cred, ...lowerRoute(step) };
     case "inject":
-      checkIfname(step.ifname, program, "ifname");
       return { op: "inject", ifname: step.ifname, frame: toHex(lowerFrame(step.frame)) };
     case "sleep":
       return { op: "sleep", seconds: step.seconds };
@@ -123,16 +122,6 @@ function lowerStep(step: Step, program: Program): Op {
       const never: never = step;
       throw new Error(`unhandled step ${JSON.stringify(never)}`);
     }
-  }
-}
-
-function checkIfname(ifname: string, program: Program, field: string): void {
-  if (!program.nics.some((n) => n.name === ifname)) {
-    const known = program.nics.map((n) => n.name).join(", ") || "none";
-    throw new StepFieldError(
-      field,
-      `"${ifname}" is not one of the program's nics (${known}); add it to nics`,
-    );
   }
 }
 
@@ -162,13 +151,14 @@ function ioctlData(step: IoctlStep): string {
   const cmd = ioctlCmd(step.cmd);
   const args = step.args ?? {};
   const size = ioctlArgSize(cmd);
+  const ifname = ifnameOf(step.ifname);
   switch (size) {
     case IN_ALIASREQ_SIZE:
-      return toHex(encodeInAliasreq(aliasreq(step.ifname, args)));
+      return toHex(encodeInAliasreq(aliasreq(ifname, args)));
     case OIN_ALIASREQ_SIZE:
-      return toHex(encodeOInAliasreq(aliasreq(step.ifname, args)));
+      return toHex(encodeOInAliasreq(aliasreq(ifname, args)));
     case IF.IFREQ_SIZE:
-      return toHex(IF.encodeIfreq(ifreq(step.ifname, args)));
+      return toHex(IF.encodeIfreq(ifreq(ifname, args)));
     default:
       throw new StepFieldError(
         "cmd",

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { parseIpv4 } from "../abi/in.ts";
 import { CredSchema, HexString } from "./ops.ts";
+import { checkProgram } from "./program-check.ts";
 
 export const PROGRAM_FORMAT = "inconf-program/1";
 
@@ -26,6 +27,16 @@ const ipv4Prefix = z.string().refine(
 const mac = z.string().regex(/^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/, {
   message: "expected a MAC like 02:00:00:00:00:01 (lowercase)",
 });
+
+/** An interface the program has (a NIC, one it clones, lo0), or one it means to be missing:
+ * { missing: "vtnet9" } probes what the kernel does with an unknown name (ENXIO, say). */
+export const IfnameSpecSchema = z.union([z.string(), z.strictObject({ missing: z.string().min(1) })]);
+export type IfnameSpec = z.infer<typeof IfnameSpecSchema>;
+
+/** The name an interface spec stands for. */
+export function ifnameOf(spec: IfnameSpec): string {
+  return typeof spec === "string" ? spec : spec.missing;
+}
 
 /**
  * A sockaddr_in inside an ioctl struct: a dotted quad (a well-formed sockaddr_in), or its
@@ -218,7 +229,7 @@ export const StepSchema = z.discriminatedUnion("op", [
     op: z.literal("ioctl"),
     /** A sockio.h name ("SIOCAIFADDR") or the command number. */
     cmd: z.union([z.string(), z.number().int()]),
-    ifname: z.string().optional(),
+    ifname: IfnameSpecSchema.optional(),
     args: IoctlArgsSchema.optional(),
     /** The whole argument struct as hex, for malformed input; excludes ifname/args. */
     hex: HexString.optional(),
@@ -226,14 +237,14 @@ export const StepSchema = z.discriminatedUnion("op", [
   }),
   z.strictObject({
     op: z.literal("ifflags"),
-    ifname: z.string(),
+    ifname: IfnameSpecSchema,
     /** IFF_ names to set and to clear, e.g. set: ["IFF_UP"]. */
     set: z.array(z.string()).default([]),
     clear: z.array(z.string()).default([]),
     ...stepBase,
   }),
   z.strictObject({ op: z.literal("ifcreate"), ifname: z.string(), ...stepBase }),
-  z.strictObject({ op: z.literal("ifdestroy"), ifname: z.string(), ...stepBase }),
+  z.strictObject({ op: z.literal("ifdestroy"), ifname: IfnameSpecSchema, ...stepBase }),
   z.strictObject({
     op: z.literal("sysctl"),
     name: z.string().min(1),
@@ -249,7 +260,7 @@ export const StepSchema = z.discriminatedUnion("op", [
     gateway: ipv4.optional(),
     /** A link-level gateway (as `arp -s` sends), with ifname naming the interface. */
     lladdr: mac.optional(),
-    ifname: z.string().optional(),
+    ifname: IfnameSpecSchema.optional(),
     /** RTF_ names; `route add` and `arp -s` add RTF_UP|RTF_STATIC and so on themselves. */
     flags: z.array(z.string()).optional(),
     /** The whole message as hex (rt_msghdr onwards), for malformed input. */
@@ -276,20 +287,26 @@ export const NicSchema = z
   });
 export type Nic = z.infer<typeof NicSchema>;
 
-export const ProgramSchema = z.strictObject({
-  format: z.literal(PROGRAM_FORMAT),
-  /** "family/name", unique across suites. */
-  id: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-/]+$/, { message: 'expected "family/name" in lowercase' }),
-  title: z.string().min(1),
-  family: z.string().min(1),
-  /** Where the expected behaviour comes from: "in.c:in_aifaddr_ioctl", a FreeBSD test case... */
-  cites: z.array(z.string()),
-  nics: z.array(NicSchema),
-  modules: z.array(z.enum(["carp"])).optional(),
-  /** Set before the first step; ints only (e.g. net.link.ether.inet.max_age). */
-  sysctls: z.record(z.string(), z.number().int()).optional(),
-  steps: z.array(StepSchema),
-});
+export const ProgramSchema = z
+  .strictObject({
+    format: z.literal(PROGRAM_FORMAT),
+    /** "family/name", unique across suites. */
+    id: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-/]+$/, { message: 'expected "family/name" in lowercase' }),
+    title: z.string().min(1),
+    family: z.string().min(1),
+    /** Where the expected behaviour comes from: "in.c:in_aifaddr_ioctl", a FreeBSD test case... */
+    cites: z.array(z.string()),
+    nics: z.array(NicSchema),
+    modules: z.array(z.enum(["carp"])).optional(),
+    /** Set before the first step; ints only (e.g. net.link.ether.inet.max_age). */
+    sysctls: z.record(z.string(), z.number().int()).optional(),
+    steps: z.array(StepSchema),
+  })
+  // Names that mean nothing (a misspelt field, an undeclared interface) are errors, not
+  // checks that pass because nothing can match them.
+  .superRefine((p, ctx) => {
+    for (const issue of checkProgram(p)) ctx.addIssue({ code: "custom", ...issue });
+  });
 export type Program = z.infer<typeof ProgramSchema>;
 
 /** A problem in a program file, located as file:step:field. */

@@ -13,6 +13,7 @@ import {
   parseProgram,
   type Expect,
   type FrameSpec,
+  type IfnameSpec,
   type IoctlArgs,
   type Nic,
   type Program,
@@ -88,7 +89,7 @@ export class ScenarioBuilder {
     return new StepHandle(step);
   }
 
-  ioctl(cmd: string | number, ifname: string, args?: IoctlArgs): StepHandle {
+  ioctl(cmd: string | number, ifname: IfnameSpec, args?: IoctlArgs): StepHandle {
     return this.add({ op: "ioctl", cmd, ifname, ...(args && { args }) });
   }
 
@@ -98,25 +99,25 @@ export class ScenarioBuilder {
   }
 
   /** `ifconfig IF inet ADDR/LEN alias`: SIOCAIFADDR. */
-  aifaddr(ifname: string, addr: SinSpec, opts: AliasOptions = {}): StepHandle {
+  aifaddr(ifname: IfnameSpec, addr: SinSpec, opts: AliasOptions = {}): StepHandle {
     return this.ioctl("SIOCAIFADDR", ifname, { addr, ...opts });
   }
 
   /** The 9.x binary's SIOCAIFADDR (struct without ifra_vhid). */
-  oaifaddr(ifname: string, addr: SinSpec, opts: Omit<AliasOptions, "vhid"> = {}): StepHandle {
+  oaifaddr(ifname: IfnameSpec, addr: SinSpec, opts: Omit<AliasOptions, "vhid"> = {}): StepHandle {
     return this.ioctl("OSIOCAIFADDR", ifname, { addr, ...opts });
   }
 
   /** `ifconfig IF inet ADDR -alias`: SIOCDIFADDR (ifreq). */
-  difaddr(ifname: string, addr: SinSpec): StepHandle {
+  difaddr(ifname: IfnameSpec, addr: SinSpec): StepHandle {
     return this.ioctl("SIOCDIFADDR", ifname, { addr });
   }
 
-  up(ifname: string): StepHandle {
+  up(ifname: IfnameSpec): StepHandle {
     return this.add({ op: "ifflags", ifname, set: ["IFF_UP"], clear: [] });
   }
 
-  down(ifname: string): StepHandle {
+  down(ifname: IfnameSpec): StepHandle {
     return this.add({ op: "ifflags", ifname, set: [], clear: ["IFF_UP"] });
   }
 
@@ -124,7 +125,7 @@ export class ScenarioBuilder {
     return this.add({ op: "ifcreate", ifname });
   }
 
-  ifdestroy(ifname: string): StepHandle {
+  ifdestroy(ifname: IfnameSpec): StepHandle {
     return this.add({ op: "ifdestroy", ifname });
   }
 
@@ -143,12 +144,12 @@ export class ScenarioBuilder {
   }
 
   /** `arp -s ADDR MAC` on IFNAME (a static entry). */
-  arpSet(ifname: string, addr: string, lladdr: string): StepHandle {
+  arpSet(ifname: IfnameSpec, addr: string, lladdr: string): StepHandle {
     return this.add({ op: "route", type: "RTM_ADD", dst: addr, lladdr, ifname });
   }
 
   /** `arp -d ADDR` on IFNAME. */
-  arpDelete(ifname: string, addr: string): StepHandle {
+  arpDelete(ifname: IfnameSpec, addr: string): StepHandle {
     return this.add({ op: "route", type: "RTM_DELETE", dst: addr, ifname });
   }
 

@@ -85,8 +85,8 @@ export const detachScenarios = [
     (s) => {
       s.cite("10.4 if.c ifioctl (ifunit_ref(ifr_name) == NULL → ENXIO)");
       s.nic("vtnet1");
-      s.aifaddr("vtnet9", "10.0.0.1/24").expect({ errno: "ENXIO" });
-      s.ioctl("SIOCGIFADDR", "vtnet9").expect({ errno: "ENXIO" });
+      s.aifaddr({ missing: "vtnet9" }, "10.0.0.1/24").expect({ errno: "ENXIO" });
+      s.ioctl("SIOCGIFADDR", { missing: "vtnet9" }).expect({ errno: "ENXIO" });
     },
   ),
 ];

@@ -193,3 +193,74 @@ describe("inconf CLI (in-process)", () => {
     });
   });
 });
+
+describe("programs that could pass while checking nothing are usage errors (exit 2)", () => {
+  const base = {
+    format: "inconf-program/1",
+    id: "t/vacuous",
+    title: "vacuous",
+    family: "t",
+    cites: [],
+    nics: [{ name: "vtnet1", driver: "vtnet", mac: "02:00:00:00:00:01" }],
+  };
+  const up = { op: "ifflags", ifname: "vtnet1", set: ["IFF_UP"], clear: [] };
+  const add = { op: "ioctl", cmd: "SIOCAIFADDR", ifname: "vtnet1", args: { addr: "10.0.0.1/24" } };
+  const cases: [string, object, RegExp][] = [
+    [
+      "host bits in a route key",
+      { ...add, expect: { routes: [{ dst: "10.0.0.1/24", absent: true }] } },
+      /step 1 \(ioctl\): expect\.routes\.0\.dst: .*did you mean 10\.0\.0\.0\/24\?/,
+    ],
+    [
+      "a misspelt frame field",
+      { ...add, expect: { frames: [{ where: { "arp.opcode": 1 }, count: 0 }] } },
+      /step 1 \(ioctl\): expect\.frames\.0\.where\.arp\.opcode: .*did you mean arp\.operation\?/,
+    ],
+    [
+      "an unknown RTM type with absent",
+      { ...add, expect: { rtsock: [{ type: "RTM_NEWADR", absent: true }] } },
+      /step 1 \(ioctl\): expect\.rtsock\.0\.type: .*did you mean RTM_NEWADDR\?/,
+    ],
+    [
+      "an undeclared NIC",
+      { ...add, ifname: "vtnet9" },
+      /step 1 \(ioctl\): ifname: "vtnet9" is not an interface of this program/,
+    ],
+    [
+      "a misspelt errno",
+      { ...add, expect: { errno: "EADDRNOTAVIL" } },
+      /step 1 \(ioctl\): expect\.errno: .*did you mean EADDRNOTAVAIL\?/,
+    ],
+    [
+      "an unknown ioctl",
+      { ...add, cmd: "SIOCAIFADR" },
+      /step 1 \(ioctl\): cmd: .*did you mean SIOCAIFADDR\?/,
+    ],
+  ];
+  for (const [what, step, message] of cases) {
+    it(`${what}: run, list and exec refuse the file, naming file, step and field`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "inconf-vac-"));
+      const file = join(dir, "p.json");
+      await writeFile(file, JSON.stringify({ ...base, steps: [up, step] }));
+      for (const cmd of ["run", "list", "exec"]) {
+        const r = await inconf(cmd, file);
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr).toContain(`${file}: invalid program`);
+        expect(r.stderr).toMatch(message);
+      }
+    });
+  }
+
+  it("list and run accept the same targets: a folder lists and runs the same programs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inconf-same-"));
+    for (const n of ["h2", "h10"])
+      await writeFile(join(dir, `${n}.json`), JSON.stringify({ ...base, id: `t/${n}`, steps: [up, add] }));
+    const list = JSON.parse((await inconf("list", dir, "--json")).stdout) as { id: string }[];
+    // An empty reference folder: no catalogue, nothing else read.
+    const run = JSON.parse((await inconf("run", dir, "--json", "--reference-dir", dir)).stdout) as {
+      scenarios: { id: string }[];
+    };
+    expect(list.map((p) => p.id)).toEqual(["t/h2", "t/h10"]);
+    expect(run.scenarios.map((s) => s.id)).toEqual(list.map((p) => p.id));
+  });
+});

@@ -159,7 +159,7 @@ describe("twin ops performed like the agent performs them", () => {
   it("an rtsock_write naming an interface that does not exist fails with ENXIO", async () => {
     const p = scenario("t/nxio", "nxio", (s) => {
       s.nic("vtnet1");
-      s.arpSet("vtnet9", "10.0.0.5", "02:00:00:00:00:55");
+      s.arpSet({ missing: "vtnet9" }, "10.0.0.5", "02:00:00:00:00:55");
     });
     const t = await createTwinBackend().run(lower(p), p);
     expect(t.results[t.ops.findIndex((o) => o.op === "rtsock_write")].errno).toBe(6);

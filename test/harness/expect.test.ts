@@ -9,6 +9,7 @@ import type { Observations } from "../../src/harness/observation.ts";
 function check(e: Expect, obs: Observations = observations()): Extract<Finding, { kind: "expect" }>[] {
   const p = scenario("t/fake", "fake", (s) => {
     s.nic("vtnet1");
+    s.nic("vtnet2");
     s.aifaddr("vtnet1", "10.0.0.1/24").expect(e);
   });
   return checkExpectations(p, obs) as Extract<Finding, { kind: "expect" }>[];
@@ -20,7 +21,6 @@ describe("expectations", () => {
     expect(check({ errno: 0 })).toEqual([]);
     const [f] = check({ errno: "EEXIST" });
     expect(f).toMatchObject({ check: "errno", step: 0, expected: "EEXIST", actual: "OK" });
-    expect(check({ errno: "EWHATEVER" })[0].expected).toMatch(/known errno name/);
     expect(check({ errno: "EINVAL" }, observations({ op: { errno: 22 } }))).toEqual([]);
   });
 

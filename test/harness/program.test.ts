@@ -89,8 +89,6 @@ describe("program schema", () => {
       {
         ...base,
         steps: [
-          { op: "ioctl", cmd: "SIOCNOSUCH", ifname: "vtnet1" },
-          { op: "inject", ifname: "vtnet9", frame: { kind: "hex", hex: "00" } },
           { op: "route", dst: "10.0.0.0/24" },
           {
             op: "ioctl",
@@ -111,9 +109,7 @@ describe("program schema", () => {
     expect(err).toBeInstanceOf(ProgramError);
     const ps = (err as ProgramError).problems;
     expect((err as ProgramError).file).toBe("x.json");
-    expect(ps[0]).toMatch(/^step 0 \(ioctl\): cmd: unknown ioctl "SIOCNOSUCH"/);
-    expect(ps[1]).toMatch(/^step 1 \(inject\): ifname: "vtnet9" is not one of the program's nics \(vtnet1\)/);
-    expect(ps[2]).toMatch(/^step 2 \(route\): type: required/);
-    expect(ps[3]).toMatch(/^step 3 \(ioctl\): args\.dstaddr: broadaddr and dstaddr share one slot/);
+    expect(ps[0]).toMatch(/^step 0 \(route\): type: required/);
+    expect(ps[1]).toMatch(/^step 1 \(ioctl\): args\.dstaddr: broadaddr and dstaddr share one slot/);
   });
 });
