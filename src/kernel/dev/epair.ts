@@ -56,7 +56,7 @@ const pendingB = new WeakMap<Uint8Array, epair_softc>();
 
 /**
  * MACs a scenario asks for, by interface name, used instead of the driver's generated
- * 02:00:00:<index>:0a/0b when present (a stand-in for `ifconfig epairNa ether ...` before use).
+ * 02:ff:xx:<index>:0a/0b when present (a stand-in for `ifconfig epairNa ether ...` before use).
  */
 const V_epair_macs = VNET_DEFINE("epair_macs", () => new Map<string, Uint8Array>());
 
@@ -65,13 +65,26 @@ export function epair_set_scenario_mac(ifname: string, mac: Uint8Array): void {
   VNET(V_epair_macs).set(ifname, mac.slice());
 }
 
+/**
+ * Bytes 1-2 of a generated etheraddr. 10.4 if_epair.c:712 declares `uint8_t eaddr[6]` with no
+ * initialiser (its comment says zeros, the code does not make them so) and sets only bytes 0, 3,
+ * 4 and 5 (if_epair.c:724-727 for the b side, 834-837 for the a side): bytes 1-2 are what that
+ * stack slot held. On both 10.4 kernels here (kernel.gz and kernel-seedin.gz, clang 14) a
+ * SIOCIFCREATE2 leaves ff:40 in epair_clone_create's own frame (the a side) and ff:80 in the
+ * nested call's frame that attaches the b side, on every create (measured:
+ * test/kernel/dev/epair-macs.*.trace.json).
+ */
+const EPAIR_STACK_BYTES = { a: [0xff, 0x40], b: [0xff, 0x80] } as const;
+
 // if_epair.c: the etheraddr made at create — locally administered, from the interface index.
-export function epair_eaddr(ifp: ifnet, last: number): Uint8Array {
-  return new Uint8Array([0x02, 0, 0, (ifp.if_index >> 8) & 0xff, ifp.if_index & 0xff, last]);
+export function epair_eaddr(ifp: ifnet, side: "a" | "b"): Uint8Array {
+  const [b1, b2] = EPAIR_STACK_BYTES[side];
+  const last = side === "a" ? 0x0a : 0x0b;
+  return new Uint8Array([0x02, b1, b2, (ifp.if_index >> 8) & 0xff, ifp.if_index & 0xff, last]);
 }
 
-function epair_mac(ifp: ifnet, last: number): Uint8Array {
-  return VNET(V_epair_macs).get(ifp.if_xname) ?? epair_eaddr(ifp, last);
+function epair_mac(ifp: ifnet, side: "a" | "b"): Uint8Array {
+  return VNET(V_epair_macs).get(ifp.if_xname) ?? epair_eaddr(ifp, side);
 }
 
 function softc(ifp: ifnet): epair_softc {
@@ -105,7 +118,7 @@ function epair_setup(ifp: ifnet, sc: epair_softc, name: string, unit: number): v
 function epair_clone_create(ifc: if_clone, name: { value: string }, params: Uint8Array | null): number {
   const nested = params !== null ? pendingB.get(params) : undefined;
   if (nested !== undefined) {
-    ether_ifattach(nested.ifp, epair_mac(nested.ifp, 0x0b));
+    ether_ifattach(nested.ifp, epair_mac(nested.ifp, "b"));
     name.value = nested.ifp.if_xname;
     return 0;
   }
@@ -137,7 +150,7 @@ function epair_clone_create(ifc: if_clone, name: { value: string }, params: Uint
   const scb: epair_softc = { ifp: ifpb, oifp: ifpa };
 
   epair_setup(ifpa, sca, `${base}a`, unit);
-  ether_ifattach(ifpa, epair_mac(ifpa, 0x0a));
+  ether_ifattach(ifpa, epair_mac(ifpa, "a"));
   ifpa.if_baudrate = 10 * 1000 * 1000 * 1000; // IF_Gbps(10), "arbitrary maximum"
 
   epair_setup(ifpb, scb, `${base}b`, unit);

@@ -1,5 +1,6 @@
 // epair (src/kernel/dev/epair.ts) against 10.4 sys/net/if_epair.c.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
   IFNAMSIZ,
@@ -10,10 +11,12 @@ import {
   IFF_UP,
   LINK_STATE_UP,
 } from "../../../src/abi/if.ts";
-import { writeCString } from "../../../src/abi/decode.ts";
+import { formatDecodeError, isDecodeError, writeCString } from "../../../src/abi/decode.ts";
+import { decodeRoutingMessages } from "../../../src/abi/rtmsg.ts";
 import { SIOCIFCREATE, SIOCIFCREATE2, SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
 import { IFREQ_OFFSETS } from "../../../src/abi/if.ts";
-import { isSockaddrDl, LLADDR } from "../../../src/abi/socket.ts";
+import { isSockaddrDl, LLADDR, sdlName } from "../../../src/abi/socket.ts";
+import { fromHex, type RawTrace } from "../../../src/harness/ops.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
 import { icmpstat } from "../../../src/kernel/netinet/ip_icmp.ts";
@@ -48,18 +51,17 @@ describe("epair_clone_create", () => {
       expect(ifp.if_link_state).toBe(LINK_STATE_UP);
     }
     // "eaddr[0] = 0x02; eaddr[3] = (ifp->if_index >> 8) & 0xff; eaddr[4] = ifp->if_index & 0xff;
-    //  eaddr[5] = 0x0a;" (0x0b for the b side), the rest zero.
+    //  eaddr[5] = 0x0a;" (0x0b for the b side); bytes 1-2 are never set (if_epair.c:712), and
+    // hold ff:40 (a) / ff:80 (b) on the real kernels (see the recorded traces below).
     const lla = (ifp: typeof a): string => {
       const sdl = ifp.if_addr?.ifa_addr;
       if (sdl === undefined || !isSockaddrDl(sdl)) throw new Error("no lladdr");
       return hex(LLADDR(sdl));
     };
-    expect(lla(a)).toBe(
-      `020000${(a.if_index >> 8).toString(16).padStart(2, "0")}${(a.if_index & 0xff).toString(16).padStart(2, "0")}0a`,
-    );
-    expect(lla(bb)).toBe(
-      `020000${(bb.if_index >> 8).toString(16).padStart(2, "0")}${(bb.if_index & 0xff).toString(16).padStart(2, "0")}0b`,
-    );
+    const index = (ifp: typeof a): string =>
+      `${(ifp.if_index >> 8).toString(16).padStart(2, "0")}${(ifp.if_index & 0xff).toString(16).padStart(2, "0")}`;
+    expect(lla(a)).toBe(`02ff40${index(a)}0a`);
+    expect(lla(bb)).toBe(`02ff80${index(bb)}0b`);
     // Both were if_alloc'ed one after the other: a first.
     expect(bb.if_index).toBe(a.if_index + 1);
     b.expectConsistent();
@@ -166,4 +168,46 @@ describe("epair_transmit and the netisr hand-off", () => {
     expect(b.setMtu("epair0a", 16000)).toBe(0);
     expect(b.ifp("epair0a").if_mtu).toBe(16000);
   });
+});
+
+describe("epair etheraddr bytes 1-2 as the 10.4 kernels leave them (recorded)", () => {
+  // Probe program run with `inconf exec --backend freebsd:10.4-seedin` / `freebsd:10.4`: nics
+  // epair0b and epair1a with a MAC (the agent's SIOCSIFLLADDR), so epair0a and epair1b keep the
+  // etheraddr epair_clone_create made; one observe step dumps NET_RT_IFLIST.
+  const generated = (file: string): Map<string, string> => {
+    const trace = JSON.parse(readFileSync(new URL(file, import.meta.url), "utf8")) as RawTrace;
+    const out = new Map<string, string>();
+    for (const r of trace.results) {
+      if (r.dumps === undefined) continue;
+      const msgs = decodeRoutingMessages(fromHex(r.dumps.iflist));
+      if (isDecodeError(msgs)) throw new Error(formatDecodeError(msgs));
+      for (const m of msgs) {
+        const sdl = m.kind === "if" ? m.addrs.ifp : undefined;
+        if (sdl !== undefined && isSockaddrDl(sdl)) out.set(sdlName(sdl), hex(LLADDR(sdl)));
+      }
+    }
+    return out;
+  };
+  for (const release of ["10.4-seedin", "10.4-RELEASE"]) {
+    test(`${release}: epair0a 02:ff:40:<index>:0a, epair1b 02:ff:80:<index>:0b`, () => {
+      const real = generated(`./epair-macs.${release}.trace.json`);
+      const k = new Kernel();
+      expect(k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair")).errno).toBe(0);
+      expect(k.ioctl(Kernel.root(), SIOCIFCREATE, ifr("epair")).errno).toBe(0);
+      const a = k.run(() => ifunit("epair0a"));
+      const b = k.run(() => ifunit("epair1b"));
+      if (a === null || b === null) throw new Error("epair missing");
+      // The index bytes differ with the machine's interfaces; the rest must be the kernel's.
+      const shape = (mac: string | undefined): string => `${mac?.slice(0, 6)}....${mac?.slice(10)}`;
+      expect(shape(real.get("epair0a"))).toBe("02ff40....0a");
+      expect(shape(real.get("epair1b"))).toBe("02ff80....0b");
+      const twin = (ifp: typeof a): string => {
+        const sdl = ifp.if_addr?.ifa_addr;
+        if (sdl === undefined || !isSockaddrDl(sdl)) throw new Error("no lladdr");
+        return hex(LLADDR(sdl));
+      };
+      expect(shape(twin(a))).toBe(shape(real.get("epair0a")));
+      expect(shape(twin(b))).toBe(shape(real.get("epair1b")));
+    });
+  }
 });
