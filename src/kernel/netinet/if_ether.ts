@@ -15,7 +15,7 @@ import {
   LLENTRY_TIMEDOUT,
 } from "../kern/eventhandler.ts";
 import { Callout } from "../kern/clock.ts";
-import { KASSERT } from "../kern/invariant.ts";
+import { KASSERT, KernelPanic } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, m_gethdr, type Mbuf } from "../kern/mbuf.ts";
 import {
   CTLFLAG_RW,
@@ -49,7 +49,7 @@ import {
   type lltable,
   type llentry,
 } from "../net/if_llatbl.ts";
-import { ifa_free, ifa_ref } from "../net/if.ts";
+import { ifa_ref } from "../net/if.ts";
 import { ETHER_MAP_IP_MULTICAST } from "../net/if_ethersubr.ts";
 import { IF_LLADDR, in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
@@ -860,32 +860,25 @@ function garp_of(ia: in_ifaddr): garp_state {
 }
 
 /**
- * if_ether.c: garp_rexmit — one more gratuitous ARP, then the next after 2^count seconds until
- * garp_rexmit_count were sent. A pending retransmission holds a reference on the address.
+ * if_ether.c: garp_rexmit — on the kernel the twin models, it never gets past its first
+ * IFA_UNLOCK (if_ether.c:990 or 998). 10.4's garp_rexmit expects softclock to have taken ifa_mtx
+ * for it: 10.4's in.c:420 sets the callout up with callout_init_mtx(&ia->ia_garp_timer,
+ * &ifa->ifa_mtx, CALLOUT_RETURNUNLOCKED). The seed's in_aifaddr_ioctl fills in the new address
+ * without that line (seed in.c:359-367), so ia_garp_timer stays the zeroed memory of ifa_alloc
+ * and runs without a lock, and garp_rexmit unlocks a mutex nobody holds: a page fault in
+ * __mtx_unlock_sleep on the first retransmission, one second after the gratuitous ARP.
  */
-function garp_rexmit(ia: in_ifaddr): void {
-  const g = garp_of(ia);
-  if (g.ia_garp_timer.callout_pending() || !g.ia_garp_timer.callout_active()) {
-    ifa_free(ia);
-    return;
-  }
-  const ifp = ia.ia_ifp;
-  arprequest(ifp, IA_SIN(ia).sin_addr, IA_SIN(ia).sin_addr, IF_LLADDR(ifp));
-  ++g.ia_garp_count;
-  if (g.ia_garp_count >= VNET(V_arp).garp_rexmit_count) {
-    ifa_free(ia);
-  } else if (
-    g.ia_garp_timer.callout_reset((1 << g.ia_garp_count) * curvnet().clock.hz, () => garp_rexmit(ia))
-  ) {
-    ifa_free(ia);
-  }
+function garp_rexmit(): never {
+  throw new KernelPanic(
+    "page fault in __mtx_unlock_sleep from garp_rexmit: 10.4 if_ether.c:990/998 IFA_UNLOCK of an ifa_mtx softclock never took, because the seed's in_aifaddr_ioctl never callout_init_mtx'd ia_garp_timer (10.4 in.c:420 does)",
+  );
 }
 
 // if_ether.c: garp_timer_start — the first retransmission one second after the address's GARP.
 function garp_timer_start(ia: in_ifaddr): void {
   const g = garp_of(ia);
   g.ia_garp_count = 0;
-  if (g.ia_garp_timer.callout_reset((1 << g.ia_garp_count) * curvnet().clock.hz, () => garp_rexmit(ia)) === 0)
+  if (g.ia_garp_timer.callout_reset((1 << g.ia_garp_count) * curvnet().clock.hz, garp_rexmit) === 0)
     ifa_ref(ia);
 }
 
