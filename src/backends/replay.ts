@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { RawTraceSchema, type Op, type RawTrace } from "../harness/ops.ts";
-import { BackendUnavailableError, type Backend, type ProgramRef } from "./backend.ts";
+import { BackendUnavailableError, KernelPanicTraceError, type Backend, type ProgramRef } from "./backend.ts";
 
 export interface ReplayOptions {
   /** e.g. "10.4-RELEASE": the folder under `root`. */
@@ -55,14 +55,21 @@ export function createReplayBackend(opts: ReplayOptions): Backend {
       if (trace.program !== program.id) {
         throw new TraceInvalidError(file, `records program "${trace.program}", expected "${program.id}"`);
       }
-      const stale = ops.findIndex((op, i) => !isDeepStrictEqual(op, trace.ops[i]));
-      if (stale !== -1 || trace.ops.length !== ops.length) {
-        const at = stale === -1 ? Math.min(ops.length, trace.ops.length) : stale;
+      // A kernel that panicked ran the ops before the panicking one; the rest never ran.
+      const ran = trace.panic ? [...trace.ops, trace.panic.op] : trace.ops;
+      const stale = ran.findIndex((op, i) => !isDeepStrictEqual(op, ops[i]));
+      if (
+        stale !== -1 ||
+        (trace.panic === undefined && ran.length !== ops.length) ||
+        ran.length > ops.length
+      ) {
+        const at = stale === -1 ? Math.min(ops.length, ran.length) : stale;
         throw new TraceInvalidError(
           file,
           `was recorded from different ops (first difference at op ${at}); the scenario changed since: record it again`,
         );
       }
+      if (trace.panic) throw new KernelPanicTraceError(trace.panic.message, trace);
       return trace;
     },
     async close(): Promise<void> {},

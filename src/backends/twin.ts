@@ -61,7 +61,10 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
         for (const op of ops) results.push(step(op));
       } catch (e) {
         // Keep what ran, so `inconf show` can display the lead-up to a twin bug or a panic.
-        if (e instanceof KernelPanic) throw new KernelPanicTraceError(e.message, trace());
+        if (e instanceof KernelPanic) {
+          const panic = { op: ops[results.length], message: e.message };
+          throw new KernelPanicTraceError(e.message, { ...trace(), panic });
+        }
         throw new PartialTraceError((e as Error).message, trace());
       }
       return trace();

@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { BackendUnavailableError, type Backend } from "../backends/backend.ts";
+import { BackendUnavailableError, KernelPanicTraceError, type Backend } from "../backends/backend.ts";
 import { createFreebsdBackend, resolveImage, type FreebsdBackendOptions } from "../backends/freebsd/index.ts";
 import { traceFile } from "../backends/replay.ts";
 import { lowerProgram } from "../harness/lower.ts";
@@ -146,7 +146,11 @@ async function recordCommand(
     for (const [i, p] of programs.entries()) {
       const ops = lowerProgram(p).ops;
       try {
-        const trace = await backend.run(ops, { id: p.id, title: p.title });
+        // A kernel that panics on the program is a result to keep: the ops up to the panic.
+        const trace = await backend.run(ops, { id: p.id, title: p.title }).catch((e: unknown) => {
+          if (e instanceof KernelPanicTraceError) return e.partial;
+          throw e;
+        });
         const release = o.release ? normalizeRelease(o.release) : trace.provenance.release;
         const file = traceFile(o.out, release, p.id);
         await mkdir(path.dirname(file), { recursive: true });

@@ -143,6 +143,9 @@ export const RawTraceSchema = z.object({
   ops: z.array(OpSchema),
   /** One result per op, same order. */
   results: z.array(OpResultSchema),
+  /** The kernel panicked on the op after the last result: that op and what the kernel said
+   * (the twin: the cited reason; a guest: the console's panic line and backtrace). */
+  panic: z.object({ op: OpSchema, message: z.string().min(1) }).optional(),
 });
 export type RawTrace = z.infer<typeof RawTraceSchema>;
 

@@ -153,3 +153,27 @@ export class SerialConsole extends BufferedConsole {
     this.socket.destroy();
   }
 }
+
+/** A FreeBSD kernel panic in console output: "panic: <why>" with the fatal trap line before it
+ * and the function names of the KDB backtrace after it; null when there is none. */
+export function kernelPanic(text: string): { message: string; complete: boolean } | null {
+  const clean = consoleTail(text, Number.MAX_SAFE_INTEGER);
+  const m = /^panic: (.*)$/m.exec(clean);
+  if (!m) return null;
+  const before = clean.slice(0, m.index);
+  const trap = [...before.matchAll(/^Fatal trap \d+: (.*)$/gm)].at(-1)?.[1];
+  const after = clean.slice(m.index);
+  const frames = [...after.matchAll(/^#\d+ 0x[0-9a-f]+ at (\S+?)(?:\+0x[0-9a-f]+)?$/gm)].map((f) => f[1]);
+  // KDB prints the backtrace down to the thread's first frame (fork_exit/fork_trampoline), then
+  // the reboot countdown or the debugger prompt.
+  const complete = /fork_trampoline|fork_exit|^Uptime:|^db>|Automatic reboot/m.test(after);
+  const where = frames.filter(
+    (f) => !/^(kdb_backtrace|vpanic|panic|trap_fatal|trap_pfault|trap|calltrap)$/.test(f),
+  );
+  return {
+    message:
+      `panic: ${m[1].trim()}${trap !== undefined && !m[1].includes(trap) ? ` (fatal trap: ${trap.trim()})` : ""}` +
+      (where.length > 0 ? `; backtrace: ${where.join(" < ")}` : ""),
+    complete,
+  };
+}

@@ -4,12 +4,13 @@
 // run the ops with host-side frames, quit. A VM that dies or hangs is restarted and the program
 // retried once; the trace's provenance notes say so.
 
-import type { Backend, ProgramRef } from "../backend.ts";
+import { KernelPanicTraceError, type Backend, type ProgramRef } from "../backend.ts";
 import { TRACE_FORMAT, type Op, type OpResult, type Provenance, type RawTrace } from "../../harness/ops.ts";
 import { AgentError } from "../../vm/agent-client.ts";
 import type { AgentClient } from "../../vm/agent-client.ts";
 import type { QemuVm } from "../../vm/qemu.ts";
 import { executeOps, NetdevFrames, UnsupportedOpError } from "./execute.ts";
+import { kernelPanic } from "../../vm/console.ts";
 
 /** One program's connection to a guest's agent. */
 export interface Session {
@@ -60,12 +61,20 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
     return machine;
   }
 
+  /** Set after a guest panic: the guest is rebooting, so the next program starts a new QEMU. */
+  let needsRestart = false;
+
   async function runOnce(m: M, ops: readonly Op[], partial: OpResult[]): Promise<void> {
+    if (needsRestart) {
+      await m.restart();
+      needsRestart = false;
+    }
     const session = await m.reset();
     const agent = session.agent;
+    const watch = watchForPanic(m.qemu);
     try {
       const ports = new Map(m.testNicNames.map((n, i) => [n, m.qemu.nics[i]] as const));
-      await executeOps(
+      const run = executeOps(
         agent,
         ops,
         {
@@ -75,9 +84,30 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
         },
         partial,
       );
+      // After a panic the pending request never gets its answer; its failure is not news.
+      run.catch(() => undefined);
+      await Promise.race([run, watch.panicked]);
     } finally {
+      watch.stop();
       await session.end();
     }
+  }
+
+  function trace(m: M, id: string, ran: Op[], results: OpResult[], notes: readonly string[]): RawTrace {
+    const p = o.provenance(m);
+    const allNotes = [p.notes, ...notes].filter((n): n is string => n !== undefined && n !== "");
+    return {
+      format: TRACE_FORMAT,
+      program: id,
+      backend: o.name,
+      provenance: {
+        ...p,
+        date: new Date().toISOString(),
+        ...(allNotes.length > 0 ? { notes: allNotes.join("; ") } : {}),
+      },
+      ops: ran,
+      results,
+    };
   }
 
   return {
@@ -92,6 +122,16 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
           await runOnce(m, ops, results);
           break;
         } catch (e) {
+          if (e instanceof GuestPanic) {
+            needsRestart = true;
+            log(
+              `${program.id}: the guest kernel panicked at op ${results.length} of ${ops.length}: ${e.message}`,
+            );
+            throw new KernelPanicTraceError(e.message, {
+              ...trace(m, program.id, ops.slice(0, results.length), results, notes),
+              panic: { op: ops[results.length], message: e.message },
+            });
+          }
           const refused = e instanceof UnsupportedOpError || (e instanceof AgentError && e.refused);
           if (refused) throw new Error(`${program.id}: ${(e as Error).message}`);
           const tail = await m.qemu.consoleTail(15).catch(() => "");
@@ -109,20 +149,7 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
           await m.restart();
         }
       }
-      const p = o.provenance(m);
-      const allNotes = [p.notes, ...notes].filter((n): n is string => n !== undefined && n !== "");
-      return {
-        format: TRACE_FORMAT,
-        program: program.id,
-        backend: o.name,
-        provenance: {
-          ...p,
-          date: new Date().toISOString(),
-          ...(allNotes.length > 0 ? { notes: allNotes.join("; ") } : {}),
-        },
-        ops: [...ops],
-        results,
-      };
+      return trace(m, program.id, [...ops], results, notes);
     },
     async close(): Promise<void> {
       await machine?.stop();
@@ -130,4 +157,33 @@ export function createVmBackend<M extends GuestMachine>(o: VmBackendOptions<M>):
       await o.onClose?.();
     },
   };
+}
+
+/** The guest kernel panicked (its console says so): the program's faithful end, not a VM fault. */
+class GuestPanic extends Error {
+  override readonly name = "GuestPanic";
+}
+
+/** Polls the console for a kernel panic in output that arrives from now on; `panicked` rejects
+ * with GuestPanic once the backtrace is printed (or after a few seconds of waiting for it). */
+function watchForPanic(vm: QemuVm): { panicked: Promise<never>; stop(): void } {
+  const from = vm.console.text.length;
+  let timer: NodeJS.Timeout | undefined;
+  let seenAt = 0;
+  const panicked = new Promise<never>((_, reject) => {
+    const poll = (): void => {
+      const p = kernelPanic(vm.console.text.slice(from));
+      if (p !== null) {
+        seenAt ||= Date.now();
+        if (p.complete || Date.now() - seenAt > 3000) {
+          reject(new GuestPanic(p.message));
+          return;
+        }
+      }
+      timer = setTimeout(poll, 100);
+    };
+    timer = setTimeout(poll, 100);
+  });
+  panicked.catch(() => undefined);
+  return { panicked, stop: () => clearTimeout(timer) };
 }
