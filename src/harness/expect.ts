@@ -4,6 +4,7 @@
 import { errnoByName, errnoName } from "../abi/errno.ts";
 import type { JsonValue } from "../wire/json.ts";
 import type { Finding } from "./findings.ts";
+import { fieldEquals, fieldKind } from "./frame-fields.ts";
 import type { FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
 import type {
   AddrExpect,
@@ -205,9 +206,10 @@ function frameField(f: FrameObs, path: string): JsonValue | undefined {
 function frameMatches(f: FrameObs, e: FrameExpect): boolean {
   if (e.ifname !== undefined && f.ifname !== e.ifname) return false;
   if (e.hex !== undefined && f.hex !== e.hex) return false;
+  // Validation made every path a known field (frame-fields.ts); its kind says how to compare.
   return Object.entries(e.where).every(([path, want]) => {
-    const got = frameField(f, path);
-    return got !== undefined && String(got) === String(want);
+    const kind = fieldKind(path);
+    return kind !== undefined && fieldEquals(kind, frameField(f, path), want);
   });
 }
 

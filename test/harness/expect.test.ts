@@ -76,6 +76,26 @@ describe("expectations", () => {
     expect(check({ frames: [{ where: { "ipv4.ttl": 64 } }] }, obs)).toHaveLength(1);
   });
 
+  it("frames.where compares by meaning: numbers in any notation, MACs and addresses canonicalised", () => {
+    const obs = observations({ op: { frames: [arpReplyFrame()] } });
+    // The decoder shows ethertype as "0x0806"; 2054 is the same number.
+    for (const where of [
+      { "ethernet.ethertype": 2054 },
+      { "ethernet.ethertype": "0x0806" },
+      { "ethernet.ethertype": "2054" },
+      { "arp.operation": "0x2" },
+      { "ethernet.dst": "02:00:00:00:00:22" },
+      { "ethernet.dst": "02-00-00-00-00-22" },
+      { "ethernet.src": "2:0:0:0:0:1" },
+      { "arp.senderMac": "02:00:00:00:00:01" },
+      { "arp.targetIp": "10.0.0.2" },
+    ])
+      expect(check({ frames: [{ where, count: 1 }] }, obs), JSON.stringify(where)).toEqual([]);
+    expect(check({ frames: [{ where: { "ethernet.ethertype": 2048 } }] }, obs)).toHaveLength(1);
+    expect(check({ frames: [{ where: { "ethernet.dst": "02:00:00:00:00:23" } }] }, obs)).toHaveLength(1);
+    expect(check({ frames: [{ where: { "arp.targetIp": "10.0.0.3" } }] }, obs)).toHaveLength(1);
+  });
+
   it("rtsock: in order with others between, absent ones nowhere", () => {
     const obs = observations({
       op: {
