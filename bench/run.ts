@@ -7,7 +7,16 @@ import { execa } from "execa";
 const BENCHES: readonly { name: string; file: string; what: string }[] = [
   { name: "twin", file: "bench/twin.ts", what: "ioctls/s, alias add+delete pairs/s, Kernels/s" },
   { name: "suite", file: "bench/suite.ts", what: "the whole suite on the twin, diff throughput" },
-  { name: "vm", file: "bench/vm.ts", what: "reset time and ops/s on the QEMU test guest" },
+  {
+    name: "vm",
+    file: "bench/vm.ts",
+    what: "boot, reset, round trips and scenarios/s on the minimal FreeBSD guest",
+  },
+  {
+    name: "vm-testguest",
+    file: "bench/vm-testguest.ts",
+    what: "reset time and ops/s on the Linux test guest",
+  },
 ];
 
 const wanted = process.argv.slice(2);
