@@ -4,6 +4,7 @@
 import pc from "picocolors";
 import { errnoName } from "../abi/errno.ts";
 import { describeOp } from "../harness/describe.ts";
+import { formatSysctlValue } from "../harness/sysctl-types.ts";
 import type { FrameObs, OpObs, StateObs } from "../harness/observation.ts";
 import type { ScenarioResult } from "../harness/runner.ts";
 import { scenarioDetails, scenarioLine } from "../harness/report-text.ts";
@@ -59,6 +60,8 @@ export function renderShow(r: ScenarioResult, opts: { verbose?: boolean } = {}):
       const step = o.origin.role === "step" ? p.steps[o.origin.step] : undefined;
       lines.push(`${pc.dim(originText(o).padEnd(8))} ${describeOp(o.op)} → ${errno}`);
       if (step?.note !== undefined) lines.push(`         ${pc.dim(`# ${step.note}`)}`);
+      if (o.op.op === "sysctl" && o.data !== undefined)
+        lines.push(`         ${pc.dim(`old value ${formatSysctlValue(o.op.name, o.data)}`)}`);
       for (const m of o.rtsock) lines.push(`         ${pc.cyan("rtsock")} ${m.text}`);
       for (const f of o.frames) {
         lines.push(`         ${pc.magenta(`> ${f.ifname}`)} ${f.summary}`);

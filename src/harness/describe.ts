@@ -1,5 +1,5 @@
-// One line per op for people: the ioctl by name with its struct decoded, the routing message
-// in `route monitor` style, the frame tcpdump-style.
+// One line per op for people: the ioctl by name with its struct decoded, the sysctl value by
+// its type, the routing message in `route monitor` style, the frame tcpdump-style.
 
 import { isDecodeError } from "../abi/decode.ts";
 import { decodeIfreq, formatIfFlags, formatIfreq, IFREQ_SIZE } from "../abi/if.ts";
@@ -14,6 +14,7 @@ import { decodeRoutingMessage, formatRoutingMessage } from "../abi/route.ts";
 import { ioctlName } from "../abi/sockio.ts";
 import { formatFrame } from "../wire/format.ts";
 import { fromHex, type Cred, type Op } from "./ops.ts";
+import { formatSysctlValue } from "./sysctl-types.ts";
 
 function credText(c: Cred): string {
   if (c.uid === 0 && c.jail === undefined) return "";
@@ -46,7 +47,7 @@ export function describeOp(op: Op): string {
     case "ifflags":
       return `ifflags ${op.ifname} set <${formatIfFlags(op.set)}> clear <${formatIfFlags(op.clear)}>${credText(op.cred)}`;
     case "sysctl":
-      return `sysctl ${op.name}${op.value !== undefined ? ` = 0x${op.value}` : ""}${credText(op.cred)}`;
+      return `sysctl ${op.name}${op.value !== undefined ? ` = ${formatSysctlValue(op.name, op.value)}` : ""}${credText(op.cred)}`;
     case "rtsock_write": {
       const m = decodeRoutingMessage(fromHex(op.msg));
       const text = isDecodeError(m) ? `(undecodable) ${op.msg}` : formatRoutingMessage(m);

@@ -5,6 +5,7 @@ import { errnoByName, errnoName } from "../abi/errno.ts";
 import type { JsonValue } from "../wire/json.ts";
 import type { Finding } from "./findings.ts";
 import { fieldEquals, fieldKind } from "./frame-fields.ts";
+import { formatSysctlValue } from "./sysctl-types.ts";
 import type { FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
 import type {
   AddrExpect,
@@ -67,15 +68,18 @@ function checkStep(e: Expect, main: OpObs, state: StateObs | undefined, fail: Fa
   }
   for (const f of e.frames ?? []) checkFrames(f, main.frames, fail);
   if (e.rtsock !== undefined) checkRtsock(e.rtsock, main.rtsock, fail);
-  if (e.data !== undefined) checkData(e.data, main.data, fail);
+  if (e.data !== undefined) checkData(e.data, main, fail);
   // The step's op completed (a panicking op has no result, so no `main`): no panic happened.
   if (e.panic === true) fail("panic", "", "a kernel panic", errnoName(main.errno));
 }
 
 /** ifr_addr sits after the 16-byte ifr_name: sin_len, sin_family, sin_port (2), sin_addr (4). */
-function checkData(e: DataExpect, data: string | undefined, fail: Fail): void {
-  const got = data ?? "";
-  if (e.hex !== undefined && got !== e.hex) fail("data", "hex", e.hex, got || "no data");
+function checkData(e: DataExpect, main: OpObs, fail: Fail): void {
+  const got = main.data ?? "";
+  // A sysctl's bytes read as its value ("1 (int, hex 01000000)"), where its type is known.
+  const show = (hex: string): string =>
+    main.op.op === "sysctl" ? formatSysctlValue(main.op.name, hex) : hex;
+  if (e.hex !== undefined && got !== e.hex) fail("data", "hex", show(e.hex), got ? show(got) : "no data");
   const a = e.ifr_addr;
   if (a === undefined) return;
   if (got.length < 32 * 2) {

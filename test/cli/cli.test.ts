@@ -264,3 +264,13 @@ describe("programs that could pass while checking nothing are usage errors (exit
     expect(run.scenarios.map((s) => s.id)).toEqual(list.map((p) => p.id));
   });
 });
+
+describe("show prints values decoded", () => {
+  it("sysctl values by their type, with the hex beside them", async () => {
+    const ref = await mkdtemp(join(tmpdir(), "inconf-ref-"));
+    const r = await inconf("show", "addr/no-same-prefix-sysctl", "--reference-dir", ref);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("sysctl net.inet.ip.no_same_prefix = 1 (int, hex 01000000) → OK");
+    expect(r.stdout).toContain("old value 1 (int, hex 01000000)");
+  });
+});

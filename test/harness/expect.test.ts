@@ -79,7 +79,7 @@ describe("expectations", () => {
   it("frames.where compares by meaning: numbers in any notation, MACs and addresses canonicalised", () => {
     const obs = observations({ op: { frames: [arpReplyFrame()] } });
     // The decoder shows ethertype as "0x0806"; 2054 is the same number.
-    for (const where of [
+    const wheres: Record<string, string | number>[] = [
       { "ethernet.ethertype": 2054 },
       { "ethernet.ethertype": "0x0806" },
       { "ethernet.ethertype": "2054" },
@@ -89,7 +89,8 @@ describe("expectations", () => {
       { "ethernet.src": "2:0:0:0:0:1" },
       { "arp.senderMac": "02:00:00:00:00:01" },
       { "arp.targetIp": "10.0.0.2" },
-    ])
+    ];
+    for (const where of wheres)
       expect(check({ frames: [{ where, count: 1 }] }, obs), JSON.stringify(where)).toEqual([]);
     expect(check({ frames: [{ where: { "ethernet.ethertype": 2048 } }] }, obs)).toHaveLength(1);
     expect(check({ frames: [{ where: { "ethernet.dst": "02:00:00:00:00:23" } }] }, obs)).toHaveLength(1);
