@@ -3,7 +3,8 @@
 
 import pc from "picocolors";
 import { errnoName } from "../abi/errno.ts";
-import { describeOp } from "../harness/describe.ts";
+import { SIOCSIFFLAGS } from "../abi/sockio.ts";
+import { decodeCopyout, describeOp } from "../harness/describe.ts";
 import { formatSysctlValue } from "../harness/sysctl-types.ts";
 import type { FrameObs, OpObs, StateObs } from "../harness/observation.ts";
 import type { ScenarioResult } from "../harness/runner.ts";
@@ -49,6 +50,12 @@ function frameLayers(f: FrameObs): string[] {
   });
 }
 
+/** What an ioctl copied out (ifflags: the ifreq given to SIOCSIFFLAGS), decoded and as hex. */
+function copyoutLines(cmd: number, hex: string): string[] {
+  const decoded = decodeCopyout(cmd, hex);
+  return [`copyout ${decoded ?? `${hex.length / 2} bytes, not an in_aliasreq or ifreq`}`, `  hex ${hex}`];
+}
+
 export function renderShow(r: ScenarioResult, opts: { verbose?: boolean } = {}): string {
   const p = r.program;
   const lines = [pc.bold(`${p.id}: ${p.title}`)];
@@ -62,6 +69,10 @@ export function renderShow(r: ScenarioResult, opts: { verbose?: boolean } = {}):
       if (step?.note !== undefined) lines.push(`         ${pc.dim(`# ${step.note}`)}`);
       if (o.op.op === "sysctl" && o.data !== undefined)
         lines.push(`         ${pc.dim(`old value ${formatSysctlValue(o.op.name, o.data)}`)}`);
+      if (opts.verbose === true && o.data !== undefined && (o.op.op === "ioctl" || o.op.op === "ifflags")) {
+        const cmd = o.op.op === "ioctl" ? o.op.cmd : SIOCSIFFLAGS;
+        lines.push(...copyoutLines(cmd, o.data).map((l) => `         ${pc.dim(l)}`));
+      }
       for (const m of o.rtsock) lines.push(`         ${pc.cyan("rtsock")} ${m.text}`);
       for (const f of o.frames) {
         lines.push(`         ${pc.magenta(`> ${f.ifname}`)} ${f.summary}`);

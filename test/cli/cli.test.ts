@@ -273,4 +273,17 @@ describe("show prints values decoded", () => {
     expect(r.stdout).toContain("sysctl net.inet.ip.no_same_prefix = 1 (int, hex 01000000) → OK");
     expect(r.stdout).toContain("old value 1 (int, hex 01000000)");
   });
+
+  it("-v: what each ioctl copied out, its fields decoded and as hex", async () => {
+    const ref = await mkdtemp(join(tmpdir(), "inconf-ref-"));
+    const r = await inconf("show", "addr/delete-missing", "-v", "--reference-dir", ref);
+    // SIOCDIFADDR's ifreq read as ifr_addr, SIOCAIFADDR's in_aliasreq, ifflags' ifreq as flags.
+    expect(r.stdout).toContain("copyout ifreq vtnet1 ifr_addr 10.0.0.9 (len 16, family 2)");
+    expect(r.stdout).toContain("hex 76746e65743100000000000000000000100200000a0000090000000000000000");
+    expect(r.stdout).toMatch(/copyout vtnet1 addr 10\.0\.0\.1 mask 255\.255\.255\.0/);
+    const flags = await inconf("show", "addr/replace", "-v", "--reference-dir", ref);
+    expect(flags.stdout).toMatch(/copyout ifreq vtnet1 ifr_flags <UP,/);
+    const plain = await inconf("show", "addr/delete-missing", "--reference-dir", ref);
+    expect(plain.stdout).not.toContain("copyout");
+  });
 });
