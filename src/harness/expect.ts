@@ -6,7 +6,7 @@ import type { JsonValue } from "../wire/json.ts";
 import type { Finding } from "./findings.ts";
 import { fieldEquals, fieldKind } from "./frame-fields.ts";
 import { formatSysctlValue } from "./sysctl-types.ts";
-import type { FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
+import type { ArpObs, FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
 import type {
   AddrExpect,
   ArpExpect,
@@ -156,8 +156,22 @@ function checkArp(a: ArpExpect, s: StateObs, fail: Fail): void {
     problems.push(a.static ? "static" : "not static");
   for (const f of a.flags ?? [])
     if (!flagSet(x.flags).has(stripPrefix(f, "RTF_"))) problems.push(`flag ${f}`);
+  if (a.expire !== undefined) {
+    const problem = expireProblem(a.expire, x, s);
+    if (problem !== undefined) problems.push(problem);
+  }
   if (problems.length > 0)
     fail("arp", a.addr, problems.join(", "), `${x.lladdr} on ${x.ifname} <${x.flags}>`);
+}
+
+/** Why an entry's time left misses [min, max], or undefined when it is within. */
+function expireProblem(want: NonNullable<ArpExpect["expire"]>, x: ArpObs, s: StateObs): string | undefined {
+  const range = `expire in ${want.min ?? 0}..${want.max ?? "∞"}s`;
+  const left = s.arpSecondsLeft?.[`${x.addr} ${x.ifname}`];
+  if (left !== undefined)
+    return left < (want.min ?? 0) || left > (want.max ?? Infinity) ? `${range} (got ${left}s)` : undefined;
+  if (x.expire === "permanent") return `${range} (got a permanent entry)`;
+  return `${range} (got ${x.expire}: the backend reported no uptime to count from)`;
 }
 
 function checkAddr(a: AddrExpect, s: StateObs, fail: Fail): void {

@@ -105,7 +105,7 @@ export const EXPIRE_GRANULARITY = 10;
 
 const lleExpireRelative: NormalizationRule = {
   name: "lle-expire-relative",
-  description: `ARP expiry times made relative to the checkpoint's time_uptime and rounded to ${EXPIRE_GRANULARITY}s ("permanent" for 0; "expiring" when the backend gave no uptime)`,
+  description: `ARP expiry times made relative to the checkpoint's time_uptime and rounded to ${EXPIRE_GRANULARITY}s ("permanent" for 0; "expiring" when the backend gave no uptime); the exact seconds left stay beside the table for expectations`,
   apply: (obs) =>
     eachState(
       obs,
@@ -114,7 +114,11 @@ const lleExpireRelative: NormalizationRule = {
           if (typeof e.expire !== "number") return false;
           if (e.expire === 0) e.expire = "permanent";
           else if (s.uptime === undefined) e.expire = "expiring";
-          else e.expire = `${Math.round((e.expire - s.uptime) / EXPIRE_GRANULARITY) * EXPIRE_GRANULARITY}s`;
+          else {
+            const left = e.expire - s.uptime;
+            (s.arpSecondsLeft ??= {})[`${e.addr} ${e.ifname}`] = left;
+            e.expire = `${Math.round(left / EXPIRE_GRANULARITY) * EXPIRE_GRANULARITY}s`;
+          }
           return true;
         }).length,
     ),

@@ -62,6 +62,9 @@ export interface StateObs {
   arp: ArpObs[];
   groups: GroupObs[];
   uptime?: number;
+  /** Exact seconds each expiring ARP entry ("addr ifname") had left at the checkpoint; set by
+   * normalization for expectations (`arp[].expire`), while the rows keep a rounded value. */
+  arpSecondsLeft?: Record<string, number>;
 }
 
 export const STATE_TABLES = ["ifs", "addrs", "routes", "arp", "groups"] as const;

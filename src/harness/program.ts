@@ -93,6 +93,14 @@ export const ArpExpectSchema = z.strictObject({
   static: z.boolean().optional(),
   /** RTF_ names the dumped entry must carry (in_lltable_dump: ANNOUNCE for published entries). */
   flags: z.array(z.string()).optional(),
+  /** Seconds the entry has left at the checkpoint (rmx_expire - time_uptime), within [min, max]. */
+  expire: z
+    .strictObject({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
+    .refine((x) => x.min !== undefined || x.max !== undefined, { message: "give min, max or both" })
+    .refine((x) => x.min === undefined || x.max === undefined || x.min <= x.max, {
+      message: "min must not exceed max",
+    })
+    .optional(),
 });
 export type ArpExpect = z.infer<typeof ArpExpectSchema>;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkExpectations } from "../../src/harness/expect.ts";
+import { normalize } from "../../src/harness/normalize.ts";
 import type { Expect } from "../../src/harness/program.ts";
 import { scenario } from "../../src/harness/scenario.ts";
 import type { Finding } from "../../src/harness/findings.ts";
@@ -56,6 +57,27 @@ describe("expectations", () => {
     expect(check({ groups: [{ ifname: "vtnet1", group: "224.0.0.1" }] })).toEqual([]);
     expect(check({ groups: [{ ifname: "vtnet1", group: "224.0.0.1", absent: true }] })[0].actual).toBe(
       "member",
+    );
+  });
+
+  it("arp expire: seconds left at the checkpoint, counted from its uptime, on normalized observations", () => {
+    // The fake entry expires at time_uptime 1300 and the checkpoint was dumped at 100: 1200 s left.
+    const norm = (o: Observations): Observations => normalize(o, { interfaces: new Set(["vtnet1"]) }).obs;
+    const expire = (e: { min?: number; max?: number }, o = norm(observations())) =>
+      check({ arp: [{ addr: "10.0.0.2", expire: e }] }, o);
+    expect(expire({ min: 1195, max: 1200 })).toEqual([]);
+    expect(expire({ max: 1200 })).toEqual([]);
+    expect(expire({ min: 1201 })[0].expected).toBe("expire in 1201..∞s (got 1200s)");
+    expect(expire({ max: 1199 })[0].expected).toBe("expire in 0..1199s (got 1200s)");
+    const permanent = state();
+    permanent.arp[0].expire = 0;
+    expect(expire({ min: 0 }, norm(observations({ state: permanent })))[0].expected).toMatch(
+      /got a permanent entry/,
+    );
+    const noUptime = state();
+    delete noUptime.uptime;
+    expect(expire({ min: 0 }, norm(observations({ state: noUptime })))[0].expected).toMatch(
+      /reported no uptime/,
     );
   });
 
