@@ -38,7 +38,7 @@ function stateLines(s: StateObs): string[] {
   for (const r of s.routes) out.push(`route ${r.dst} ${r.gateway} <${r.flags}> ${r.ifname}`);
   for (const e of s.arp)
     out.push(`arp   ${e.addr} at ${e.lladdr} on ${e.ifname} <${e.flags}> expire ${e.expire}`);
-  for (const g of s.groups) out.push(`group ${g.group} on ${g.ifname}`);
+  for (const g of s.groups) out.push(`group ${g.group}${g.lladdr ? ` at ${g.lladdr}` : ""} on ${g.ifname}`);
   return out;
 }
 

@@ -306,7 +306,11 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
   for (const m of dumpMessages(dumps.ifmalist, "ifmalist", errors)) {
     if (m.kind !== "ifma") continue;
     const g = ipOf(m.addrs.ifa);
-    if (g !== undefined) groups.push({ ifname: ifname(names, m.hdr.ifmam_index), group: g });
+    // 10.4 rtsock.c sysctl_ifmalist: a non-AF_LINK membership carries its ifma_lladdr as
+    // RTAX_GATEWAY, the link-layer group the NIC's filter joined for it.
+    const ll = m.addrs.gateway;
+    const lladdr = ll !== undefined && isSockaddrDl(ll) && ll.sdl_alen > 0 ? formatLladdr(LLADDR(ll)) : "";
+    if (g !== undefined) groups.push({ ifname: ifname(names, m.hdr.ifmam_index), group: g, lladdr });
   }
   const state: StateObs = { ifs, addrs, routes, arp, groups };
   if (dumps.uptime !== undefined) state.uptime = dumps.uptime;

@@ -201,9 +201,16 @@ function checkAddr(a: AddrExpect, s: StateObs, fail: Fail): void {
 }
 
 function checkGroup(g: GroupExpect, s: StateObs, fail: Fail): void {
-  const has = s.groups.some((x) => x.ifname === g.ifname && x.group === g.group);
-  const what = `${g.group} on ${g.ifname}`;
-  const here = s.groups.filter((x) => x.ifname === g.ifname).map((x) => x.group);
+  const has = s.groups.some(
+    (x) =>
+      x.ifname === g.ifname &&
+      (g.group === undefined || x.group === g.group) &&
+      (g.lladdr === undefined || x.lladdr === g.lladdr),
+  );
+  const what = `${[g.group, g.lladdr].filter((x) => x !== undefined).join(" at ")} on ${g.ifname}`;
+  const here = s.groups
+    .filter((x) => x.ifname === g.ifname)
+    .map((x) => (g.lladdr !== undefined ? `${x.group} at ${x.lladdr || "no lladdr"}` : x.group));
   if (g.absent === true && has) fail("groups", what, "not a member", "member");
   if (g.absent !== true && !has)
     fail("groups", what, "a member", `not a member (${here.join(", ") || "no groups"})`);

@@ -53,6 +53,8 @@ export interface ArpObs {
 export interface GroupObs {
   ifname: string;
   group: string;
+  /** The link-layer group it maps to (RTAX_GATEWAY: ifma_lladdr, 01:00:5e:... for IPv4), or "". */
+  lladdr: string;
 }
 
 export interface StateObs {

@@ -114,11 +114,18 @@ export const AddrExpectSchema = z.strictObject({
 });
 export type AddrExpect = z.infer<typeof AddrExpectSchema>;
 
-export const GroupExpectSchema = z.strictObject({
-  ifname: z.string(),
-  group: ipv4,
-  absent: z.boolean().optional(),
-});
+export const GroupExpectSchema = z
+  .strictObject({
+    ifname: z.string(),
+    group: ipv4.optional(),
+    /** The link-layer group a membership maps to (01:00:5e:00:00:01 for 224.0.0.1). */
+    lladdr: mac.optional(),
+    absent: z.boolean().optional(),
+  })
+  .refine((g) => g.group !== undefined || g.lladdr !== undefined, {
+    message: "give group, lladdr or both",
+    path: ["group"],
+  });
 export type GroupExpect = z.infer<typeof GroupExpectSchema>;
 
 export const FrameExpectSchema = z.strictObject({

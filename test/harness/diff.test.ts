@@ -37,7 +37,7 @@ describe("diff", () => {
   it("state rows are keyed: only-in-a, only-in-b, and changed fields", () => {
     const sb = state();
     sb.routes = [{ ...sb.routes[0], flags: "UP" }];
-    sb.groups.push({ ifname: "vtnet1", group: "224.0.0.251" });
+    sb.groups.push({ ifname: "vtnet1", group: "224.0.0.251", lladdr: "01:00:5e:00:00:fb" });
     const f = diffObservations(observations(), observations({ state: sb }));
     expect(f.map((x) => x.message)).toEqual([
       "routes 10.0.0.0/24 vtnet1: flags differ",

@@ -81,6 +81,22 @@ describe("expectations", () => {
     );
   });
 
+  it("groups: link-layer memberships by lladdr, alone or with the IPv4 group", () => {
+    expect(check({ groups: [{ ifname: "vtnet1", lladdr: "01:00:5e:00:00:01" }] })).toEqual([]);
+    expect(
+      check({ groups: [{ ifname: "vtnet1", group: "224.0.0.1", lladdr: "01:00:5e:00:00:01" }] }),
+    ).toEqual([]);
+    const [f] = check({ groups: [{ ifname: "vtnet1", lladdr: "01:00:5e:00:00:02" }] });
+    expect(f).toMatchObject({
+      check: "groups",
+      expected: "a member",
+      actual: "not a member (224.0.0.1 at 01:00:5e:00:00:01)",
+    });
+    expect(check({ groups: [{ ifname: "vtnet1", lladdr: "01:00:5e:00:00:01", absent: true }] })).toHaveLength(
+      1,
+    );
+  });
+
   it("state expectations read the checkpoint after the step, not an older state", () => {
     const obs = observations({ state: state({ addrs: [] }) });
     expect(check({ addrs: [{ ifname: "vtnet1", addr: "10.0.0.1" }] }, obs)[0].actual).toMatch(/^none/);

@@ -33,7 +33,7 @@ export function state(over: Partial<StateObs> = {}): StateObs {
         expire: 1300,
       },
     ],
-    groups: [{ ifname: "vtnet1", group: "224.0.0.1" }],
+    groups: [{ ifname: "vtnet1", group: "224.0.0.1", lladdr: "01:00:5e:00:00:01" }],
     uptime: 100,
     ...over,
   };
