@@ -7,7 +7,7 @@
 //   node --import tsx src/vm/standin-agent.ts [--kernel-module FILE] [--settle MS]
 // FILE exports createKernel(opts) (tests pass a fake); default: the twin (src/backends/twin-kernel.ts).
 
-import { createInterface } from "node:readline";
+import { crc32 } from "node:zlib";
 import { pathToFileURL } from "node:url";
 import type { Readable, Writable } from "node:stream";
 import type { Op } from "../harness/ops.ts";
@@ -15,13 +15,18 @@ import { kernelStepper } from "../backends/twin.ts";
 import { createKernel, type KernelOptions, type TwinKernel } from "../backends/twin-kernel.ts";
 import {
   AgentProtocolError,
+  FrameReader,
+  PROTOCOL,
   decodeRequest,
   encodeResponse,
+  frame,
   type AgentOk,
   type AgentRequest,
+  type FrameEvent,
+  type LineStats,
 } from "./agent-protocol.ts";
 
-export const STANDIN_VERSION = "inconf-standin/1";
+export const STANDIN_VERSION = `inconf-standin/${PROTOCOL}`;
 
 type MakeKernel = (o: KernelOptions) => Promise<TwinKernel>;
 
@@ -63,12 +68,86 @@ export function requestOp(r: AgentRequest): Op | null {
     case "drain":
     case "reset":
     case "quit":
+    case "echo":
+    case "stats":
+    case "settle":
       return null;
     default: {
       const never: never = r;
       throw new AgentProtocolError(`unknown request ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Frames from a stream, in order, until it ends (null). */
+function frameEvents(input: Readable): () => Promise<FrameEvent | null> {
+  const reader = new FrameReader();
+  const queue: FrameEvent[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  input.setEncoding("latin1");
+  input.on("data", (chunk: string) => {
+    reader.push(chunk);
+    for (let e = reader.next(); e !== null; e = reader.next()) queue.push(e);
+    wake?.();
+  });
+  const end = (): void => {
+    ended = true;
+    wake?.();
+  };
+  input.on("end", end);
+  input.on("close", end);
+  input.on("error", end);
+  return async () => {
+    for (;;) {
+      const e = queue.shift();
+      if (e !== undefined) return e;
+      if (ended) return null;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  };
+}
+
+/**
+ * The agent's side of the line (inconf-agent.c does the same): NAK for damaged input, a receipt
+ * for each new request, and a request repeated byte for byte answered from the cache of the
+ * last answer without running it again. `handle` returns the answer's payload, or null to stop.
+ */
+export async function serveFrames(
+  input: Readable,
+  output: Writable,
+  ready: string,
+  handle: (payload: string, stats: LineStats) => Promise<{ answer: string; stop?: boolean }>,
+): Promise<void> {
+  const next = frameEvents(input);
+  const stats: LineStats = { frames: 0, naks: 0, repeats: 0, ops: 0 };
+  const send = (payload: string): void => void output.write(frame(payload));
+  let cache: { id: string; crc: number; len: number; answer: string } | null = null;
+  send(ready);
+  for (let e = await next(); e !== null; e = await next()) {
+    if (e.kind === "damaged") {
+      stats.naks++;
+      send("- nak");
+      continue;
+    }
+    stats.frames++;
+    const p = e.payload;
+    const id = p.slice(0, p.indexOf(" ") < 0 ? p.length : p.indexOf(" "));
+    const crc = crc32(Buffer.from(p, "latin1"));
+    if (cache && cache.id === id && cache.crc === crc && cache.len === p.length) {
+      stats.repeats++;
+      send(cache.answer);
+      continue;
+    }
+    if (/^[A-Za-z0-9_.-]{1,31}$/.test(id)) send(`${id} ack`);
+    stats.ops++;
+    const r = await handle(p, stats);
+    cache = { id, crc, len: p.length, answer: r.answer };
+    send(r.answer);
+    if (r.stop) break;
+  }
+  output.end();
 }
 
 /** Serves the protocol on a pair of streams until EOF or quit. */
@@ -80,57 +159,53 @@ export async function serveStandin(
   let kernel: TwinKernel | null = null;
   let step: ((op: Op) => ReturnType<ReturnType<typeof kernelStepper>>) | null = null;
   let carp = false;
-  const send = (line: string): void => void output.write(line + "\n");
-  send(`- ready ${STANDIN_VERSION} settle=0`);
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) {
-    if (line.trim() === "") continue;
+  const ok = (id: number, res: Omit<AgentOk, "ok"> = { errno: 0, rt: [] }): { answer: string } => ({
+    answer: encodeResponse(id, { ok: true, ...res }),
+  });
+  await serveFrames(input, output, `- ready ${STANDIN_VERSION} settle=0`, async (line, stats) => {
     let id: number | "-" = "-";
     try {
       const { id: rid, req } = decodeRequest(line);
       id = rid;
-      if (req.kind === "quit") {
-        send(encodeResponse(id, { ok: true, errno: 0, rt: [] }));
-        break;
-      }
-      if (req.kind === "version") {
-        send(encodeResponse(id, { ok: true, errno: 0, rt: [], version: `${STANDIN_VERSION} twin` }));
-        continue;
-      }
-      if (req.kind === "reset") {
-        kernel = null;
-        step = null;
-        carp = false;
-        send(encodeResponse(id, { ok: true, errno: 0, rt: [] }));
-        continue;
+      switch (req.kind) {
+        case "quit":
+          return { ...ok(id), stop: true };
+        case "version":
+          return ok(id, { errno: 0, rt: [], version: `${STANDIN_VERSION} twin` });
+        case "echo":
+          return ok(id, { errno: 0, rt: [], data: req.data });
+        case "stats":
+          return ok(id, { errno: 0, rt: [], stats: { ...stats } });
+        case "settle":
+          return ok(id); // the twin delivers routing messages synchronously: nothing to wait for
+        case "reset":
+          kernel = null;
+          step = null;
+          carp = false;
+          return ok(id);
+        default:
+          break;
       }
       if (req.kind === "module" && kernel === null) carp ||= req.name === "carp";
       const op = requestOp(req);
       if (kernel === null || step === null) {
         // made at the first op that is not a module load: modules are Kernel options
-        if (op?.op === "module") {
-          send(encodeResponse(id, { ok: true, errno: 0, rt: [], frames: [] }));
-          continue;
-        }
+        if (op?.op === "module") return ok(id, { errno: 0, rt: [], frames: [] });
         kernel = await makeKernel({ carp });
         step = kernelStepper(kernel);
       }
-      if (op === null) {
-        // drain: the twin delivers routing messages synchronously, nothing is ever pending
-        send(encodeResponse(id, { ok: true, errno: 0, rt: [], frames: [] }));
-        continue;
-      }
+      // drain: the twin delivers routing messages synchronously, nothing is ever pending
+      if (op === null) return ok(id, { errno: 0, rt: [], frames: [] });
       const r = step(op);
-      const res: AgentOk = { ok: true, errno: r.errno, rt: r.rtsock, frames: r.frames };
+      const res: Omit<AgentOk, "ok"> = { errno: r.errno, rt: r.rtsock, frames: r.frames };
       if (r.data !== undefined) res.data = r.data;
       if (r.dumps !== undefined) res.dumps = r.dumps;
-      send(encodeResponse(id, res));
+      return ok(id, res);
     } catch (e) {
       // the C agent's behaviour: report and carry on; a twin invariant failure is reported too
-      send(encodeResponse(id, { ok: false, message: (e as Error).message }));
+      return { answer: encodeResponse(id, { ok: false, message: (e as Error).message }) };
     }
-  }
-  output.end();
+  });
 }
 
 async function main(argv: string[]): Promise<void> {

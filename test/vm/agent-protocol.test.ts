@@ -13,15 +13,20 @@ import type { FrameRecord, Op } from "../../src/harness/ops.ts";
 import { AgentClient, AgentError } from "../../src/vm/agent-client.ts";
 import {
   AgentProtocolError,
+  FrameReader,
+  MAX_REQUEST_BYTES,
   decodeCred,
   decodeRequest,
   decodeResponse,
   encodeCred,
   encodeRequest,
   encodeResponse,
+  frame,
+  parseReadyLine,
   type AgentOk,
   type AgentRequest,
   type AgentResponse,
+  type FrameEvent,
 } from "../../src/vm/agent-protocol.ts";
 
 const requests: AgentRequest[] = [
@@ -57,6 +62,11 @@ const requests: AgentRequest[] = [
   { kind: "inject", ifname: "tun0", frame: "4500001c" },
   { kind: "dump" },
   { kind: "drain" },
+  { kind: "echo", data: "00ff" },
+  { kind: "echo", data: "" },
+  { kind: "stats" },
+  { kind: "settle", settleMs: 50, quietMs: 5 },
+  { kind: "settle", settleMs: 50 },
   { kind: "quit" },
 ];
 
@@ -115,7 +125,8 @@ describe("agent protocol codec", () => {
         rt: [],
         dumps: { routes: "aa", arp: "", iflist: "bb", ifmalist: "cc", uptime: 42 },
       },
-      { ok: true, errno: 0, rt: [], version: "inconf-agent/1 freebsd FreeBSD 11.0-RELEASE" },
+      { ok: true, errno: 0, rt: [], version: "inconf-agent/2 freebsd FreeBSD 10.4-RELEASE" },
+      { ok: true, errno: 0, rt: [], stats: { frames: 5, naks: 1, repeats: 2, ops: 4 } },
       {
         ok: true,
         errno: 0,
@@ -146,6 +157,89 @@ describe("agent protocol codec", () => {
     });
     expect(() => decodeResponse("9 ok data=00")).toThrow(/errno/);
     expect(() => decodeResponse("9 maybe")).toThrow(/bad response/);
+    // what the frame marker or a newline would break never reaches the line
+    expect(encodeResponse(1, { ok: false, message: "a #b\nc → d" })).toBe("1 error a ?b c ? d");
+  });
+
+  it("refuses a request longer than the agent takes", () => {
+    const room = MAX_REQUEST_BYTES - "12 echo ".length;
+    expect(encodeRequest(12, { kind: "echo", data: "ab".repeat(room / 2) })).toHaveLength(MAX_REQUEST_BYTES);
+    expect(() => encodeRequest(12, { kind: "echo", data: "ab".repeat(room / 2 + 1) })).toThrow(
+      /at most 20480/,
+    );
+    // the largest real request, an ioctl with IOCPARM_MAX (8192) bytes, fits
+    expect(() =>
+      encodeRequest(2 ** 31 - 1, {
+        kind: "ioctl",
+        cred: { uid: 0x7fffffff, jail: { name: "j".repeat(63), ip4: Array(16).fill("255.255.255.255") } },
+        cmd: 0xffffffff,
+        data: "00".repeat(8192),
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe("framing", () => {
+  const events = (...chunks: string[]): FrameEvent[] => {
+    const r = new FrameReader();
+    const out: FrameEvent[] = [];
+    for (const c of chunks) {
+      r.push(c);
+      for (let e = r.next(); e !== null; e = r.next()) out.push(e);
+    }
+    return out;
+  };
+  const good = (payload: string): FrameEvent => ({ kind: "frame", payload });
+
+  it("frames with the length and the CRC-32 of the payload", () => {
+    // "123456789" is CRC-32's check string: cbf43926 (the IEEE polynomial, as zlib)
+    expect(frame("123456789")).toBe("#9:cbf43926:123456789\n");
+    // the C agent's CRC on its receipt for request 1 (a lint-build agent printed this line)
+    expect(frame("1 ack")).toBe("#5:27f4e8b6:1 ack\n");
+    expect(() => frame("a#b")).toThrow(/'#'/);
+    expect(() => frame("a\nb")).toThrow(/newline/);
+  });
+
+  it("reads frames however the bytes are split, and a frame without its newline", () => {
+    const wire = frame("1 ok errno=0 rt=-") + frame("2 ack");
+    for (let cut = 0; cut <= wire.length; cut++) {
+      expect(events(wire.slice(0, cut), wire.slice(cut))).toEqual([good("1 ok errno=0 rt=-"), good("2 ack")]);
+    }
+    expect(events([...wire].join("\u0000").replaceAll("\u0000", ""))).toHaveLength(2);
+    expect(events(frame("a").trimEnd() + frame("b"))).toEqual([good("a"), good("b")]);
+  });
+
+  it("reports damage and resynchronises at the next frame", () => {
+    const f = frame("7 ok errno=0 data=00ff rt=-");
+    const flipped = f.slice(0, 20) + (f[20] === "0" ? "1" : "0") + f.slice(21);
+    const dropped = f.slice(0, 15) + f.slice(18);
+    const wrongLen = f.replace(/^#\d+/, "#99");
+    for (const bad of [flipped, dropped, wrongLen, "garbage\n", "#zz:" + f.slice(1)]) {
+      const ev = events(bad, frame("8 ack"));
+      expect(ev.at(-1), JSON.stringify(bad)).toEqual(good("8 ack"));
+      expect(ev.slice(0, -1).length, JSON.stringify(bad)).toBeGreaterThan(0);
+      expect(
+        ev.slice(0, -1).every((e) => e.kind === "damaged"),
+        JSON.stringify(bad),
+      ).toBe(true);
+    }
+    // a header split anywhere waits for its rest rather than calling it damaged
+    expect(events("#2", "7:", f.slice(f.indexOf(":") + 1, 20))).toEqual([]);
+  });
+
+  it("parses the ready line, framed or as a payload, and says which protocol it is", () => {
+    const payload = "- ready inconf-agent/2 settle=50 quiet=10 max=20480";
+    const want = { version: "inconf-agent/2", protocol: 2, settleMs: 50, quietMs: 10 };
+    expect(parseReadyLine(payload)).toEqual(want);
+    expect(parseReadyLine(frame(payload))).toEqual(want);
+    expect(parseReadyLine(frame(payload).replace("settle=50", "settle=58"))).toBeNull();
+    expect(parseReadyLine("- ready inconf-standin/2 settle=0")).toEqual({
+      version: "inconf-standin/2",
+      protocol: 2,
+      settleMs: 0,
+    });
+    expect(parseReadyLine("- ready inconf-agent/1 settle=50")?.protocol).toBe(1);
+    expect(parseReadyLine("1 ok errno=0")).toBeNull();
   });
 });
 
@@ -179,15 +273,15 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
   });
 
   it("announces itself and says it is a lint build", async () => {
-    expect(agent.version).toBe("inconf-agent/1");
+    expect(agent.version).toBe("inconf-agent/2");
     expect(agent.settleMs).toBe(1);
     const v = await agent.request({ kind: "version" });
-    expect(v.version).toMatch(/^inconf-agent\/1 lint-build-on-linux\(performs-nothing\) Linux /);
+    expect(v.version).toMatch(/^inconf-agent\/2 lint-build-on-linux\(performs-nothing\) Linux /);
   });
 
   it("answers every op kind with the stub errno and an empty routing-socket drain", async () => {
     for (const req of requests.filter(
-      (r) => !["version", "quit", "drain", "sleep", "inject"].includes(r.kind),
+      (r) => !["version", "quit", "drain", "sleep", "inject", "echo", "stats", "settle"].includes(r.kind),
     )) {
       const r = await agent.request(req);
       // ifindex patches use the host's real if_nametoindex: no vtnet0 here, so ENXIO
@@ -213,13 +307,15 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
     ).rejects.toThrow(/beyond/);
     // the C agent leaves frames to the host side, except on tun NICs (a write to /dev/tunN,
     // stubbed here); no tun device is open in this build, so no frames key
-    await expect(agent.request({ kind: "inject", ifname: "vtnet0", frame: "ff" })).rejects.toThrow(
-      /host side/,
-    );
+    const hostSide = agent.request({ kind: "inject", ifname: "vtnet0", frame: "ff" });
+    await expect(hostSide).rejects.toThrow(AgentError);
+    await expect(hostSide).rejects.toThrow(/host side/);
     const tunInject = await agent.request({ kind: "inject", ifname: "tun0", frame: "4500001c" });
     expect(tunInject.errno).toBe(ENOSYS);
     expect(tunInject.frames).toBeUndefined();
     expect((await agent.request({ kind: "inject", ifname: "tun3", frame: "" })).errno).toBe(ENOSYS);
+    // epair halves are the agent's too (a bpf write on the peer), stubbed here
+    expect((await agent.request({ kind: "inject", ifname: "epair0a", frame: "ff" })).errno).toBe(ENOSYS);
     // SIOCIFDESTROY (_IOW('i', 121, struct ifreq)) of a tun: the close-first path, then the stub
     const ifreqTun0 = Buffer.from("tun0").toString("hex") + "00".repeat(28);
     expect(
@@ -227,25 +323,72 @@ describe.skipIf(noGcc)("C agent (Linux lint build)", () => {
     ).toBe(ENOSYS);
   });
 
-  it("survives malformed requests and keeps answering", async () => {
-    const raw = (line: string): void => void proc.stdin.write(line + "\n");
-    raw("100 ioctl 0 12 zz");
-    raw("101 ioctl 0@j:1.2.3 12 00");
-    raw("102 sysctl 0 a;b -");
-    raw("103 nic vtnet0 vtnet 0200");
-    raw("104 " + "x ".repeat(40));
-    raw("\x00\x01\x02 binary");
-    raw("105 ioctl 99999999999999999999 12 00");
-    raw("107 inject tun0 4g");
-    raw("108 inject tun0");
-    raw("109 inject tun;0 00");
-    raw("110 ioctl 0 2149607801 74");
-    // a 5 MB line: longer than the agent's limit
-    proc.stdin.write("106 ioctl 0 1 " + "00".repeat(2_600_000) + "\n");
-    await expect(agent.request({ kind: "version" })).rejects.toThrow(AgentError);
-    // after the error lines, the agent still answers normally
-    const v = await agent.request({ kind: "version" });
-    expect(v.ok).toBe(true);
+  it("runs a request once, answers its repeat from the cache, echoes and counts", async () => {
+    const s0 = (await agent.request({ kind: "stats" })).stats!;
+    expect((await agent.request({ kind: "echo", data: "00ff10" })).data).toBe("00ff10");
+    expect((await agent.request({ kind: "echo", data: "" })).data).toBe("");
+    expect((await agent.request({ kind: "settle", settleMs: 1, quietMs: 0 })).errno).toBe(0);
+    const s1 = (await agent.request({ kind: "stats" })).stats!;
+    expect(s1.ops - s0.ops).toBe(4);
+    expect(s1.repeats).toBe(s0.repeats);
+  });
+
+  it("credentials it cannot set up are the op's errno, not a refused request", async () => {
+    // jail_set(2) is an ENOSYS stub in this build: the op reports it and returns no data
+    const r = await agent.request({
+      kind: "ioctl",
+      cred: { uid: 0, jail: { name: "j", ip4: ["192.0.2.1", "192.0.2.1"] } },
+      cmd: 0xc0206911,
+      data: "00".repeat(32),
+    });
+    expect(r.errno).toBe(ENOSYS);
+    expect(r.data).toBeUndefined();
+  });
+
+  it("NAKs damaged frames, answers repeats from the cache and survives garbage", async () => {
+    // a raw session on a second agent: exact frames in, exact frames out
+    const p = spawn(path.join(dir, "inconf-agent"), ["-s", "0"]);
+    const out: FrameEvent[] = [];
+    const reader = new FrameReader();
+    p.stdout.setEncoding("latin1");
+    p.stdout.on("data", (c: string) => {
+      reader.push(c);
+      for (let e = reader.next(); e !== null; e = reader.next()) out.push(e);
+    });
+    const closed = new Promise((res) => p.on("close", res));
+    const f = frame("5 echo 00ff");
+    p.stdin.write("garbage\n");
+    p.stdin.write(f.slice(0, 12) + "x" + f.slice(13)); // one byte damaged
+    p.stdin.write(f);
+    p.stdin.write(f); // the same request again: from the cache
+    p.stdin.write(frame("6 echo 01").trimEnd()); // no newline: taken all the same
+    p.stdin.write(frame("7 " + "x ".repeat(40))); // too many tokens: an error answer
+    p.stdin.write(frame("8 ioctl 0 1 zz"));
+    p.stdin.write(`#${MAX_REQUEST_BYTES + 1}:00000000:` + "0".repeat(100) + "\n"); // over the limit
+    p.stdin.write(frame("9 stats"));
+    p.stdin.write(frame("10 quit"));
+    p.stdin.end();
+    await closed;
+    const payloads = out.map((e) => (e.kind === "frame" ? e.payload : `damaged ${e.text}`));
+    expect(payloads).toEqual([
+      "- ready inconf-agent/2 settle=0 quiet=10 max=20480",
+      "- nak",
+      "- nak",
+      "5 ack",
+      "5 ok errno=0 data=00ff",
+      "5 ok errno=0 data=00ff",
+      "6 ack",
+      "6 ok errno=0 data=01",
+      "7 ack",
+      "7 error too many tokens",
+      "8 ack",
+      "8 error bad hex in ioctl data",
+      "- nak",
+      "9 ack",
+      "9 ok errno=0 frames=6 naks=3 repeats=1 ops=5",
+      "10 ack",
+      "10 ok errno=0",
+    ]);
   });
 });
 
@@ -300,6 +443,25 @@ describe("executeOps routing of tun frames", () => {
     expect(results[3].frames).toEqual([{ ifname: "vtnet0", time: 0.5, frame: "ffffffffffff" }]);
   });
 
+  it("sends injects on either half of an attached epair to the agent", async () => {
+    const f = fakes();
+    const results = await executeOps(
+      f.agent,
+      [
+        { op: "nic", name: "epair0a", driver: "epair", mac: "02:00:00:00:00:0a" },
+        { op: "inject", ifname: "epair0b", frame: "ffffffffffff" },
+        { op: "inject", ifname: "epair0a", frame: "ffffffffffff" },
+      ],
+      { frames: f.host },
+    );
+    expect(f.sent.map((r) => r.kind)).toEqual(["nic", "inject", "inject"]);
+    expect(f.hostInjected).toEqual([]);
+    expect(results[1].frames).toEqual([{ ifname: "epair0b", time: 1, frame: "45000014" }]);
+    await expect(
+      executeOps(f.agent, [{ op: "inject", ifname: "epair1a", frame: "00" }], { frames: f.host }),
+    ).rejects.toThrow(/epair/);
+  });
+
   it("does not route to the agent a tun whose nic op failed, nor one never attached", async () => {
     const f = fakes(6);
     await expect(executeOps(f.agent, ops.slice(0, 3), { frames: f.host })).rejects.toThrow(
@@ -308,6 +470,6 @@ describe("executeOps routing of tun frames", () => {
     const g = fakes();
     await expect(
       executeOps(g.agent, [{ op: "inject", ifname: "tun1", frame: "00" }], { frames: g.host }),
-    ).rejects.toThrow(/tun NICs/);
+    ).rejects.toThrow(/tun and epair NICs/);
   });
 });

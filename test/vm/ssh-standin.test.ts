@@ -11,6 +11,7 @@ import { executeOps } from "../../src/backends/freebsd/execute.ts";
 import { createTwinBackend } from "../../src/backends/twin.ts";
 import type { Op } from "../../src/harness/ops.ts";
 import { AgentClient, AgentError } from "../../src/vm/agent-client.ts";
+import { frame } from "../../src/vm/agent-protocol.ts";
 import { SshError, SshSession } from "../../src/vm/ssh.ts";
 import { createKernel as createFakeKernel } from "./fake-kernel.ts";
 import { sshdUnavailable, startSshd, type TestSshd } from "./sshd.ts";
@@ -129,9 +130,21 @@ describe.skipIf(skip)("SSH transport and the stand-in agent", () => {
   it("reports a dead agent as an error instead of hanging", async () => {
     const ssh = await SshSession.connect(target(), 15_000);
     try {
-      const ch = await ssh.spawn("echo '- ready inconf-agent/1 settle=0'; exit 0");
+      const ch = await ssh.spawn(`printf '%s' '${frame("- ready inconf-agent/2 settle=0")}'; exit 0`);
       const agent = await AgentClient.start({ stdin: ch, stdout: ch, stderr: ch.stderr });
       await expect(agent.request({ kind: "version" }, 5000)).rejects.toThrow(AgentError);
+    } finally {
+      ssh.close();
+    }
+  });
+
+  it("refuses an agent that speaks the unframed protocol 1, saying so", async () => {
+    const ssh = await SshSession.connect(target(), 15_000);
+    try {
+      const ch = await ssh.spawn("echo '- ready inconf-agent/1 settle=50'; sleep 5");
+      await expect(AgentClient.start({ stdin: ch, stdout: ch, stderr: ch.stderr }, 5000)).rejects.toThrow(
+        /inconf-agent\/1.*without framing.*rebuild/,
+      );
     } finally {
       ssh.close();
     }

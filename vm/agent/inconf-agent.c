@@ -1233,8 +1233,10 @@ static int agent_inject(const char *name, const unsigned char *b, size_t n)
 {
 	struct tun_fd *t;
 
-	if (is_epair_half(name))
-		return (epair_inject(name, b, n));
+	if (is_epair_half(name)) {
+		int err = epair_inject(name, b, n);
+		return (err < 0 && if_nametoindex(name) == 0 ? ENXIO : err);
+	}
 	if ((t = tun_find(name)) == NULL)
 		return (is_tun_name(name) ? ENXIO : -1);
 	return (write(t->fd, b, n) < 0 ? errno : 0);

@@ -1,9 +1,10 @@
 // Executes lowered ops through an agent (the C agent in a FreeBSD guest, or the twin stand-in
 // behind SSH) and builds one OpResult per op, the way the twin backend does: the same op →
 // request mapping for every agent, routing messages drained after each op, frames either
-// captured host side (FreeBSD: the test NICs' netdevs) or reported by the agent (stand-in). A tun
-// NIC has no netdev: the C agent holds /dev/tunN open, so injects on a tun go to the agent and
-// the frames it read from the device are added to the host-side ones.
+// captured host side (FreeBSD: the test NICs' netdevs) or reported by the agent (stand-in). tun
+// and epair NICs have no netdev: the C agent holds /dev/tunN open and captures both halves of
+// an epair with bpf, so injects on those go to the agent and the frames it reports are added to
+// the host-side ones.
 
 import type { AgentClient } from "../../vm/agent-client.ts";
 import type { AgentOk, AgentRequest } from "../../vm/agent-protocol.ts";
@@ -109,6 +110,13 @@ function resultOf(r: AgentOk): Omit<OpResult, "frames"> {
   return out;
 }
 
+/** The NICs whose frames the C agent handles after a nic op: a tun, or both halves of an epair. */
+function agentFramed(op: Extract<Op, { op: "nic" }>): string[] {
+  if (op.driver === "tun") return [op.name];
+  const m = /^(epair\d+)[ab]$/.exec(op.name);
+  return op.driver === "epair" && m ? [`${m[1]}a`, `${m[1]}b`] : [];
+}
+
 /** Runs the ops in order; an agent or transport failure rejects (results so far are lost to
  * the caller only if it does not catch: `partial` receives each result as it is made). */
 export async function executeOps(
@@ -118,8 +126,9 @@ export async function executeOps(
   partial: OpResult[] = [],
 ): Promise<OpResult[]> {
   const maxSleep = opts.maxSleepSeconds ?? 600;
-  /** tun NICs the agent opened (nic ops that succeeded): their frames go through the agent. */
-  const tuns = new Set<string>();
+  /** NICs whose frames go through the agent: tun NICs it opened and both halves of epairs it
+   * captures (nic ops that succeeded). */
+  const viaAgent = new Set<string>();
   for (const [i, op] of ops.entries()) {
     opts.onOp?.(i, op);
     let r: AgentOk;
@@ -130,13 +139,13 @@ export async function executeOps(
     }
     const timeoutMs = (opts.opTimeoutMs ?? 60_000) + (op.op === "sleep" ? op.seconds * 1000 : 0);
     if (op.op === "inject") {
-      if (opts.frames === "agent" || tuns.has(op.ifname)) {
+      if (opts.frames === "agent" || viaAgent.has(op.ifname)) {
         r = await agent.request({ kind: "inject", ifname: op.ifname, frame: op.frame }, timeoutMs);
       } else {
         const ok = await opts.frames.inject(op.ifname, Buffer.from(op.frame, "hex"));
         if (!ok) {
           throw new UnsupportedOpError(
-            `op ${i}: inject on ${op.ifname}: only the test NICs (with a host-side netdev) and tun NICs take injected frames`,
+            `op ${i}: inject on ${op.ifname}: only the test NICs (with a host-side netdev) and tun and epair NICs take injected frames`,
           );
         }
         await new Promise((res) => setTimeout(res, 5)); // let the frame cross QEMU before draining
@@ -144,9 +153,9 @@ export async function executeOps(
       }
     } else {
       r = await agent.request(opRequest(op), timeoutMs);
-      if (op.op === "nic" && op.driver === "tun" && r.errno === 0) tuns.add(op.name);
+      if (op.op === "nic" && r.errno === 0) for (const n of agentFramed(op)) viaAgent.add(n);
     }
-    // Host-side and tun frames are stamped on different clocks (host vs guest), so they are
+    // Host-side and agent frames are stamped on different clocks (host vs guest), so they are
     // not interleaved: the netdevs' frames come first, then the agent's, each in its own order.
     const frames =
       opts.frames === "agent" ? (r.frames ?? []) : [...(await opts.frames.collect()), ...(r.frames ?? [])];
