@@ -13,7 +13,13 @@ import {
   writeCString,
   type DecodeError,
 } from "./decode.ts";
-import { SOCKADDR_IN_SIZE, sockaddrInFromImage, sockaddrInImage, type SockaddrIn } from "./socket.ts";
+import {
+  AF_LINK,
+  SOCKADDR_IN_SIZE,
+  sockaddrInFromImage,
+  sockaddrInImage,
+  type SockaddrIn,
+} from "./socket.ts";
 
 // 10.4 sys/net/if.h IF_NAMESIZE
 export const IF_NAMESIZE = 16;
@@ -128,13 +134,22 @@ export const IFT_TUNNEL = 0x83;
 export const IFT_BRIDGE = 0xd1;
 export const IFT_GIF = 0xf0;
 
-// if.h IFCAP_* used by the NIC models.
+// if.h IFCAP_* used by the NIC models (10.4 sys/net/if.h:214-241).
 export const IFCAP_RXCSUM = 0x1;
 export const IFCAP_TXCSUM = 0x2;
 export const IFCAP_VLAN_MTU = 0x8;
+export const IFCAP_VLAN_HWTAGGING = 0x10;
+export const IFCAP_JUMBO_MTU = 0x20;
+export const IFCAP_VLAN_HWCSUM = 0x80;
 export const IFCAP_TSO4 = 0x100;
+export const IFCAP_TSO6 = 0x200;
 export const IFCAP_LRO = 0x400;
+export const IFCAP_VLAN_HWFILTER = 0x10000;
+export const IFCAP_VLAN_HWTSO = 0x40000;
 export const IFCAP_LINKSTATE = 0x80000;
+export const IFCAP_RXCSUM_IPV6 = 0x200000;
+export const IFCAP_TXCSUM_IPV6 = 0x400000;
+export const IFCAP_HWCSUM = IFCAP_RXCSUM | IFCAP_TXCSUM;
 
 // ---------------------------------------------------------------------------------------------
 // struct ifreq (10.4 sys/net/if.h): ifr_name[IFNAMSIZ] then a 16-byte union (sockaddr, ifreq_buffer
@@ -194,6 +209,21 @@ export function ifreqWithAddr(name: string, sin: SockaddrIn): Ifreq {
   return { ifr_name: name, ifr_ifru: sockaddrInImage(sin) };
 }
 
+/**
+ * An ifreq carrying a link-level address in ifr_addr (SIOCSIFLLADDR), as ifconfig's `ether`
+ * writes it: sa_len the address length, sa_family AF_LINK, the address in sa_data.
+ */
+export function ifreqWithLladdr(name: string, lladdr: Uint8Array): Ifreq {
+  return {
+    ifr_name: name,
+    ifr_ifru: ifru((_, b) => {
+      b[0] = lladdr.length;
+      b[1] = AF_LINK;
+      b.set(lladdr.subarray(0, IFRU_SIZE - 2), 2);
+    }),
+  };
+}
+
 /** An ifreq carrying 32-bit flags split as the kernel reads them: low half, high half. */
 export function ifreqWithFlags(name: string, flags: number): Ifreq {
   return {
@@ -242,6 +272,11 @@ export function ifrInt(ifr: Ifreq): number {
 
 export const ifrMetric = ifrInt;
 export const ifrMtu = ifrInt;
+
+/** ifr_curcap (int), next to ifr_reqcap in the union (SIOCGIFCAP). */
+export function ifrCurcap(ifr: Ifreq): number {
+  return viewOf(ifr.ifr_ifru).getInt32(IFREQ_OFFSETS.ifr_curcap - IFREQ_OFFSETS.ifr_ifru, true);
+}
 
 /** ifr_index (short). */
 export function ifrIndex(ifr: Ifreq): number {

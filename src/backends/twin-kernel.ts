@@ -2,7 +2,7 @@
 // and its tests depend only on this shape; createKernel adapts the real Kernel to it.
 
 import { parseIpv4 } from "../abi/in.ts";
-import { Kernel } from "../kernel/kernel.ts";
+import { Kernel, type BootDevice } from "../kernel/kernel.ts";
 // What the Kernel throws where FreeBSD itself would panic; fakes throw it too.
 export { KernelPanic } from "../kernel/kern/invariant.ts";
 import type { Ucred } from "../kernel/kern/cred.ts";
@@ -53,9 +53,22 @@ function ucred(c: Cred): Ucred {
   return Kernel.jailed(c.jail.name, ip4, { uid: c.uid });
 }
 
-/** Makes a fresh Kernel (one VNET, booted with lo0 at 127.0.0.1). */
+/**
+ * The NICs the FreeBSD guests boot with (src/vm/qemu.ts, src/vm/minimal-machine.ts): the e1000
+ * management NIC em0 first, then the test NICs vtnet0..vtnet2 with QEMU's MACs. They exist
+ * before the agent opens its monitoring socket, so no RTM_IFANNOUNCE is seen for them, and they
+ * give lo0 index 5 and the first cloned interface index 6, as on the guests.
+ */
+export const GUEST_DEVICES: readonly BootDevice[] = [
+  { driver: "em", unit: 0, mac: "52:54:00:00:00:01" },
+  { driver: "vtnet", unit: 0, mac: "52:54:00:00:01:10" },
+  { driver: "vtnet", unit: 1, mac: "52:54:00:00:01:11" },
+  { driver: "vtnet", unit: 2, mac: "52:54:00:00:01:12" },
+];
+
+/** Makes a fresh Kernel (one VNET, booted like the guests: GUEST_DEVICES, lo0 at 127.0.0.1). */
 export async function createKernel(opts: KernelOptions): Promise<TwinKernel> {
-  const k = new Kernel({ carp: opts.carp });
+  const k = new Kernel({ carp: opts.carp, devices: GUEST_DEVICES });
   return {
     attachNic: (driver, name, mac) => k.attachNic(driver, name, mac),
     ioctl: (cred, cmd, data) => k.ioctl(cred, cmd, data),

@@ -14,8 +14,33 @@ import {
   sockaddrIn,
   type SockaddrIn,
 } from "../abi/socket.ts";
-import { SIOCAIFADDR } from "../abi/sockio.ts";
-import { nic_attach, nic_inject, type NicDriver } from "./dev/attach.ts";
+import { SIOCAIFADDR, SIOCGIFCAP, SIOCSIFCAP, SIOCSIFLLADDR } from "../abi/sockio.ts";
+import {
+  encodeIfreq,
+  IFCAP_LRO,
+  IFCAP_RXCSUM,
+  IFCAP_RXCSUM_IPV6,
+  IFCAP_TSO4,
+  IFCAP_TSO6,
+  IFCAP_TXCSUM,
+  IFCAP_TXCSUM_IPV6,
+  IFCAP_VLAN_HWCSUM,
+  IFCAP_VLAN_HWTSO,
+  ifrCurcap,
+  ifreqEmpty,
+  ifreqWithInt,
+  ifreqWithLladdr,
+  decodeIfreq,
+} from "../abi/if.ts";
+import { isDecodeError } from "../abi/decode.ts";
+import {
+  device_attach,
+  nic_create,
+  nic_inject,
+  nic_tunopen,
+  type DeviceDriver,
+  type NicDriver,
+} from "./dev/attach.ts";
 import { Clock } from "./kern/clock.ts";
 import { prison_create, PR_IP4, PR_VNET, type Thread, type Ucred } from "./kern/cred.ts";
 import { domain_add } from "./kern/domain.ts";
@@ -24,6 +49,7 @@ import { sysctl, type SysctlResult } from "./kern/sysctl.ts";
 import { framesOf, type FrameIO, type TransmittedFrame } from "./net/frames.ts";
 import { ifioctl, inet_dgram_socket, type socket } from "./net/if.ts";
 import { if_clone_attach_all } from "./net/if_clone.ts";
+import "./dev/epair.ts"; // device epair (INCONF): registers its cloner
 import "./net/if_loop.ts";
 import type { ifaddr, ifnet } from "./net/if_var.ts";
 import { rt_tables_get_rnh, rt_trash } from "./net/route.ts";
@@ -101,7 +127,39 @@ const FIONBIO = 0x8004667e;
 // TypeScript runners (tsx, vitest), and Kernel.ioctl reads them on every call.
 const { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } = ioccom;
 
+/** A NIC the machine has at boot: `<driver><unit>` with MAC "aa:bb:cc:dd:ee:ff". */
+export interface BootDevice {
+  driver: DeviceDriver;
+  unit: number;
+  mac: string;
+}
+
+/** The offloads the guest agent turns off on a vtnet (vm/agent/inconf-agent.c offloads_off). */
+const AGENT_OFFLOADS_OFF =
+  IFCAP_RXCSUM |
+  IFCAP_TXCSUM |
+  IFCAP_TSO4 |
+  IFCAP_TSO6 |
+  IFCAP_LRO |
+  IFCAP_VLAN_HWCSUM |
+  IFCAP_VLAN_HWTSO |
+  IFCAP_RXCSUM_IPV6 |
+  IFCAP_TXCSUM_IPV6;
+
+function parseMac(mac: string): Uint8Array {
+  const parts = mac.split(":").map((h) => Number.parseInt(h, 16));
+  if (parts.length !== 6 || parts.some((b) => !(b >= 0 && b <= 255)))
+    throw new RangeError(`bad MAC address ${mac}`);
+  return new Uint8Array(parts);
+}
+
 export interface KernelOptions {
+  /**
+   * NICs found at boot, attached in this order before lo0 is cloned (devices attach at
+   * SI_SUB_CONFIGURE, lo0 at SI_SUB_PROTO_IFATTACHDOMAIN: 10.4 sys/kernel.h:139,153,
+   * if_loop.c:171), so they take the first interface indices.
+   */
+  devices?: readonly BootDevice[];
   /** hz of the virtual clock (default 1000, as GENERIC). */
   hz?: number;
   /** Wall-clock seconds at boot, for time_second. */
@@ -121,8 +179,10 @@ export class Kernel {
     this.vnet = new vnet(new Clock(opts.hz ?? 1000, 1, opts.boottime ?? 0));
     this.frames = framesOf(this.vnet);
     this.#so = inet_dgram_socket(this.vnet);
+    const devices = (opts.devices ?? []).map((d) => ({ ...d, mac: parseMac(d.mac) }));
     this.run(() => {
       if (opts.carp === true) carp_load();
+      for (const d of devices) device_attach(d.driver, d.unit, d.mac);
       if_clone_attach_all();
       // /etc/defaults/rc.conf ifconfig_lo0="inet 127.0.0.1": no netmask, so in.c takes the
       // classful /8.
@@ -251,18 +311,31 @@ export class Kernel {
   }
 
   /**
-   * A NIC as the scenario's machine has it (dev/attach.ts nic_attach): a vtnet device found at
-   * boot, or an epair half or tun made by its cloner. `mac` is "aa:bb:cc:dd:ee:ff".
+   * The guest agent's nic op (vm/agent/inconf-agent.c op_nic): `name` is made to exist
+   * (dev/attach.ts nic_create: epair and tun cloned, a missing vtnet hot-plugged), then gets
+   * `mac` ("aa:bb:cc:dd:ee:ff") by SIOCSIFLLADDR; a vtnet has its offloads turned off
+   * (SIOCGIFCAP, then SIOCSIFCAP if any is on) and a tun's device is opened. Returns an errno.
    */
   attachNic(driver: NicDriver, name: string, mac?: string): number {
-    const bytes = new Uint8Array(6);
-    if (mac !== undefined) {
-      const parts = mac.split(":").map((h) => Number.parseInt(h, 16));
-      if (parts.length !== 6 || parts.some((b) => !(b >= 0 && b <= 255)))
-        throw new RangeError(`bad MAC address ${mac}`);
-      bytes.set(parts);
-    }
-    return this.run(() => nic_attach(driver, name, bytes));
+    const bytes = mac === undefined ? undefined : parseMac(mac);
+    const root = Kernel.root();
+    let error = this.run(() => nic_create(driver, name, bytes ?? new Uint8Array(6)));
+    if (error === 0 && bytes !== undefined)
+      error = this.ioctl(root, SIOCSIFLLADDR, encodeIfreq(ifreqWithLladdr(name, bytes))).errno;
+    if (error === 0 && driver === "vtnet") error = this.#offloadsOff(name);
+    if (error === 0 && driver === "tun") error = this.run(() => nic_tunopen(name));
+    return error;
+  }
+
+  #offloadsOff(name: string): number {
+    const root = Kernel.root();
+    const got = this.ioctl(root, SIOCGIFCAP, encodeIfreq(ifreqEmpty(name)));
+    if (got.errno !== 0) return got.errno;
+    const ifr = decodeIfreq(got.data);
+    if (isDecodeError(ifr)) return got.errno;
+    const curcap = ifrCurcap(ifr);
+    if ((curcap & AGENT_OFFLOADS_OFF) === 0) return 0;
+    return this.ioctl(root, SIOCSIFCAP, encodeIfreq(ifreqWithInt(name, curcap & ~AGENT_OFFLOADS_OFF))).errno;
   }
 
   /** A frame from the wire into `ifname`'s driver; ENXIO for an unknown interface. */

@@ -2,8 +2,22 @@ import { describe, expect, test } from "vitest";
 import { EADDRNOTAVAIL, ENOTTY, ENXIO, EPERM } from "../../src/abi/errno.ts";
 import { encodeInAliasreq, inAliasreq } from "../../src/abi/in.ts";
 import { sockaddrIn } from "../../src/abi/socket.ts";
-import { encodeIfreq, ifreqEmpty } from "../../src/abi/if.ts";
-import { IOCTLS, SIOCAIFADDR, SIOCGIFADDR, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
+import {
+  decodeIfreq,
+  encodeIfreq,
+  IFCAP_LINKSTATE,
+  IFCAP_LRO,
+  IFCAP_RXCSUM,
+  IFCAP_TSO4,
+  IFCAP_TXCSUM,
+  ifrCurcap,
+  ifreqEmpty,
+} from "../../src/abi/if.ts";
+import { isDecodeError } from "../../src/abi/decode.ts";
+import { RTM_IFANNOUNCE, RTM_IFINFO } from "../../src/abi/route_defs.ts";
+import { isSockaddrDl, LLADDR } from "../../src/abi/socket.ts";
+import { IOCTLS, SIOCAIFADDR, SIOCGIFADDR, SIOCGIFCAP, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
+import { GUEST_DEVICES } from "../../src/backends/twin-kernel.ts";
 import { Kernel } from "../../src/kernel/kernel.ts";
 import { seededRandom as prng } from "../wire/helpers.ts";
 
@@ -114,5 +128,46 @@ describe("Kernel", () => {
     }
     so.read();
     expect(k.checkInvariants()).toEqual([]);
+  });
+});
+
+describe("a Kernel booted like the guests (devices, then lo0) and the agent's nic op", () => {
+  const names = (k: Kernel): string[] => k.interfaces.map((i) => `${i.if_index} ${i.if_xname}`);
+
+  test("boot devices take the first indices, lo0 comes after them (sys/kernel.h:139,153)", () => {
+    // Devices attach at SI_SUB_CONFIGURE (0x3800000), lo0 at SI_SUB_PROTO_IFATTACHDOMAIN
+    // (0x8800001, if_loop.c:171); the guests' iflist has em0 1 ... vtnet2 4, lo0 5
+    // (test/kernel/dev/epair-macs.10.4-seedin.trace.json).
+    const k = new Kernel({ devices: GUEST_DEVICES });
+    expect(names(k)).toEqual(["1 em0", "2 vtnet0", "3 vtnet1", "4 vtnet2", "5 lo0"]);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+
+  test("nic on a NIC found at boot: no RTM_IFANNOUNCE and nothing else, the MAC is the scenario's", () => {
+    const k = new Kernel({ devices: GUEST_DEVICES });
+    const so = k.routeSocketOpen();
+    // SIOCSIFLLADDR on a down interface only rewrites the address (if.c:3520-3589: the
+    // IFF_UP branch at 3566 is not taken); SIOCSIFCAP reaches vtnet_ioctl, which reinitialises
+    // only a running interface (if.c:2430-2441, if_vtnet.c vtnet_ioctl SIOCSIFCAP).
+    expect(k.attachNic("vtnet", "vtnet1", "02:00:00:00:00:01")).toBe(0);
+    expect(so.read()).toEqual([]);
+    const got = k.ioctl(Kernel.root(), SIOCGIFCAP, encodeIfreq(ifreqEmpty("vtnet1")));
+    const ifr = decodeIfreq(got.data);
+    if (isDecodeError(ifr)) throw new Error(ifr.message);
+    // The agent's offloads_off bits are off afterwards; LINKSTATE etc. stay.
+    expect(ifrCurcap(ifr) & (IFCAP_RXCSUM | IFCAP_TXCSUM | IFCAP_TSO4 | IFCAP_LRO)).toBe(0);
+    expect(ifrCurcap(ifr) & IFCAP_LINKSTATE).toBe(IFCAP_LINKSTATE);
+    const vtnet1 = k.interfaces.find((i) => i.if_xname === "vtnet1");
+    const sdl = vtnet1?.if_addr?.ifa_addr;
+    if (sdl === undefined || !isSockaddrDl(sdl)) throw new Error("vtnet1 has no link-level address");
+    expect([...LLADDR(sdl)]).toEqual([2, 0, 0, 0, 0, 1]);
+  });
+
+  test("nic on a clone announces it: epair arrivals, as on the guests (if.c if_attach)", () => {
+    const k = new Kernel({ devices: GUEST_DEVICES });
+    const so = k.routeSocketOpen();
+    expect(k.attachNic("epair", "epair0a", "02:00:00:00:00:01")).toBe(0);
+    expect(so.read().map((m) => m[3])).toEqual([RTM_IFANNOUNCE, RTM_IFANNOUNCE, RTM_IFINFO, RTM_IFINFO]);
+    expect(names(k).slice(5)).toEqual(["6 epair0a", "7 epair0b"]);
   });
 });

@@ -40,7 +40,6 @@ import {
 } from "../net/if_clone.ts";
 import { ether_ifattach, ether_ifdetach, ether_ioctl, ifr_mtu } from "../net/if_ethersubr.ts";
 import type { ifnet, IoctlData } from "../net/if_var.ts";
-import { VNET, VNET_DEFINE } from "../net/vnet.ts";
 
 const epairname = "epair";
 
@@ -53,17 +52,6 @@ export interface epair_softc {
 
 /** The second half's softc travels to the nested create through `params` (as in C). */
 const pendingB = new WeakMap<Uint8Array, epair_softc>();
-
-/**
- * MACs a scenario asks for, by interface name, used instead of the driver's generated
- * 02:ff:xx:<index>:0a/0b when present (a stand-in for `ifconfig epairNa ether ...` before use).
- */
-const V_epair_macs = VNET_DEFINE("epair_macs", () => new Map<string, Uint8Array>());
-
-/** Lets a scenario fix the MAC of epair<n>a/b (in the current VNET) before the pair exists. */
-export function epair_set_scenario_mac(ifname: string, mac: Uint8Array): void {
-  VNET(V_epair_macs).set(ifname, mac.slice());
-}
 
 /**
  * Bytes 1-2 of a generated etheraddr. 10.4 if_epair.c:712 declares `uint8_t eaddr[6]` with no
@@ -81,10 +69,6 @@ export function epair_eaddr(ifp: ifnet, side: "a" | "b"): Uint8Array {
   const [b1, b2] = EPAIR_STACK_BYTES[side];
   const last = side === "a" ? 0x0a : 0x0b;
   return new Uint8Array([0x02, b1, b2, (ifp.if_index >> 8) & 0xff, ifp.if_index & 0xff, last]);
-}
-
-function epair_mac(ifp: ifnet, side: "a" | "b"): Uint8Array {
-  return VNET(V_epair_macs).get(ifp.if_xname) ?? epair_eaddr(ifp, side);
 }
 
 function softc(ifp: ifnet): epair_softc {
@@ -118,7 +102,7 @@ function epair_setup(ifp: ifnet, sc: epair_softc, name: string, unit: number): v
 function epair_clone_create(ifc: if_clone, name: { value: string }, params: Uint8Array | null): number {
   const nested = params !== null ? pendingB.get(params) : undefined;
   if (nested !== undefined) {
-    ether_ifattach(nested.ifp, epair_mac(nested.ifp, "b"));
+    ether_ifattach(nested.ifp, epair_eaddr(nested.ifp, "b"));
     name.value = nested.ifp.if_xname;
     return 0;
   }
@@ -150,7 +134,7 @@ function epair_clone_create(ifc: if_clone, name: { value: string }, params: Uint
   const scb: epair_softc = { ifp: ifpb, oifp: ifpa };
 
   epair_setup(ifpa, sca, `${base}a`, unit);
-  ether_ifattach(ifpa, epair_mac(ifpa, "a"));
+  ether_ifattach(ifpa, epair_eaddr(ifpa, "a"));
   ifpa.if_baudrate = 10 * 1000 * 1000 * 1000; // IF_Gbps(10), "arbitrary maximum"
 
   epair_setup(ifpb, scb, `${base}b`, unit);

@@ -107,7 +107,7 @@ function tuncreate(unit: number): tun_softc {
 
 // if_tun.c: tun_clone_destroy → tun_destroy. 10.4 sleeps ("if ((tp->tun_flags & TUN_OPEN) !=
 // 0) cv_wait_unlock(&tp->tun_cv, ...)") until tunclose wakes it. The only holder of /dev/tunN
-// in a scenario is the harness's agent (nic_attach), which would be waiting on itself: it
+// in a scenario is the harness's agent (Kernel.attachNic), which would be waiting on itself: it
 // closes the device first, so the destroy shows tunclose's effects, then the detach.
 function tun_clone_destroy(ifp: ifnet): void {
   const sc = softc(ifp);

@@ -7,11 +7,19 @@
 
 import { EINVAL, EOPNOTSUPP } from "../../abi/errno.ts";
 import {
+  IFCAP_JUMBO_MTU,
   IFCAP_LINKSTATE,
   IFCAP_LRO,
   IFCAP_RXCSUM,
+  IFCAP_RXCSUM_IPV6,
   IFCAP_TSO4,
+  IFCAP_TSO6,
   IFCAP_TXCSUM,
+  IFCAP_TXCSUM_IPV6,
+  IFCAP_VLAN_HWCSUM,
+  IFCAP_VLAN_HWFILTER,
+  IFCAP_VLAN_HWTAGGING,
+  IFCAP_VLAN_HWTSO,
   IFCAP_VLAN_MTU,
   IFF_ALLMULTI,
   IFF_BROADCAST,
@@ -46,16 +54,6 @@ import { if_alloc, if_initname, if_link_state_change } from "../net/if.ts";
 import { ETHERMIN, ether_ifattach, ether_ioctl, ifr_mtu } from "../net/if_ethersubr.ts";
 import { IF_LLADDR, type ifnet, type IoctlData } from "../net/if_var.ts";
 import { curvnet } from "../net/vnet.ts";
-
-// 10.4 sys/net/if.h IFCAP_* bits vtnet sets that src/abi does not list.
-const IFCAP_VLAN_HWTAGGING = 0x00010;
-const IFCAP_JUMBO_MTU = 0x00020;
-const IFCAP_VLAN_HWCSUM = 0x00080;
-const IFCAP_TSO6 = 0x00200;
-const IFCAP_VLAN_HWFILTER = 0x10000;
-const IFCAP_VLAN_HWTSO = 0x40000;
-const IFCAP_RXCSUM_IPV6 = 0x200000;
-const IFCAP_TXCSUM_IPV6 = 0x400000;
 
 /** if_vtnetvar.h: VTNET_MAX_MAC_ENTRIES — past this many, fall back to promiscuous/allmulti. */
 export const VTNET_MAX_MAC_ENTRIES = 128;

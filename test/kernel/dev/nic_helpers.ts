@@ -8,7 +8,7 @@ import { encodeInAliasreq, inAliasreq } from "../../../src/abi/in.ts";
 import { AF_INET, AF_LINK, sockaddrFamily, sockaddrIn } from "../../../src/abi/socket.ts";
 import type { in_multi } from "../../../src/kernel/netinet/in_mcast.ts";
 import { SIOCAIFADDR, SIOCSIFFLAGS, SIOCSIFMTU } from "../../../src/abi/sockio.ts";
-import { nic_attach, nic_inject, type NicDriver } from "../../../src/kernel/dev/attach.ts";
+import { nic_inject, type NicDriver } from "../../../src/kernel/dev/attach.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import type { TransmittedFrame } from "../../../src/kernel/net/frames.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
@@ -48,7 +48,8 @@ export class Bench {
   #mark = 0;
 
   attach(driver: NicDriver, name: string, lladdr: Uint8Array = MAC_A): ifnet {
-    const error = this.k.run(() => nic_attach(driver, name, lladdr));
+    const mac = [...lladdr].map((x) => x.toString(16).padStart(2, "0")).join(":");
+    const error = this.k.attachNic(driver, name, driver === "tun" ? undefined : mac);
     expect(error).toBe(0);
     return this.ifp(name);
   }

@@ -7,7 +7,6 @@ import { EINVAL, EWOULDBLOCK } from "../../../src/abi/errno.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTM_ADD, RTM_CHANGE, RTM_DELETE, RTM_GET } from "../../../src/abi/route.ts";
 import { emptyRtMetrics, type RtMsghdr } from "../../../src/abi/rtmsg.ts";
 import { AF_INET, sockaddrDl, sockaddrIn, SOCKADDR_DL_SIZE } from "../../../src/abi/socket.ts";
-import { nic_attach } from "../../../src/kernel/dev/attach.ts";
 import { Callout } from "../../../src/kernel/kern/clock.ts";
 import { InvariantError } from "../../../src/kernel/kern/invariant.ts";
 import { m_gethdr } from "../../../src/kernel/kern/mbuf.ts";
@@ -111,7 +110,7 @@ describe("LLATBL_HASH and dump order", () => {
 
   test("tables dump newest interface first (lltable_init's SLIST_INSERT_HEAD)", () => {
     const { k } = boot();
-    expect(k.run(() => nic_attach("vtnet", "vtnet1", new Uint8Array([2, 0, 0, 0, 1, 1])))).toBe(0);
+    expect(k.attachNic("vtnet", "vtnet1", "02:00:00:00:01:01")).toBe(0);
     expect(ifconfig(k, "vtnet1", ip("203.0.113.1"))).toBe(0);
     expect(arpDump(k).map((e) => e.addr)).toEqual(["203.0.113.1", "198.51.100.1"]);
   });

@@ -8,7 +8,7 @@ import { IFT_ETHER } from "../../../src/abi/if.ts";
 import * as RT from "../../../src/abi/route.ts";
 import { sockaddrDl, sockaddrIn, SOCKADDR_DL_SIZE, type SockaddrIn } from "../../../src/abi/socket.ts";
 import { SIOCAIFADDR, SIOCDIFADDR } from "../../../src/abi/sockio.ts";
-import { nic_attach, nic_inject, type NicDriver } from "../../../src/kernel/dev/attach.ts";
+import { nic_inject, type NicDriver } from "../../../src/kernel/dev/attach.ts";
 import type { Ucred } from "../../../src/kernel/kern/cred.ts";
 import { msgbuf, type LogLine } from "../../../src/kernel/kern/syslog.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
@@ -64,7 +64,9 @@ export interface Host {
 export function host(opts: { driver?: NicDriver; ifname?: string; addr?: number | null } = {}): Host {
   const k = new Kernel();
   const ifname = opts.ifname ?? "vtnet0";
-  expect(k.run(() => nic_attach(opts.driver ?? "vtnet", ifname, MAC_US))).toBe(0);
+  const driver = opts.driver ?? "vtnet";
+  const mac = [...MAC_US].map((x) => x.toString(16).padStart(2, "0")).join(":");
+  expect(k.attachNic(driver, ifname, driver === "tun" ? undefined : mac)).toBe(0);
   const addr = opts.addr === undefined ? IP_US : opts.addr;
   if (addr !== null) expect(ifconfig(k, ifname, addr)).toBe(0);
   const ifp = k.run(() => ifunit(ifname));

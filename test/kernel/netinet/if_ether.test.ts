@@ -7,8 +7,6 @@ import { afterEach, describe, expect, test } from "vitest";
 import { EHOSTDOWN, EHOSTUNREACH, EWOULDBLOCK } from "../../../src/abi/errno.ts";
 import { sockaddrIn } from "../../../src/abi/socket.ts";
 import { SIOCIFDESTROY } from "../../../src/abi/sockio.ts";
-import { nic_attach } from "../../../src/kernel/dev/attach.ts";
-import { epair_set_scenario_mac } from "../../../src/kernel/dev/epair.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifunit } from "../../../src/kernel/net/if.ts";
 import { m_gethdr } from "../../../src/kernel/kern/mbuf.ts";
@@ -449,7 +447,7 @@ describe("proxy ARP (net.link.ether.inet.proxyall)", () => {
   function twoNets() {
     const h = boot();
     const { k } = h;
-    expect(k.run(() => nic_attach("vtnet", "vtnet1", new Uint8Array([2, 0, 0, 0, 1, 1])))).toBe(0);
+    expect(k.attachNic("vtnet", "vtnet1", "02:00:00:00:01:01")).toBe(0);
     expect(ifconfig(k, "vtnet1", 0xcb007101)).toBe(0); // 203.0.113.1/24
     setSysctl(k, "net.link.ether.inet.proxyall", 1);
     sent(k);
@@ -627,8 +625,8 @@ describe("ports of FreeBSD's tests/sys/netinet/arp.sh", () => {
     const k = new Kernel();
     current = k;
     // Both halves of one epair in one stack stand in for the test's two vnet jails.
-    k.run(() => epair_set_scenario_mac("epair0b", MAC_B));
-    expect(k.run(() => nic_attach("epair", "epair0a", MAC_US))).toBe(0);
+    expect(k.attachNic("epair", "epair0a", "02:00:00:00:00:01")).toBe(0);
+    expect(k.attachNic("epair", "epair0b", "02:00:00:00:00:0b")).toBe(0);
     expect(ifconfig(k, "epair0a", IP_US)).toBe(0);
     expect(ifconfig(k, "epair0b", IP_B)).toBe(0);
     const a = k.run(() => ifunit("epair0a"));
