@@ -5,7 +5,7 @@ import { errnoByName, errnoName } from "../abi/errno.ts";
 import type { JsonValue } from "../wire/json.ts";
 import type { Finding } from "./findings.ts";
 import { fieldEquals, fieldKind } from "./frame-fields.ts";
-import { formatSysctlValue } from "./sysctl-types.ts";
+import { formatSysctlValue, SYSCTL_TYPES, sysctlNumber } from "./sysctl-types.ts";
 import type { ArpObs, FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
 import type {
   AddrExpect,
@@ -17,23 +17,26 @@ import type {
   Program,
   RouteExpect,
   RtsockExpect,
+  SysctlExpect,
 } from "./program.ts";
 
 type ExpectFinding = Extract<Finding, { kind: "expect" }>;
 type Check = ExpectFinding["check"];
 
-/** The op a step lowered to, and the state right after it (its checkpoint, or itself). */
-function stepOps(obs: Observations, step: number): { main?: OpObs; state?: StateObs } {
+/** The op a step lowered to, the state right after it (its checkpoint, or itself), and the
+ * sysctls read back after it. */
+function stepOps(obs: Observations, step: number): { main?: OpObs; state?: StateObs; reads: OpObs[] } {
   const main = obs.ops.find((o) => o.origin.role === "step" && o.origin.step === step);
-  const cp = obs.ops.find((o) => o.origin.role === "checkpoint" && o.origin.step === step);
-  return { main, state: cp?.state ?? main?.state };
+  const after = obs.ops.filter((o) => o.origin.role === "checkpoint" && o.origin.step === step);
+  const cp = after.find((o) => o.op.op === "checkpoint");
+  return { main, state: cp?.state ?? main?.state, reads: after.filter((o) => o.op.op === "sysctl") };
 }
 
 export function checkExpectations(program: Program, obs: Observations): Finding[] {
   const out: Finding[] = [];
   program.steps.forEach((step, i) => {
     if (step.expect === undefined) return;
-    const { main, state } = stepOps(obs, i);
+    const { main, state, reads } = stepOps(obs, i);
     if (main === undefined) return;
     const fail = (check: Check, what: string, expected: string, actual: string): void => {
       out.push({
@@ -48,6 +51,7 @@ export function checkExpectations(program: Program, obs: Observations): Finding[
       });
     };
     checkStep(step.expect, main, state, fail);
+    for (const [j, e] of (step.expect.sysctls ?? []).entries()) checkSysctl(e, reads[j], fail);
   });
   return out;
 }
@@ -106,6 +110,27 @@ function mismatches(pairs: [string, string | undefined, string | undefined][]): 
   return pairs
     .filter(([, want, got]) => want !== undefined && want !== got)
     .map(([f, want, got]) => `${f} ${want} (got ${got ?? "none"})`);
+}
+
+/** A sysctl read back after the step: the read succeeded and the value is the one expected. */
+function checkSysctl(e: SysctlExpect, read: OpObs | undefined, fail: Fail): void {
+  if (read === undefined) {
+    fail("sysctls", e.name, "the value read back", "no read in the trace");
+    return;
+  }
+  const got = read.data ?? "";
+  const want = typeof e.value === "number" ? e.value : e.value.hex;
+  const shown = typeof e.value === "number" ? String(e.value) : formatSysctlValue(e.name, e.value.hex);
+  if (read.errno !== 0) {
+    fail("sysctls", e.name, shown, `the read failed with ${errnoName(read.errno)}`);
+    return;
+  }
+  const info = Object.hasOwn(SYSCTL_TYPES, e.name) ? SYSCTL_TYPES[e.name] : undefined;
+  const value =
+    typeof want === "string" ? got : info !== undefined ? sysctlNumber(info.type, got) : undefined;
+  // A long's bigint equals its number when it fits; the schema's ints always do.
+  if (value === undefined || (typeof want === "string" ? value !== want : BigInt(value) !== BigInt(want)))
+    fail("sysctls", e.name, shown, formatSysctlValue(e.name, got));
 }
 
 function checkRoute(r: RouteExpect, s: StateObs, fail: Fail): void {

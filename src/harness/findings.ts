@@ -18,7 +18,8 @@ interface FindingBase {
 export type Finding =
   | (FindingBase & {
       kind: "expect";
-      check: "errno" | "routes" | "arp" | "addrs" | "groups" | "frames" | "rtsock" | "data" | "panic";
+      check:
+        "errno" | "routes" | "arp" | "addrs" | "groups" | "frames" | "rtsock" | "data" | "sysctls" | "panic";
       expected: string;
       actual: string;
     })

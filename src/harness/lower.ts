@@ -64,6 +64,9 @@ export function lowerProgram(program: Program, source = program.id): LoweredProg
     if (op.op !== "checkpoint" && needsCheckpoint(step)) {
       push({ op: "checkpoint", label: `after step ${i}` }, { role: "checkpoint", step: i });
     }
+    // Sysctl expectations read their values back, as root, after the step's state is dumped.
+    for (const { name } of step.expect?.sysctls ?? [])
+      push({ op: "sysctl", cred: ROOT, name }, { role: "checkpoint", step: i });
   });
   if (problems.length > 0) throw new ProgramError(source, problems);
   push({ op: "checkpoint", label: "end" }, { role: "final" });

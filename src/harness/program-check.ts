@@ -10,6 +10,9 @@ import { formatRtFlags, RTAX_NAMES, rtmTypeName } from "../abi/route_defs.ts";
 import { IOCTLS } from "../abi/sockio.ts";
 import { FRAME_FIELD_PATHS, FRAME_FIELDS, fieldKind, wantProblem } from "./frame-fields.ts";
 import type { Expect, IfnameSpec, Program, RtsockExpect } from "./program.ts";
+import { SYSCTL_TYPES, type SysctlType } from "./sysctl-types.ts";
+
+const NUMERIC: readonly SysctlType[] = ["int", "uint", "long", "ulong"];
 
 export interface CheckIssue {
   path: (string | number)[];
@@ -203,6 +206,17 @@ function checkExpect(e: Expect, at: (string | number)[], known: Set<string>, iss
     }
   });
   if (e.rtsock !== undefined) checkRtsock(e.rtsock, [...at, "rtsock"], ifname, issues);
+  e.sysctls?.forEach((x, j) => {
+    const info = Object.hasOwn(SYSCTL_TYPES, x.name) ? SYSCTL_TYPES[x.name] : undefined;
+    if (typeof x.value !== "number" || (info !== undefined && NUMERIC.includes(info.type))) return;
+    issues.push({
+      path: [...at, "sysctls", j, "value"],
+      message:
+        info === undefined
+          ? `"${x.name}" has no known type to read a number from${didYouMean(x.name, Object.keys(SYSCTL_TYPES))}; give { "hex": ... } or a sysctl from src/harness/sysctl-types.ts`
+          : `"${x.name}" is a ${info.type}, not a number; give { "hex": ... }`,
+    });
+  });
 }
 
 function checkRtsock(

@@ -156,6 +156,14 @@ export const RtsockExpectSchema = z.union([
 ]);
 export type RtsockExpect = z.infer<typeof RtsockExpectSchema>;
 
+/** A sysctl read back at the step's checkpoint: its value by the sysctl's type, or its bytes. */
+export const SysctlExpectSchema = z.strictObject({
+  name: z.string().min(1),
+  /** A number, for a sysctl whose type is known (src/harness/sysctl-types.ts), or { hex }. */
+  value: z.union([z.number().int(), z.strictObject({ hex: HexString })]),
+});
+export type SysctlExpect = z.infer<typeof SysctlExpectSchema>;
+
 /** What an ioctl copied out (or a sysctl's old value): whole bytes, or the ifreq's ifr_addr. */
 export const DataExpectSchema = z.strictObject({
   /** The whole struct as lowercase hex. */
@@ -183,6 +191,8 @@ export const ExpectSchema = z.strictObject({
   rtsock: z.array(RtsockExpectSchema).optional(),
   /** The bytes the step returned (ioctl copyout, sysctl old value). */
   data: DataExpectSchema.optional(),
+  /** Sysctls read back (as root) right after the step. */
+  sysctls: z.array(SysctlExpectSchema).optional(),
   /** The modelled kernel panics on this step (the twin's KernelPanic); later steps never run. */
   panic: z.literal(true).optional(),
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { createTwinBackend } from "../../src/backends/twin.ts";
+import { decodeTrace } from "../../src/harness/decode.ts";
 import { checkExpectations } from "../../src/harness/expect.ts";
+import { lower, lowerProgram } from "../../src/harness/lower.ts";
 import { normalize } from "../../src/harness/normalize.ts";
 import type { Expect } from "../../src/harness/program.ts";
 import { scenario } from "../../src/harness/scenario.ts";
@@ -151,6 +154,48 @@ describe("expectations", () => {
     expect(check({ rtsock: [{ type: "RTM_NEWMADDR", absent: true }] }, obs)).toHaveLength(1);
     expect(check({ rtsock: [{ type: "RTM_ADD", addr: "10.9.9.9" }] }, obs)[0].actual).toMatch(
       /^RTM_NEWADDR 10\.0\.0\.1\b.*, RTM_NEWMADDR\b.*, RTM_ADD 10\.0\.0\.0\b/,
+    );
+  });
+});
+
+describe("sysctl checks", () => {
+  const program = (e: Expect) =>
+    scenario("t/sysctl-check", "sysctl check", (s) => {
+      s.nic("vtnet1");
+      s.sysctl("net.inet.ip.no_same_prefix", 1).expect(e);
+    });
+
+  it("lower to reads as root after the step, labelled as its checkpoint", () => {
+    const { ops, origins } = lowerProgram(
+      program({ sysctls: [{ name: "net.inet.ip.no_same_prefix", value: 1 }] }),
+    );
+    const i = origins.findIndex((o) => o.role === "checkpoint");
+    expect(ops[i]).toEqual({ op: "sysctl", cred: { uid: 0 }, name: "net.inet.ip.no_same_prefix" });
+    expect(origins[i]).toEqual({ role: "checkpoint", step: 0 });
+  });
+
+  it("compare the value read back by the sysctl's type, or its bytes", async () => {
+    const run = async (e: Expect) => {
+      const p = program(e);
+      const obs = decodeTrace(await createTwinBackend().run(lower(p), p), p);
+      return checkExpectations(p, obs) as Extract<Finding, { kind: "expect" }>[];
+    };
+    expect(await run({ sysctls: [{ name: "net.inet.ip.no_same_prefix", value: 1 }] })).toEqual([]);
+    expect(
+      await run({ sysctls: [{ name: "net.inet.ip.no_same_prefix", value: { hex: "01000000" } }] }),
+    ).toEqual([]);
+    const [f] = await run({ sysctls: [{ name: "net.inet.ip.no_same_prefix", value: 0 }] });
+    expect(f).toMatchObject({ check: "sysctls", expected: "0", actual: "1 (int, hex 01000000)" });
+    const [g] = await run({ sysctls: [{ name: "net.inet.ip.no_such", value: { hex: "00" } }] });
+    expect(g.actual).toBe("the read failed with ENOENT");
+  });
+
+  it("a number for a sysctl of unknown or non-numeric type is a program error", () => {
+    expect(() => program({ sysctls: [{ name: "net.inet.ip.no_same_prefx", value: 1 }] })).toThrow(
+      /expect\.sysctls\.0\.value: "net\.inet\.ip\.no_same_prefx" has no known type.*did you mean net\.inet\.ip\.no_same_prefix\?/,
+    );
+    expect(() => program({ sysctls: [{ name: "net.inet.icmp.reply_src", value: 1 }] })).toThrow(
+      /is a string, not a number/,
     );
   });
 });
