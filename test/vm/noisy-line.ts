@@ -5,7 +5,7 @@
 
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import type { AgentClient } from "../../src/vm/agent-client.ts";
-import { MAX_REQUEST_BYTES, type AgentRequest } from "../../src/vm/agent-protocol.ts";
+import { MAX_REQUEST_BYTES, encodeRequest, type AgentRequest } from "../../src/vm/agent-protocol.ts";
 /** Uniform in [0, 1), seeded: xorshift32 (test/kernel/dev/nic_helpers.ts has one too, but it
  * loads vitest, which bench/line.ts runs without). */
 function random(seed: number): () => number {
@@ -115,7 +115,9 @@ export interface StressResult {
   lost: number;
   /** Requests the agent ran (its stats: must equal requests). */
   ran: number;
+  /** Payload bytes of all requests, as first sent. */
   requestBytes: number;
+  /** Hex digits of the largest echo. */
   largest: number;
   ms: number;
   firstProblem?: string;
@@ -173,8 +175,7 @@ export async function stressLine(
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const { req, check } = pick(rnd, expectErrno);
-    const bytes = JSON.stringify(req).length;
-    res.requestBytes += bytes;
+    res.requestBytes += encodeRequest(1, req).length;
     try {
       const r = await agent.request(req, timeoutMs);
       if (!check(r)) {
