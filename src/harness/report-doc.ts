@@ -76,7 +76,7 @@ export function renderHtml(report: Report): string {
 <html><head><meta charset="utf-8"><title>inconf ${report.command}: ${xmlEscape(report.backends.join(" vs "))}</title>
 <style>
 body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}
-pre{margin:0;font-size:12px}.fail td:nth-child(2),.failure h4,.regression h4{color:#b00}.known td:nth-child(2),.known h4,.predicted h4{color:#06c}
+pre{margin:0;font-size:12px}.fail td:nth-child(2),.failure h4,.regression h4{color:#b00}.known td:nth-child(2),.known h4,.unconfirmed h4{color:#06c}
 .pass td:nth-child(2){color:#080}.skipped td:nth-child(2){color:#a80}.error td:nth-child(2){color:#a0a}section{margin-top:2em}
 </style></head><body>
 <h1>inconf ${report.command}: ${xmlEscape(report.backends.join(" vs "))}</h1>

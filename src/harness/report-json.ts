@@ -2,7 +2,7 @@
 // other reports are rendered from.
 
 import { NORMALIZATION_RULES } from "./normalize.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding, FindingKey } from "./findings.ts";
 import type { ClassifiedFinding, ScenarioResult, ScenarioStatus, Verdict } from "./runner.ts";
 
 export const REPORT_FORMAT = "inconf-report/1";
@@ -11,6 +11,8 @@ export interface ReportFinding {
   kind: Finding["kind"];
   verdict: Verdict;
   divergence: { id: string; status: string; what: string; file: string } | null;
+  /** What the catalogue matched it on (the fields of an entry's `match`). */
+  key: FindingKey;
   step: number | null;
   opIndex: number;
   path: string;
@@ -52,6 +54,7 @@ function reportFinding(c: ClassifiedFinding): ReportFinding {
     kind: f.kind,
     verdict: c.verdict,
     divergence: c.divergence ?? null,
+    key: c.key,
     step: f.step,
     opIndex: f.opIndex,
     path: f.path,

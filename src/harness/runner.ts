@@ -10,9 +10,9 @@ import {
 import { TraceMissingError } from "../backends/replay.ts";
 import { decodeTrace } from "./decode.ts";
 import { diffObservations } from "./diff.ts";
-import { classify, type Divergence, type FindingKey } from "./divergences.ts";
+import { catalogueReference, classify, type Divergence } from "./divergences.ts";
 import { checkExpectations } from "./expect.ts";
-import type { Finding } from "./findings.ts";
+import { findingKey, type Finding, type FindingKey } from "./findings.ts";
 import { lowerProgram } from "./lower.ts";
 import { normalize } from "./normalize.ts";
 import type { Observations } from "./observation.ts";
@@ -20,10 +20,12 @@ import type { RawTrace } from "./ops.ts";
 import type { Program } from "./program.ts";
 
 /** A finding's standing once the catalogue has been consulted. */
-export type Verdict = "failure" | "known" | "predicted" | "regression";
+export type Verdict = "failure" | "known" | "unconfirmed" | "regression";
 
 export interface ClassifiedFinding {
   finding: Finding;
+  /** What the catalogue matched it on. */
+  key: FindingKey;
   verdict: Verdict;
   divergence?: { id: string; status: Divergence["status"]; what: string; file: string };
 }
@@ -81,22 +83,17 @@ async function runSide(backend: Backend, program: Program): Promise<BackendSide>
 
 function classifyAll(
   program: Program,
-  release: string,
+  sides: readonly BackendSide[],
   findings: Finding[],
   catalogue: readonly Divergence[],
 ): ClassifiedFinding[] {
+  const reference = catalogueReference(sides.map((s) => s.release));
   return findings.map((finding) => {
-    const key: FindingKey = {
-      scenario: program.id,
-      release,
-      kind: finding.kind,
-      step: finding.step,
-      path: finding.path,
-    };
-    const d = classify(catalogue, key);
-    if (d === undefined) return { finding, verdict: "failure" };
+    const key = findingKey(finding, sides[0].obs.ops[finding.opIndex].op);
+    const d = classify(catalogue, { scenario: program.id, reference, key });
+    if (d === undefined) return { finding, key, verdict: "failure" };
     const verdict: Verdict = d.status === "fixed" ? "regression" : d.status;
-    return { finding, verdict, divergence: { id: d.id, status: d.status, what: d.what, file: d.file } };
+    return { finding, key, verdict, divergence: { id: d.id, status: d.status, what: d.what, file: d.file } };
   });
 }
 
@@ -180,12 +177,13 @@ export async function conform(
 ): Promise<ScenarioResult[]> {
   return runEach(programs, hooks, async (program) => {
     const side = await runExpectingPanic(backend, program);
-    const findings = classifyAll(program, side.release, checkExpectations(program, side.obs), catalogue);
+    const findings = classifyAll(program, [side], checkExpectations(program, side.obs), catalogue);
     return { sides: [side], findings };
   });
 }
 
-/** Runs each program on `a` and `b` and diffs them; divergences are matched on b's release. */
+/** Runs each program on `a` and `b` and diffs them; divergences are matched on b's release
+ * unless b is the twin (`catalogueReference`). */
 export async function compare(
   programs: readonly Program[],
   a: Backend,
@@ -197,10 +195,9 @@ export async function compare(
     // b first: a missing reference trace skips the scenario before the twin runs.
     const sb = await runSide(b, program);
     const sa = await runSide(a, program);
-    const release = sb.release !== "twin" ? sb.release : sa.release;
     return {
       sides: [sa, sb],
-      findings: classifyAll(program, release, diffObservations(sa.obs, sb.obs), catalogue),
+      findings: classifyAll(program, [sa, sb], diffObservations(sa.obs, sb.obs), catalogue),
     };
   });
 }

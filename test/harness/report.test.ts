@@ -24,16 +24,17 @@ const fine = scenario("u/fine", "Fine", (s) => {
 });
 
 const catalogue = parseCatalogue(
-  `format: inconf-divergences/1
+  `format: inconf-divergences/2
 divergences:
   - id: twin-errno
-    releases: [twin]
+    applies: [twin]
     scenarios: ["t/known"]
     what: the twin answers OK here
     why: a test entry
     sources: [none]
     status: known
-    match: { kind: expect }
+    confirmed: ["twin/t/known"]
+    match: { kind: expect, key: errno, field: errno, a: EINVAL, b: OK }
 `,
   "test.yaml",
 );
