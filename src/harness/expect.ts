@@ -71,7 +71,8 @@ function checkStep(e: Expect, main: OpObs, state: StateObs | undefined, fail: Fa
     for (const g of e.groups ?? []) checkGroup(g, state, fail);
   }
   for (const f of e.frames ?? []) checkFrames(f, main.frames, fail);
-  if (e.rtsock !== undefined) checkRtsock(e.rtsock, main.rtsock, fail);
+  if (Array.isArray(e.rtsock)) checkRtsock(e.rtsock, main.rtsock, fail);
+  else if (e.rtsock !== undefined) checkRtsockExactly(e.rtsock.exactly, main.rtsock, fail);
   if (e.data !== undefined) checkData(e.data, main, fail);
   // The step's op completed (a panicking op has no result, so no `main`): no panic happened.
   if (e.panic === true) fail("panic", "", "a kernel panic", errnoName(main.errno));
@@ -296,29 +297,47 @@ function rtsockMatches(m: RtMsgObs, e: RtsockExpect): boolean {
   return e.addr === undefined || Object.values(m.addrs).includes(e.addr);
 }
 
-/** Present expectations must appear in order (others may come between); absent ones not at all. */
-function checkRtsock(list: readonly RtsockExpect[], msgs: readonly RtMsgObs[], fail: Fail): void {
-  const seen =
+/** The messages a step caused, one line for failure reports. */
+function seenMessages(msgs: readonly RtMsgObs[]): string {
+  return (
     msgs
       .map(
         (m) =>
           `${m.type}${(m.addrs.dst ?? m.addrs.ifa) ? ` ${m.addrs.dst ?? m.addrs.ifa}` : ""}${m.addrs.gateway ? ` gw ${m.addrs.gateway}` : ""} <${m.flags}>`,
       )
-      .join(", ") || "none";
+      .join(", ") || "none"
+  );
+}
+
+function rtsockLabel(e: RtsockExpect): string {
+  return typeof e === "string"
+    ? e
+    : [
+        e.type,
+        e.addr,
+        ...Object.entries(e.slots ?? {}).map(([k, v]) => `${k}=${v}`),
+        e.flags ? `<${e.flags.join(",")}>` : undefined,
+        e.noflags ? `<!${e.noflags.join(",!")}>` : undefined,
+      ]
+        .filter((x) => x !== undefined)
+        .join(" ");
+}
+
+/** Exactly these messages, in this order, and no others. */
+function checkRtsockExactly(list: readonly RtsockExpect[], msgs: readonly RtMsgObs[], fail: Fail): void {
+  const ok = list.length === msgs.length && list.every((e, i) => rtsockMatches(msgs[i], e));
+  if (!ok) {
+    const want = list.map(rtsockLabel).join(", ") || "none";
+    fail("rtsock", "exactly", `exactly ${want}`, seenMessages(msgs));
+  }
+}
+
+/** Present expectations must appear in order (others may come between); absent ones not at all. */
+function checkRtsock(list: readonly RtsockExpect[], msgs: readonly RtMsgObs[], fail: Fail): void {
+  const seen = seenMessages(msgs);
   let at = 0;
   for (const e of list) {
-    const label =
-      typeof e === "string"
-        ? e
-        : [
-            e.type,
-            e.addr,
-            ...Object.entries(e.slots ?? {}).map(([k, v]) => `${k}=${v}`),
-            e.flags ? `<${e.flags.join(",")}>` : undefined,
-            e.noflags ? `<!${e.noflags.join(",!")}>` : undefined,
-          ]
-            .filter((x) => x !== undefined)
-            .join(" ");
+    const label = rtsockLabel(e);
     if (typeof e !== "string" && e.absent === true) {
       if (msgs.some((m) => rtsockMatches(m, e))) fail("rtsock", label, "no such message", seen);
       continue;

@@ -205,7 +205,18 @@ function checkExpect(e: Expect, at: (string | number)[], known: Set<string>, iss
       if (problem !== undefined) issues.push({ path: where, message: problem });
     }
   });
-  if (e.rtsock !== undefined) checkRtsock(e.rtsock, [...at, "rtsock"], ifname, issues);
+  if (Array.isArray(e.rtsock)) checkRtsock(e.rtsock, [...at, "rtsock"], ifname, issues);
+  else if (e.rtsock !== undefined) {
+    const path = [...at, "rtsock", "exactly"];
+    checkRtsock(e.rtsock.exactly, path, ifname, issues);
+    e.rtsock.exactly.forEach((x, j) => {
+      if (typeof x !== "string" && x.absent === true)
+        issues.push({
+          path: [...path, j, "absent"],
+          message: "exactly lists the messages there are; a message that must not appear is one not listed",
+        });
+    });
+  }
   e.sysctls?.forEach((x, j) => {
     const info = Object.hasOwn(SYSCTL_TYPES, x.name) ? SYSCTL_TYPES[x.name] : undefined;
     if (typeof x.value !== "number" || (info !== undefined && NUMERIC.includes(info.type))) return;

@@ -187,8 +187,11 @@ export const ExpectSchema = z.strictObject({
   addrs: z.array(AddrExpectSchema).optional(),
   groups: z.array(GroupExpectSchema).optional(),
   frames: z.array(FrameExpectSchema).optional(),
-  /** Routing messages this step caused, in order (other messages may come between). */
-  rtsock: z.array(RtsockExpectSchema).optional(),
+  /** Routing messages this step caused, in order (other messages may come between); with
+   * { exactly: [...] }, those and no others, in that order. */
+  rtsock: z
+    .union([z.array(RtsockExpectSchema), z.strictObject({ exactly: z.array(RtsockExpectSchema) })])
+    .optional(),
   /** The bytes the step returned (ioctl copyout, sysctl old value). */
   data: DataExpectSchema.optional(),
   /** Sysctls read back (as root) right after the step. */

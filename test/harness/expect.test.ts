@@ -156,6 +156,30 @@ describe("expectations", () => {
       /^RTM_NEWADDR 10\.0\.0\.1\b.*, RTM_NEWMADDR\b.*, RTM_ADD 10\.0\.0\.0\b/,
     );
   });
+
+  it("rtsock exactly: these messages in this order and no others between or after", () => {
+    const obs = observations({
+      op: { rtsock: [rtmsg("RTM_NEWADDR", { ifa: "10.0.0.1" }), rtmsg("RTM_ADD", { dst: "10.0.0.0" })] },
+    });
+    expect(
+      check({ rtsock: { exactly: ["RTM_NEWADDR", { type: "RTM_ADD", addr: "10.0.0.0" }] } }, obs),
+    ).toEqual([]);
+    // One missing at the end, one extra, the wrong order, and "none" for a step that sent some.
+    for (const exactly of [
+      ["RTM_NEWADDR"],
+      ["RTM_NEWADDR", "RTM_ADD", "RTM_ADD"],
+      ["RTM_ADD", "RTM_NEWADDR"],
+      [],
+    ])
+      expect(check({ rtsock: { exactly } }, obs), exactly.join()).toHaveLength(1);
+    const [f] = check({ rtsock: { exactly: [] } }, obs);
+    expect(f).toMatchObject({ check: "rtsock", expected: "exactly none" });
+    expect(f.actual).toMatch(/^RTM_NEWADDR 10\.0\.0\.1 .*, RTM_ADD 10\.0\.0\.0 /);
+    expect(check({ rtsock: { exactly: [] } })).toEqual([]);
+    expect(() => check({ rtsock: { exactly: [{ type: "RTM_ADD", absent: true }] } })).toThrow(
+      /expect\.rtsock\.exactly\.0\.absent: exactly lists the messages there are/,
+    );
+  });
 });
 
 describe("sysctl checks", () => {
