@@ -70,6 +70,7 @@ function checkStep(e: Expect, main: OpObs, state: StateObs | undefined, fail: Fa
     for (const a of e.addrs ?? []) checkAddr(a, state, fail);
     for (const g of e.groups ?? []) checkGroup(g, state, fail);
   }
+  if (e.frames?.length === 0) checkNoFrames(main.frames, fail);
   for (const f of e.frames ?? []) checkFrames(f, main.frames, fail);
   if (Array.isArray(e.rtsock)) checkRtsock(e.rtsock, main.rtsock, fail);
   else if (e.rtsock !== undefined) checkRtsockExactly(e.rtsock.exactly, main.rtsock, fail);
@@ -262,6 +263,17 @@ function frameMatches(f: FrameObs, e: FrameExpect): boolean {
     const kind = fieldKind(path);
     return kind !== undefined && fieldEquals(kind, frameField(f, path), want);
   });
+}
+
+/** `frames: []`: the step made the NICs emit nothing. */
+function checkNoFrames(frames: readonly FrameObs[], fail: Fail): void {
+  if (frames.length > 0)
+    fail(
+      "frames",
+      "none",
+      "no frames",
+      `${frames.length} (${frames.map((f) => `${f.ifname}: ${f.summary}`).join("; ")})`,
+    );
 }
 
 function checkFrames(e: FrameExpect, frames: readonly FrameObs[], fail: Fail): void {

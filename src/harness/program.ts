@@ -186,6 +186,7 @@ export const ExpectSchema = z.strictObject({
   arp: z.array(ArpExpectSchema).optional(),
   addrs: z.array(AddrExpectSchema).optional(),
   groups: z.array(GroupExpectSchema).optional(),
+  /** Frames emitted during the step that must be there; [] means none at all. */
   frames: z.array(FrameExpectSchema).optional(),
   /** Routing messages this step caused, in order (other messages may come between); with
    * { exactly: [...] }, those and no others, in that order. */

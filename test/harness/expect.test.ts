@@ -138,6 +138,13 @@ describe("expectations", () => {
     expect(check({ frames: [{ where: { "arp.targetIp": "10.0.0.3" } }] }, obs)).toHaveLength(1);
   });
 
+  it("frames: [] means the step emitted no frame at all", () => {
+    expect(check({ frames: [] })).toEqual([]);
+    const [f] = check({ frames: [] }, observations({ op: { frames: [arpReplyFrame("vtnet2")] } }));
+    expect(f).toMatchObject({ check: "frames", expected: "no frames" });
+    expect(f.actual).toMatch(/^1 \(vtnet2: .*ARP reply 10\.0\.0\.1 is-at 02:00:00:00:00:01\)$/);
+  });
+
   it("rtsock: in order with others between, absent ones nowhere", () => {
     const obs = observations({
       op: {
