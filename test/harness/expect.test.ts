@@ -5,7 +5,7 @@ import { checkExpectations } from "../../src/harness/expect.ts";
 import { lower, lowerProgram } from "../../src/harness/lower.ts";
 import { normalize } from "../../src/harness/normalize.ts";
 import type { Expect } from "../../src/harness/program.ts";
-import { scenario } from "../../src/harness/scenario.ts";
+import { scenario, type ScenarioBuilder, type StepHandle } from "../../src/harness/scenario.ts";
 import type { Finding } from "../../src/harness/findings.ts";
 import { arpReplyFrame, observations, rtmsg, state } from "./fakes.ts";
 import type { Observations } from "../../src/harness/observation.ts";
@@ -229,4 +229,34 @@ describe("sysctl checks", () => {
       /is a string, not a number/,
     );
   });
+});
+
+describe("errno on every op kind", () => {
+  // Each step fails in its own way on the twin; the expectation must catch both the right errno
+  // and a wrong one, whatever op the step lowers to.
+  const steps: [string, (s: ScenarioBuilder) => StepHandle, string][] = [
+    ["ifflags on a missing interface", (s) => s.up({ missing: "vtnet9" }), "ENXIO"],
+    ["ifflags unprivileged", (s) => s.up("vtnet1").as({ uid: 1001 }), "EPERM"],
+    ["route delete of no route", (s) => s.routeDelete("10.9.0.0/16"), "ESRCH"],
+    ["sysctl of no such name", (s) => s.sysctl("net.inet.ip.no_such"), "ENOENT"],
+    [
+      "sysctl write unprivileged",
+      (s) => s.sysctl("net.inet.ip.no_same_prefix", 1).as({ uid: 1001 }),
+      "EPERM",
+    ],
+    ["ifdestroy of a missing clone", (s) => s.ifdestroy({ missing: "epair7a" }), "ENXIO"],
+  ];
+  for (const [what, step, errno] of steps) {
+    it(what, async () => {
+      const run = async (want: string) => {
+        const p = scenario("t/errno-kind", what, (s) => {
+          s.nic("vtnet1");
+          step(s).expect({ errno: want });
+        });
+        return checkExpectations(p, decodeTrace(await createTwinBackend().run(lower(p), p), p));
+      };
+      expect(await run(errno)).toEqual([]);
+      expect(await run("OK")).toMatchObject([{ kind: "expect", check: "errno", step: 0, actual: errno }]);
+    });
+  }
 });
