@@ -80,9 +80,9 @@ function flagTable(type: string): { names: readonly string[]; prefix: string } {
   return { names: RTF_NAMES, prefix: "RTF_" };
 }
 
-/** The interfaces a program touches: its NICs, the ones it clones (both halves of an epair), lo0. */
+/** The interfaces a program touches: its NICs and the ones it clones, with both halves of an epair. */
 export function programInterfaces(p: Pick<Program, "nics" | "steps">): Set<string> {
-  const names = new Set(["lo0", ...p.nics.map((n) => n.name)]);
+  const names = new Set(p.nics.map((n) => n.name));
   for (const s of p.steps) if (s.op === "ifcreate") names.add(s.ifname);
   for (const n of [...names]) {
     // if_epair.c: cloning epairN makes epairNa and epairNb.
@@ -94,7 +94,8 @@ export function programInterfaces(p: Pick<Program, "nics" | "steps">): Set<strin
 
 export function checkProgram(p: Program): CheckIssue[] {
   const issues: CheckIssue[] = [];
-  const known = programInterfaces(p);
+  // lo0 is always there (if_loop.c attaches it at boot).
+  const known = new Set(["lo0", ...programInterfaces(p)]);
   const list = [...known].join(", ");
   const ifname = (path: (string | number)[], spec: IfnameSpec | undefined): void => {
     if (spec === undefined) return;

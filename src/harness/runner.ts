@@ -15,6 +15,7 @@ import { checkExpectations } from "./expect.ts";
 import { findingKey, type Finding, type FindingKey } from "./findings.ts";
 import { lowerProgram } from "./lower.ts";
 import { normalize } from "./normalize.ts";
+import { programInterfaces } from "./program-check.ts";
 import type { Observations } from "./observation.ts";
 import type { RawTrace } from "./ops.ts";
 import type { Program } from "./program.ts";
@@ -59,17 +60,7 @@ export interface RunHooks {
   onResult?(result: ScenarioResult, index: number, total: number): void;
 }
 
-/** The interfaces a program touches: its NICs and the ones it clones, with both halves of an epair. */
-export function programInterfaces(p: Program): Set<string> {
-  const names = new Set(p.nics.map((n) => n.name));
-  for (const s of p.steps) if (s.op === "ifcreate") names.add(s.ifname);
-  for (const n of [...names]) {
-    // if_epair.c: cloning epairN makes epairNa and epairNb.
-    const m = /^(epair\d+)[ab]?$/.exec(n);
-    if (m !== null) for (const half of ["a", "b"]) names.add(`${m[1]}${half}`);
-  }
-  return names;
-}
+export { programInterfaces } from "./program-check.ts";
 
 function sideOf(backend: string, program: Program, trace: RawTrace): BackendSide {
   const raw = decodeTrace(trace, program);

@@ -46,7 +46,7 @@ describe("suite expectations can fail", () => {
     expect(await checksFailed(p)).toEqual([]);
     const e = p.steps[2].expect;
     const route = e?.routes?.[0];
-    const msg = e?.rtsock?.[1];
+    const msg = Array.isArray(e?.rtsock) ? e.rtsock[1] : undefined;
     if (route === undefined || msg === undefined || typeof msg === "string")
       throw new Error("scenario shape changed");
     route.ifa = "10.0.0.2";
@@ -62,7 +62,8 @@ describe("suite expectations can fail", () => {
     a.flags = ["BLACKHOLE"];
     expect(await checksFailed(p)).toEqual(["arp"]);
     const q = scenarioCopy("rtsock/ifa-del-prefixroute");
-    const m = q.steps[2].expect?.rtsock?.[0];
+    const list = q.steps[2].expect?.rtsock;
+    const m = Array.isArray(list) ? list[0] : undefined;
     if (m === undefined || typeof m === "string") throw new Error("scenario shape changed");
     m.noflags = ["PINNED"];
     expect(await checksFailed(q)).toEqual(["rtsock"]);
