@@ -1,9 +1,11 @@
 // The terminal report: one line per scenario, and under each failing or known one its
-// findings with both sides, then a summary and the normalization rules that applied.
+// findings with both sides (a sysctl's values decoded by its type), then a summary and the
+// normalization rules that applied.
 
 import pc from "picocolors";
-import type { Report, ReportScenario } from "./report-json.ts";
-import { findingSides, sideBySide } from "./report-sides.ts";
+import type { Report, ReportFinding, ReportScenario } from "./report-json.ts";
+import { findingSides, sideBySide, type Sides } from "./report-sides.ts";
+import { formatSysctlValue } from "./sysctl-types.ts";
 
 const MARK: Record<ReportScenario["status"], (s: string) => string> = {
   pass: (s) => pc.green(s),
@@ -27,6 +29,14 @@ export function scenarioLine(s: ReportScenario): string {
   return `${MARK[s.status](`${SYMBOL[s.status]} ${s.status.padEnd(7)}`)} ${s.id}  ${pc.dim(s.title)}`;
 }
 
+/** A sysctl's differing old values, each by the sysctl's type with its hex beside it. */
+function sysctlSides(f: ReportFinding, labels: [string, string]): Sides | undefined {
+  if (f.kind !== "data" || !f.key.op.startsWith("sysctl ")) return undefined;
+  const name = f.key.op.slice("sysctl ".length);
+  const side = (v: unknown): string[] => [typeof v === "string" ? formatSysctlValue(name, v) : "(absent)"];
+  return { leftLabel: labels[0], rightLabel: labels[1], left: side(f.a), right: side(f.b) };
+}
+
 export function scenarioDetails(s: ReportScenario, labels: [string, string]): string[] {
   const out: string[] = [];
   if (s.reason !== null) out.push(`    ${pc.dim(s.reason)}`);
@@ -38,7 +48,8 @@ export function scenarioDetails(s: ReportScenario, labels: [string, string]): st
           ? pc.red(`REGRESSION of ${f.divergence?.id}`)
           : pc.cyan(`${f.verdict.toUpperCase()} ${f.divergence?.id}`);
     out.push(`    ${tag} ${f.message}  ${pc.dim(`[${f.path}]`)}`);
-    for (const line of sideBySide(findingSides(f, labels))) out.push(`      ${pc.dim(line)}`);
+    for (const line of sideBySide(sysctlSides(f, labels) ?? findingSides(f, labels)))
+      out.push(`      ${pc.dim(line)}`);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
+import type { Backend } from "../../src/backends/backend.ts";
 import { createTwinBackend } from "../../src/backends/twin.ts";
 import { createReplayBackend } from "../../src/backends/replay.ts";
 import { parseCatalogue } from "../../src/harness/divergences.ts";
@@ -7,7 +8,7 @@ import { buildReport, REPORT_FORMAT } from "../../src/harness/report-json.ts";
 import { renderHtml, renderMarkdown } from "../../src/harness/report-doc.ts";
 import { renderJunit } from "../../src/harness/report-junit.ts";
 import { renderText } from "../../src/harness/report-text.ts";
-import { conform, type ScenarioResult } from "../../src/harness/runner.ts";
+import { compare, conform, type ScenarioResult } from "../../src/harness/runner.ts";
 import { scenario } from "../../src/harness/scenario.ts";
 
 const wrong = scenario("t/wrong", "A <wrong> expectation & more", (s) => {
@@ -113,5 +114,28 @@ describe("reports", () => {
     expect(text).toMatch(
       /4 scenarios on twin: .*1 passed.*1 known divergences.*1 failed.*1 skipped.*0 errors/,
     );
+  });
+
+  it("text: a sysctl's differing values decoded by its type, hex beside them", async () => {
+    const p = scenario("t/sysctl-diff", "sysctl diff", (s) => {
+      s.nic("vtnet1");
+      s.sysctl("net.link.ether.inet.max_age");
+    });
+    const twin = createTwinBackend();
+    // The same run with the old value read back as 1199 instead of 1200.
+    const other: Backend = {
+      name: "other",
+      close: async () => {},
+      run: async (ops, prog) => {
+        const t = await createTwinBackend().run(ops, prog);
+        const i = ops.findIndex((o) => o.op === "sysctl");
+        t.results[i] = { ...t.results[i], data: "af040000" };
+        return t;
+      },
+    };
+    const text = stripVTControlCharacters(
+      renderText(buildReport("diff", ["twin", "other"], await compare([p], twin, other, []))),
+    );
+    expect(text).toMatch(/1200 \(int, hex b0040000\)\s+\| 1199 \(int, hex af040000\)/);
   });
 });
