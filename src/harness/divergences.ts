@@ -12,7 +12,7 @@ import type { FindingKey } from "./findings.ts";
 
 export const DIVERGENCES_FORMAT = "inconf-divergences/2";
 
-export const FINDING_KINDS = ["errno", "data", "rtsock", "frame", "state", "expect"] as const;
+export const FINDING_KINDS = ["errno", "data", "rtsock", "frame", "state", "expect", "panic"] as const;
 
 /** A pattern that says something: "*" alone would match every finding of a kind. */
 const Pattern = z.string().min(1).regex(/[^*]/, { message: "a pattern must name something besides '*'" });

@@ -29,6 +29,8 @@ export type Finding =
       actual: string;
     })
   | (FindingBase & { kind: "errno"; a: number; b: number })
+  /** One side's kernel panicked on this op (its message), the other's went on (null). */
+  | (FindingBase & { kind: "panic"; a: string | null; b: string | null })
   | (FindingBase & { kind: "data"; a: string | null; b: string | null })
   | (FindingBase & { kind: "rtsock"; index: number; a: RtMsgObs | null; b: RtMsgObs | null })
   | (FindingBase & { kind: "frame"; index: number; a: FrameObs | null; b: FrameObs | null })
@@ -176,6 +178,14 @@ export function findingKey(f: Finding, op: Op): FindingKey {
       };
     case "errno":
       return { ...base, key: base.op, field: "errno", a: errnoName(f.a), b: errnoName(f.b) };
+    case "panic":
+      return {
+        ...base,
+        key: base.op,
+        field: f.a !== null ? "only-a" : "only-b",
+        a: f.a ?? ABSENT,
+        b: f.b ?? ABSENT,
+      };
     case "data": {
       const [a, b] = [f.a ?? ABSENT, f.b ?? ABSENT];
       const field =

@@ -64,6 +64,7 @@ function reportFinding(c: ClassifiedFinding): ReportFinding {
     case "expect":
       return { ...base, expected: f.expected, actual: f.actual };
     case "errno":
+    case "panic":
     case "data":
     case "rtsock":
     case "frame":

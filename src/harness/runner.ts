@@ -12,7 +12,7 @@ import { decodeTrace } from "./decode.ts";
 import { diffObservations } from "./diff.ts";
 import { catalogueReference, classify, type Divergence } from "./divergences.ts";
 import { checkExpectations } from "./expect.ts";
-import { findingKey, type Finding, type FindingKey } from "./findings.ts";
+import { findingKey, stepLabel, type Finding, type FindingKey } from "./findings.ts";
 import { lowerProgram } from "./lower.ts";
 import { normalize } from "./normalize.ts";
 import { programInterfaces } from "./program-check.ts";
@@ -79,8 +79,10 @@ function classifyAll(
   catalogue: readonly Divergence[],
 ): ClassifiedFinding[] {
   const reference = catalogueReference(sides.map((s) => s.release));
+  // From the lowering, not a side: a panic finding names an op that one side never ran.
+  const { ops } = lowerProgram(program);
   return findings.map((finding) => {
-    const key = findingKey(finding, sides[0].obs.ops[finding.opIndex].op);
+    const key = findingKey(finding, ops[finding.opIndex]);
     const d = classify(catalogue, { scenario: program.id, reference, key });
     if (d === undefined) return { finding, key, verdict: "failure" };
     const verdict: Verdict = d.status === "fixed" ? "regression" : d.status;
@@ -173,6 +175,40 @@ export async function conform(
   });
 }
 
+/** A side that may have ended in a kernel panic: the ops before it, and the panic's message. */
+interface SideRun {
+  side: BackendSide;
+  panic?: string;
+}
+
+async function runSideUntilPanic(backend: Backend, program: Program): Promise<SideRun> {
+  try {
+    return { side: await runSide(backend, program) };
+  } catch (e) {
+    if (!(e instanceof KernelPanicTraceError)) throw e;
+    return { side: sideOf(e.partial.backend, program, e.partial), panic: e.message };
+  }
+}
+
+/** The ops both sides ran are diffed; a kernel that panicked on an op the other side got past
+ * is one more finding (both panicking on the same op is agreement). */
+function diffRuns(program: Program, ra: SideRun, rb: SideRun): Finding[] {
+  const [na, nb] = [ra.side.obs.ops.length, rb.side.obs.ops.length];
+  const n = Math.min(na, nb);
+  const cut = (o: Observations): Observations => ({ ...o, ops: o.ops.slice(0, n) });
+  const findings = diffObservations(cut(ra.side.obs), cut(rb.side.obs));
+  const aFirst = ra.panic !== undefined && na === n;
+  const bFirst = rb.panic !== undefined && nb === n;
+  if (aFirst === bFirst) return findings;
+  const { ops, origins } = lowerProgram(program);
+  const origin = origins[n];
+  const step = origin.role === "step" || origin.role === "checkpoint" ? origin.step : null;
+  const [a, b] = aFirst ? [ra.panic ?? null, null] : [null, rb.panic ?? null];
+  const where = `${stepLabel(step, n)} (${ops[n].op})`;
+  const message = `kernel panic only in ${aFirst ? "a" : "b"}: ${(a ?? b ?? "").split("\n")[0]}`;
+  return [...findings, { kind: "panic", step, opIndex: n, path: `${where} panic`, message, a, b }];
+}
+
 /** Runs each program on `a` and `b` and diffs them; divergences are matched on b's release
  * unless b is the twin (`catalogueReference`). */
 export async function compare(
@@ -184,12 +220,10 @@ export async function compare(
 ): Promise<ScenarioResult[]> {
   return runEach(programs, hooks, async (program) => {
     // b first: a missing reference trace skips the scenario before the twin runs.
-    const sb = await runSide(b, program);
-    const sa = await runSide(a, program);
-    return {
-      sides: [sa, sb],
-      findings: classifyAll(program, [sa, sb], diffObservations(sa.obs, sb.obs), catalogue),
-    };
+    const rb = await runSideUntilPanic(b, program);
+    const ra = await runSideUntilPanic(a, program);
+    const sides = [ra.side, rb.side];
+    return { sides, findings: classifyAll(program, sides, diffRuns(program, ra, rb), catalogue) };
   });
 }
 

@@ -120,11 +120,15 @@ describe("a kernel panic is its own outcome", () => {
     expect(r.findings.map((f) => f.finding.message)).toEqual(["panic: expected a kernel panic, got OK"]);
   });
 
-  it("a diff whose twin side panics: status panic with that side's partial trace", async () => {
+  it("a diff whose twin side panics: a panic finding on that op, the ops before it diffed", async () => {
     const a = createTwinBackend({ makeKernel: async () => panicking() });
     const [r] = await compare([program(false)], a, createTwinBackend(), []);
-    expect(r.status).toBe("panic");
-    expect(r.reason).toMatch(/^the modelled FreeBSD kernel panics here: fake\.c:1/);
+    expect(r.status).toBe("fail");
+    expect(r.findings.map((f) => [f.finding.kind, f.finding.opIndex, f.finding.message])).toEqual([
+      ["panic", 1, "kernel panic only in a: fake.c:1 dereferences NULL"],
+    ]);
+    // Side a keeps its partial trace: the nic op ran, the panicking ioctl has no result.
+    expect(r.sides[0].trace.results).toHaveLength(1);
   });
 
   it("the real twin: a negative vhid without carp panics (K1b's KernelPanic, seed in.c:423)", async () => {

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ioctlByName } from "../../src/abi/sockio.ts";
+import { KernelPanicTraceError, type Backend } from "../../src/backends/backend.ts";
+import { createTwinBackend } from "../../src/backends/twin.ts";
 import { diffObservations } from "../../src/harness/diff.ts";
 import {
   catalogueReference,
@@ -16,6 +18,8 @@ import {
 } from "../../src/harness/divergences.ts";
 import { findingKey, type Finding, type FindingKey } from "../../src/harness/findings.ts";
 import type { Observations, OpObs, StateObs } from "../../src/harness/observation.ts";
+import { compare } from "../../src/harness/runner.ts";
+import { scenario } from "../../src/harness/scenario.ts";
 import { arpReplyFrame, observations, rtmsg, state } from "./fakes.ts";
 
 const entry = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -356,5 +360,51 @@ describe("the repository's catalogue", () => {
   it("loads: every entry is valid and keeps the file it came from", async () => {
     const all = await loadCatalogue("reference");
     expect(all.every((d) => d.file.startsWith("reference"))).toBe(true);
+  });
+});
+
+describe("a kernel panic on one side only", () => {
+  // A dump before the panic: interface indices are named from the dumps a trace holds.
+  const program = scenario("t/panic", "an add, a dump, an add", (s) => {
+    s.nic("vtnet1");
+    s.aifaddr("vtnet1", "10.0.0.1/24");
+    s.observe("after the first add");
+    s.aifaddr("vtnet1", "10.0.0.2/24");
+  });
+  /** The twin, but its kernel panics on the last op (the final checkpoint). */
+  const panicking: Backend = {
+    name: "twin",
+    async run(ops, p) {
+      const t = await createTwinBackend().run(ops, p);
+      const k = ops.length - 1;
+      const partial = {
+        ...t,
+        ops: t.ops.slice(0, k),
+        results: t.results.slice(0, k),
+        panic: { op: t.ops[k], message: "panic: boom" },
+      };
+      throw new KernelPanicTraceError("panic: boom", partial);
+    },
+    async close() {},
+  };
+  const entry_ = entry({
+    applies: ["twin"],
+    scenarios: ["t/*"],
+    match: { kind: "panic", key: "checkpoint", field: "only-a", a: "panic: *" },
+  });
+
+  it("is a finding on the op it panicked on, after a diff of the ops both ran", async () => {
+    const [r] = await compare([program], panicking, createTwinBackend(), []);
+    expect(r.status).toBe("fail");
+    expect(r.findings.map((f) => [f.finding.kind, f.finding.path, f.key.field, f.key.a, f.key.b])).toEqual([
+      ["panic", `op ${r.findings[0].finding.opIndex} (checkpoint) panic`, "only-a", "panic: boom", "absent"],
+    ]);
+  });
+
+  it("the catalogue can explain it; both sides panicking on the same op agree", async () => {
+    const [r] = await compare([program], panicking, createTwinBackend(), cat(entry_));
+    expect(r.status).toBe("known");
+    const [both] = await compare([program], panicking, panicking, []);
+    expect([both.status, both.findings]).toEqual(["pass", []]);
   });
 });
