@@ -141,7 +141,7 @@ export const addrAliasScenarios = [
         errno: "OK",
         groups: [{ ifname: "vtnet1", group: "224.0.0.1" }],
       });
-      // Predicted to differ on 10.4 and 14.x: reference/divergences.draft/in.yaml
+      // 10.4 keeps the group: reference/divergences.yaml
       // in-replace-only-address-leaves-allhosts.
       s.aifaddr("vtnet1", "10.0.0.1/24").expect({
         errno: "OK",

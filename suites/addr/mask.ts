@@ -36,7 +36,7 @@ export const addrMaskScenarios = [
       s.nic("vtnet1");
       s.aifaddr("vtnet1", "172.16.5.1").expect({ errno: "OK" });
       // 255.255.0.0: the last non-zero byte is sin_addr[1], offset 5, so sin_len 6.
-      // Predicted to differ on 10.4: divergences.draft/in.yaml in-classful-mask-family-zero.
+      // 10.4 answers with family AF_INET: reference/divergences.yaml in-classful-mask-family-zero.
       s.ioctl("SIOCGIFNETMASK", "vtnet1", { addr: "172.16.5.1" }).expect({
         errno: "OK",
         data: { ifr_addr: { len: 6, family: 0, addr: "255.255.0.0" } },

@@ -28,7 +28,7 @@ export const privCheckScenarios = [
   scenario("priv/eperm-before-einval", "An unprivileged malformed SIOCAIFADDR is EPERM, not EINVAL", (s) => {
     s.cite("seed in.c:310-312 (priv_check comes first)", "seed in.c:318-320");
     s.nic("vtnet1");
-    // Predicted to differ on 10.4: divergences.draft/in.yaml in-aifaddr-eperm-before-einval.
+    // Differs on 10.4 (EINVAL): reference/divergences.yaml in-aifaddr-eperm-before-einval.
     s.aifaddr("vtnet1", { addr: "10.0.0.1", len: 0 }).as(USER).expect({ errno: "EPERM" });
     s.aifaddr("vtnet1", { addr: "10.0.0.1", len: 0 }).expect({ errno: "EINVAL" });
   }),

@@ -1,7 +1,7 @@
 // Ports of tests/sys/net/routing/test_rtsock_l3.c (IPv4 cases) to the seed's era. The test runs
 // on 14.x; where the 10.4-era routing socket answers differently the expectation here is the
-// era's, with the release difference noted (and predicted in
-// reference/divergences.draft/suites.yaml). Addresses as in the test: 192.0.2.1/24 on the
+// era's, with the release difference noted (not catalogued: no 14.x reference is recorded).
+// Addresses as in the test: 192.0.2.1/24 on the
 // interface, a /25 sub-prefix via 192.0.2.254.
 // The era's code: 10.4 rtsock.c route_output, route.c rtinit1/rt_newaddrmsg_fib, radix.c
 // rn_lookup; seed in.c for the address side.
@@ -128,7 +128,7 @@ export const rtsockL3Scenarios = [
       "seed in.c:452-468 (the loopback host route to 192.0.2.1 exists)",
     );
     presetup(s);
-    // 14.x masks the destination before the lookup (predicted: rtsock-get-hostbits-esrch).
+    // 14.x masks the destination before the lookup, and answers with the /24.
     getRoute(s, "192.0.2.1/24").expect({ errno: "ESRCH" });
   }),
 
