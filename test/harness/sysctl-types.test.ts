@@ -27,6 +27,18 @@ describe("sysctl values by type", () => {
       expect(SYSCTL_TYPES[n]?.type).toBe("int");
   });
 
+  it("types every sysctl a suite sets or reads", async () => {
+    const { allScenarios } = await import("../../suites/index.ts");
+    const names = new Set(
+      allScenarios().flatMap((p) => [
+        ...Object.keys(p.sysctls ?? {}),
+        ...p.steps.flatMap((s) => (s.op === "sysctl" ? [s.name] : [])),
+      ]),
+    );
+    expect(names.size).toBeGreaterThan(3);
+    expect([...names].filter((n) => !Object.hasOwn(SYSCTL_TYPES, n))).toEqual([]);
+  });
+
   it("ops and failed data checks print the decoded value", () => {
     expect(
       describeOp({ op: "sysctl", cred: { uid: 0 }, name: "net.inet.ip.no_same_prefix", value: "01000000" }),
