@@ -77,15 +77,26 @@ export function hex(n: number, width = 0): string {
 }
 
 /**
- * Reads a little-endian 64-bit unsigned field (u_long, uint64_t, time_t on amd64) as a number;
- * null when it exceeds 2^53 - 1, which no counter or time the kernel reports reaches.
+ * A little-endian 64-bit unsigned field (u_long, uint64_t on amd64) as a bigint: every value
+ * decodes, and exactly (the kernel leaves some, e.g. rtm_inits in NET_RT_DUMP, unset).
  */
-export function getU64(view: DataView, offset: number): number | null {
-  const v = view.getBigUint64(offset, true);
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(v);
+export function getU64(view: DataView, offset: number): bigint {
+  return view.getBigUint64(offset, true);
 }
 
-/** Writes a number as a little-endian 64-bit unsigned field. */
-export function setU64(view: DataView, offset: number, value: number): void {
-  view.setBigUint64(offset, BigInt.asUintN(64, BigInt(Math.trunc(value))), true);
+/** A little-endian 64-bit signed field (long, time_t, suseconds_t on amd64) as a bigint. */
+export function getI64(view: DataView, offset: number): bigint {
+  return view.getBigInt64(offset, true);
+}
+
+/** Writes a 64-bit field; values are taken modulo 2^64, as a C store of a wider value would. */
+export function setU64(view: DataView, offset: number, value: bigint): void {
+  view.setBigUint64(offset, BigInt.asUintN(64, value), true);
+}
+
+/** A 64-bit value for JSON and comparison: a number while it is exact, else its decimal digits. */
+export function u64Json(value: bigint): number | string {
+  return value >= -BigInt(Number.MAX_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 }

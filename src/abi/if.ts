@@ -4,7 +4,7 @@
 
 import {
   checkLength,
-  decodeError,
+  getI64,
   getU64,
   outputBuffer,
   readCString,
@@ -352,16 +352,21 @@ const IF_DATA_LONGS = [
   "ifi_epoch",
 ] as const;
 
-export type IfData = Record<(typeof IF_DATA_BYTES)[number] | (typeof IF_DATA_LONGS)[number], number> & {
-  ifi_lastchange: { tv_sec: number; tv_usec: number };
-};
+/** The u_char fields are numbers; every long (u_long, time_t, timeval) a bigint, so any value round-trips. */
+export type IfData = Record<(typeof IF_DATA_BYTES)[number], number> &
+  Record<(typeof IF_DATA_LONGS)[number], bigint> & {
+    ifi_lastchange: { tv_sec: bigint; tv_usec: bigint };
+  };
 
 export function emptyIfData(): IfData {
-  const d = { ifi_lastchange: { tv_sec: 0, tv_usec: 0 } } as IfData;
+  const d = { ifi_lastchange: { tv_sec: 0n, tv_usec: 0n } } as IfData;
   for (const k of IF_DATA_BYTES) d[k] = 0;
-  for (const k of IF_DATA_LONGS) d[k] = 0;
+  for (const k of IF_DATA_LONGS) d[k] = 0n;
   return d;
 }
+
+// time_t ifi_epoch and the timeval are signed longs; the rest are u_long or uint64_t.
+const SIGNED_LONGS: ReadonlySet<string> = new Set(["ifi_epoch"]);
 
 export function decodeIfData(bytes: Uint8Array, offset = 0): IfData | DecodeError {
   const short = checkLength("if_data", bytes, offset, IF_DATA_SIZE);
@@ -369,18 +374,12 @@ export function decodeIfData(bytes: Uint8Array, offset = 0): IfData | DecodeErro
   const v = viewOf(bytes);
   const d = emptyIfData();
   for (const k of IF_DATA_BYTES) d[k] = bytes[offset + IF_DATA_OFFSETS[k]];
-  for (const k of [...IF_DATA_LONGS, "tv_sec", "tv_usec"] as const) {
-    const at =
-      k === "tv_sec"
-        ? IF_DATA_OFFSETS.ifi_lastchange
-        : k === "tv_usec"
-          ? IF_DATA_OFFSETS.ifi_lastchange + 8
-          : IF_DATA_OFFSETS[k];
-    const n = getU64(v, offset + at);
-    if (n === null) return decodeError("if_data", offset + at, `${k} exceeds 2^53`);
-    if (k === "tv_sec" || k === "tv_usec") d.ifi_lastchange[k] = n;
-    else d[k] = n;
+  for (const k of IF_DATA_LONGS) {
+    const at = offset + IF_DATA_OFFSETS[k];
+    d[k] = SIGNED_LONGS.has(k) ? getI64(v, at) : getU64(v, at);
   }
+  d.ifi_lastchange.tv_sec = getI64(v, offset + IF_DATA_OFFSETS.ifi_lastchange);
+  d.ifi_lastchange.tv_usec = getI64(v, offset + IF_DATA_OFFSETS.ifi_lastchange + 8);
   return d;
 }
 

@@ -83,13 +83,14 @@ export const RT_METRICS_OFFSETS = {
   rmx_filler: 88,
 };
 
-export type RtMetrics = Record<(typeof RMX_FIELDS)[number], number> & {
-  rmx_filler: [number, number, number];
+/** Every field is a u_long, kept as a bigint so any value round-trips. */
+export type RtMetrics = Record<(typeof RMX_FIELDS)[number], bigint> & {
+  rmx_filler: [bigint, bigint, bigint];
 };
 
 export function emptyRtMetrics(): RtMetrics {
-  const m = { rmx_filler: [0, 0, 0] } as unknown as RtMetrics;
-  for (const k of RMX_FIELDS) m[k] = 0;
+  const m = { rmx_filler: [0n, 0n, 0n] } as unknown as RtMetrics;
+  for (const k of RMX_FIELDS) m[k] = 0n;
   return m;
 }
 
@@ -100,7 +101,6 @@ export function decodeRtMetrics(bytes: Uint8Array, offset = 0): RtMetrics | Deco
   const m = emptyRtMetrics();
   for (let i = 0; i < 14; i++) {
     const n = getU64(v, offset + 8 * i);
-    if (n === null) return decodeError("rt_metrics", offset + 8 * i, "u_long exceeds 2^53");
     if (i < RMX_FIELDS.length) m[RMX_FIELDS[i]] = n;
     else m.rmx_filler[i - RMX_FIELDS.length] = n;
   }
@@ -192,7 +192,8 @@ export interface RtMsghdr {
   rtm_seq: number;
   rtm_errno: number;
   rtm_fmask: number;
-  rtm_inits: number;
+  /** u_long: which metrics to set (RTV_*); a bigint, as NET_RT_DUMP leaves it unset. */
+  rtm_inits: bigint;
   rtm_rmx: RtMetrics;
 }
 
@@ -318,8 +319,6 @@ export function decodeRtAddrs(
 }
 
 function decodeRtMsghdr(v: DataView, bytes: Uint8Array, o: number): RtMsghdr | DecodeError {
-  const inits = getU64(v, o + 32);
-  if (inits === null) return decodeError("rt_msghdr", o + 32, "rtm_inits exceeds 2^53");
   const rmx = decodeRtMetrics(bytes, o + 40);
   if (isDecodeError(rmx)) return rmx;
   return {
@@ -333,7 +332,7 @@ function decodeRtMsghdr(v: DataView, bytes: Uint8Array, o: number): RtMsghdr | D
     rtm_seq: v.getInt32(o + 20, true),
     rtm_errno: v.getInt32(o + 24, true),
     rtm_fmask: v.getUint32(o + 28, true),
-    rtm_inits: inits,
+    rtm_inits: getU64(v, o + 32),
     rtm_rmx: rmx,
   };
 }
@@ -594,7 +593,7 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
           rtm_seq: 0,
           rtm_errno: 0,
           rtm_fmask: 0,
-          rtm_inits: 0,
+          rtm_inits: 0n,
           rtm_rmx: emptyRtMetrics(),
         },
       };

@@ -2,7 +2,7 @@
 // (frames). Interface indices become names using every iflist dump and announcement in the
 // trace, because indices differ between the twin and a VM with a management NIC.
 
-import { isDecodeError, formatDecodeError } from "../abi/decode.ts";
+import { isDecodeError, formatDecodeError, u64Json } from "../abi/decode.ts";
 import { formatIfFlags, IFF_POINTOPOINT } from "../abi/if.ts";
 import { formatLladdr } from "../abi/if_dl.ts";
 import { ipv4ToString, maskToPrefix } from "../abi/in.ts";
@@ -121,11 +121,22 @@ function dumpMessages(hex: string, what: string, errors: string[]): RoutingMessa
 function collectIfNames(results: readonly OpResult[]): IfNames {
   const names: IfNames = new Map();
   const learn = (m: RoutingMessage): void => {
-    if (m.kind === "if" && m.addrs.ifp !== undefined && isSockaddrDl(m.addrs.ifp)) {
-      if (!names.has(m.hdr.ifm_index)) names.set(m.hdr.ifm_index, sdlName(m.addrs.ifp));
-    } else if (m.kind === "ifannounce" && !names.has(m.hdr.ifan_index)) {
-      names.set(m.hdr.ifan_index, m.hdr.ifan_name);
+    if (m.kind === "ifannounce") {
+      if (!names.has(m.hdr.ifan_index)) names.set(m.hdr.ifan_index, m.hdr.ifan_name);
+      return;
     }
+    // Address and membership messages name their interface in the IFP slot too, so a trace
+    // that ends (a panic) before any dump still names the interfaces of its messages.
+    const index =
+      m.kind === "if"
+        ? m.hdr.ifm_index
+        : m.kind === "ifa"
+          ? m.hdr.ifam_index
+          : m.kind === "ifma"
+            ? m.hdr.ifmam_index
+            : undefined;
+    if (index !== undefined && m.addrs.ifp !== undefined && isSockaddrDl(m.addrs.ifp) && !names.has(index))
+      names.set(index, sdlName(m.addrs.ifp));
   };
   for (const r of results) {
     if (r.dumps !== undefined) {
@@ -299,7 +310,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
         gw !== undefined && isSockaddrDl(gw) && gw.sdl_alen > 0 ? formatLladdr(LLADDR(gw)) : "incomplete",
       ifname: ifname(names, m.hdr.rtm_index),
       flags: formatRtFlags(m.hdr.rtm_flags),
-      expire: m.hdr.rtm_rmx.rmx_expire,
+      expire: u64Json(m.hdr.rtm_rmx.rmx_expire),
     });
   }
   const groups: GroupObs[] = [];

@@ -111,7 +111,7 @@ function lowerLlRoute(step: RouteStep, type: number, dst: number, extra: number)
   if (msg.kind !== "rt") throw new Error("newRoutingMessage gave a non-rt header for an RTM_ route type");
   msg.hdr.rtm_flags =
     ((adding ? RT.RTF_HOST | RT.RTF_STATIC | RT.RTF_LLDATA : RT.RTF_HOST | RT.RTF_LLDATA) | extra) >>> 0;
-  if (adding) msg.hdr.rtm_inits = RT.RTV_EXPIRE;
+  if (adding) msg.hdr.rtm_inits = BigInt(RT.RTV_EXPIRE);
   // The gateway follows the header and dst; sdl_index is its u16 at byte 2.
   const gatewayAt = RT.routingMessageLength("rt", { dst: sin(dst) });
   return {

@@ -151,9 +151,9 @@ describe("if_data", () => {
     d.ifi_hdrlen = 14;
     d.ifi_link_state = ifh.LINK_STATE_UP;
     d.ifi_datalen = 152;
-    d.ifi_mtu = 1500;
-    d.ifi_ipackets = 7;
-    d.ifi_lastchange = { tv_sec: 1234, tv_usec: 5 };
+    d.ifi_mtu = 1500n;
+    d.ifi_ipackets = 7n;
+    d.ifi_lastchange = { tv_sec: 1234n, tv_usec: 5n };
     const bytes = encodeIfData(d);
     expect(bytes.length).toBe(152);
     expect(bytes.subarray(0, 8)).toEqual(hexBytes("06 00 06 0e 02 00 00 98"));
@@ -162,10 +162,17 @@ describe("if_data", () => {
     expect(decodeIfData(bytes)).toEqual(d);
   });
 
-  it("rejects u_long values beyond 2^53 and truncation", () => {
+  it("decodes every u_long exactly, even all ones; time_t and timeval are signed; rejects truncation", () => {
+    // if.h: u_long ifi_ipackets at 32, time_t ifi_epoch at 128, struct timeval at 136.
     const bytes = encodeIfData(emptyIfData());
     bytes.fill(0xff, 32, 40);
-    expect(isDecodeError(decodeIfData(bytes))).toBe(true);
+    bytes.fill(0xff, 128, 152);
+    const d = decodeIfData(bytes);
+    if (isDecodeError(d)) throw new Error(d.message);
+    expect(d.ifi_ipackets).toBe(2n ** 64n - 1n);
+    expect(d.ifi_epoch).toBe(-1n);
+    expect(d.ifi_lastchange).toEqual({ tv_sec: -1n, tv_usec: -1n });
+    expect(encodeIfData(d)).toEqual(bytes);
     expect(isDecodeError(decodeIfData(bytes.subarray(0, 151)))).toBe(true);
   });
 });

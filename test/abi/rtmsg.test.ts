@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDecodeError } from "../../src/abi/decode.ts";
+import { isDecodeError, u64Json } from "../../src/abi/decode.ts";
 import { IFAN_ARRIVAL, IFF_BROADCAST, IFF_MULTICAST, IFF_UP, emptyIfData } from "../../src/abi/if.ts";
 import {
   IFA_MSGHDR_SIZE,
@@ -133,7 +133,7 @@ describe("in_lltable_dump entry (rt_msghdr + sockaddr_in + sockaddr_dl)", () => 
     ${z(16)}
     ${z(16)}`);
   const rmx = emptyRtMetrics();
-  rmx.rmx_expire = 1200;
+  rmx.rmx_expire = 1200n;
   const msg: RoutingMessage = {
     kind: "rt",
     hdr: {
@@ -147,7 +147,7 @@ describe("in_lltable_dump entry (rt_msghdr + sockaddr_in + sockaddr_dl)", () => 
       rtm_seq: 0,
       rtm_errno: 0,
       rtm_fmask: 0,
-      rtm_inits: 0,
+      rtm_inits: 0n,
       rtm_rmx: rmx,
     },
     addrs: {
@@ -255,7 +255,7 @@ describe("RTM_IFINFO, RTM_NEWMADDR, RTM_IFANNOUNCE", () => {
     if (msg.kind !== "if") throw new Error("kind");
     msg.hdr.ifm_index = 1;
     msg.hdr.ifm_flags = IFF_UP | IFF_BROADCAST | IFF_MULTICAST;
-    msg.hdr.ifm_data = { ...emptyIfData(), ifi_type: 6, ifi_mtu: 1500, ifi_link_state: 2 };
+    msg.hdr.ifm_data = { ...emptyIfData(), ifi_type: 6, ifi_mtu: 1500n, ifi_link_state: 2 };
     const bytes = encodeRoutingMessage(msg);
     expect(bytes.length).toBe(168);
     expect(bytes.subarray(0, 16)).toEqual(hexBytes("a8 00 05 0e 00 00 00 00 03 80 00 00 01 00 00 00"));
@@ -422,5 +422,32 @@ describe("netmasks as in.c leaves them", () => {
     expect(mask).toEqual({ sa_len: 5, sa_family: 0, sa_data: hexBytes("00 00 ff") });
     expect(mask !== undefined && ipv4FromSockaddr(mask)).toBe(0xff000000);
     expect(encodeRoutingMessage(m)).toEqual(wire);
+  });
+});
+
+describe("u_long fields decode whatever they hold (NET_RT_DUMP leaves rtm_inits unset)", () => {
+  it("rtm_inits and every rt_metrics u_long past 2^53 decode exactly and re-encode to the same bytes", () => {
+    // 10.4 rtsock.c: rt_msg2 mallocs w_tmem with M_NOWAIT, no M_ZERO (1232-1233), and
+    // sysctl_dumpentry (1579-1592) sets flags, metrics, index, errno/pid/seq and addrs but not
+    // rtm_inits or rtm_fmask: a real dump has heap bytes there.
+    const msg = newRoutingMessage(RTM_GET, { dst: sockaddrIn(0x0a000001) });
+    if (msg.kind !== "rt") throw new Error("kind");
+    msg.hdr.rtm_inits = 0xdeadbeefcafef00dn;
+    msg.hdr.rtm_rmx.rmx_expire = 2n ** 64n - 1n;
+    msg.hdr.rtm_rmx.rmx_filler = [2n ** 53n + 1n, 0n, 2n ** 63n];
+    const bytes = encodeRoutingMessage(msg);
+    const back = decodeRoutingMessage(bytes);
+    if (isDecodeError(back) || back.kind !== "rt") throw new Error("does not decode");
+    expect(back.hdr.rtm_inits).toBe(0xdeadbeefcafef00dn);
+    expect(back.hdr.rtm_rmx.rmx_expire).toBe(2n ** 64n - 1n);
+    expect(back.hdr.rtm_rmx.rmx_filler).toEqual([2n ** 53n + 1n, 0n, 2n ** 63n]);
+    expect(encodeRoutingMessage(back)).toEqual(bytes);
+  });
+
+  it("u64Json keeps exact values: a number up to 2^53 - 1, decimal digits beyond", () => {
+    expect(u64Json(1200n)).toBe(1200);
+    expect(u64Json(2n ** 53n - 1n)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(u64Json(2n ** 53n + 1n)).toBe("9007199254740993");
+    expect(u64Json(2n ** 64n - 1n)).toBe("18446744073709551615");
   });
 });

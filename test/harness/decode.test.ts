@@ -41,7 +41,8 @@ describe("decoding traces", () => {
       prefixlen: 24,
       broadaddr: "10.0.0.255",
     });
-    expect(end?.ifs.map((i) => i.ifname).sort()).toEqual(["lo0", "vtnet1"]);
+    // The twin boots the guests' NICs (src/backends/twin-kernel.ts GUEST_DEVICES).
+    expect(end?.ifs.map((i) => i.ifname).sort()).toEqual(["em0", "lo0", "vtnet0", "vtnet1", "vtnet2"]);
     // All-hosts with the link-layer group it maps to (RFC 1112 6.4: 01:00:5e + the low 23 bits).
     expect(end?.groups).toContainEqual({ ifname: "vtnet1", group: "224.0.0.1", lladdr: "01:00:5e:00:00:01" });
   });

@@ -190,7 +190,7 @@ describe("lowering route steps", () => {
     const m = decodeRoutingMessage(bytes);
     if (isDecodeError(m) || m.kind !== "rt") throw new Error("not an rt message");
     expect(m.hdr.rtm_flags).toBe(RTF_HOST | RTF_STATIC | RTF_LLDATA);
-    expect(m.hdr.rtm_inits).toBe(RTV_EXPIRE);
+    expect(m.hdr.rtm_inits).toBe(BigInt(RTV_EXPIRE));
     const gw = m.addrs.gateway;
     if (gw === undefined || !isSockaddrDl(gw)) throw new Error("gateway is not a sockaddr_dl");
     expect(gw).toMatchObject({ sdl_family: AF_LINK, sdl_type: IFT_ETHER, sdl_alen: 6, sdl_index: 0 });

@@ -225,7 +225,7 @@ function epair_transmit(ifp: ifnet, m: Mbuf): number {
   const delivered = m_gethdr(m.data.slice(), 0, oifp);
   frames().queue(() => epair_nh_sintr(delivered));
   ifp.if_data.ifi_opackets++;
-  ifp.if_data.ifi_obytes += len;
+  ifp.if_data.ifi_obytes += BigInt(len);
   if (mflags & (M_BCAST | M_MCAST)) ifp.if_data.ifi_omcasts++;
   oifp.if_data.ifi_ipackets++;
   return 0;

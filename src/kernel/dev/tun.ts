@@ -225,7 +225,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** if_transmit as if_attach installs it: onto if_snd for the reader (recorded here). */
 function tun_transmit(ifp: ifnet, m: Mbuf): number {
   frames().record(ifp, m.data);
-  ifp.if_data.ifi_obytes += m.data.length;
+  ifp.if_data.ifi_obytes += BigInt(m.data.length);
   return 0;
 }
 
@@ -243,7 +243,7 @@ export function tunwrite(ifp: ifnet, bytes: Uint8Array): number {
     payload = payload.subarray(4);
   }
   if (family !== AF_INET) return EAFNOSUPPORT;
-  ifp.if_data.ifi_ibytes += payload.length;
+  ifp.if_data.ifi_ibytes += BigInt(payload.length);
   ifp.if_data.ifi_ipackets++;
   ip_input(m_gethdr(payload.slice(), 0, ifp));
   return 0;

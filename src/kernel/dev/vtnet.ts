@@ -198,12 +198,12 @@ function vtnet_tick(sc: vtnet_softc): void {
 // if_ierrors, which ether_input also bumps).
 export function vtnet_accumulate_stats(sc: vtnet_softc): void {
   const d = sc.vtnet_ifp.if_data;
-  d.ifi_ipackets = sc.stats.ipackets;
-  d.ifi_iqdrops = sc.stats.iqdrops;
-  d.ifi_ierrors = sc.stats.ierrors;
-  d.ifi_opackets = sc.stats.opackets;
-  d.ifi_obytes = sc.stats.obytes;
-  d.ifi_omcasts = sc.stats.omcasts;
+  d.ifi_ipackets = BigInt(sc.stats.ipackets);
+  d.ifi_iqdrops = BigInt(sc.stats.iqdrops);
+  d.ifi_ierrors = BigInt(sc.stats.ierrors);
+  d.ifi_opackets = BigInt(sc.stats.opackets);
+  d.ifi_obytes = BigInt(sc.stats.obytes);
+  d.ifi_omcasts = BigInt(sc.stats.omcasts);
 }
 
 // if_vtnet.c: vtnet_update_link_status

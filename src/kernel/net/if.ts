@@ -238,7 +238,8 @@ function getmicrotime(v: vnet): { tv_sec: number; tv_usec: number } {
 }
 
 function touch(ifp: ifnet): void {
-  ifp.if_data.ifi_lastchange = getmicrotime(ifp.if_vnet);
+  const t = getmicrotime(ifp.if_vnet);
+  ifp.if_data.ifi_lastchange = { tv_sec: BigInt(t.tv_sec), tv_usec: BigInt(t.tv_usec) };
 }
 
 /** if.c if_transmit (the IFQ_HANDOFF default): the twin has no queue, so it starts output now. */
@@ -260,7 +261,7 @@ export function if_attach(ifp: ifnet): void {
   );
   ifp.if_vnet = v;
   touch(ifp);
-  ifp.if_data.ifi_epoch = v.clock.time_uptime;
+  ifp.if_data.ifi_epoch = BigInt(v.clock.time_uptime);
   ifp.if_data.ifi_datalen = IF_DATA_SIZE;
   KASSERT(
     (ifp.if_transmit === null) === (ifp.if_qflush === null),

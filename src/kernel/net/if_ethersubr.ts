@@ -211,7 +211,7 @@ function ether_input_internal(ifp: ifnet, m: Mbuf): void {
     m.m_flags |= macEquals(dhost, BROADCAST_MAC) ? M_BCAST : M_MCAST;
     ifp.if_data.ifi_imcasts++;
   }
-  ifp.if_data.ifi_ibytes += m.data.length;
+  ifp.if_data.ifi_ibytes += BigInt(m.data.length);
   if (ifp.if_flags & IFF_MONITOR) return;
 
   // An 802.1Q header the hardware did not strip: remember the tag and remove the header.

@@ -320,11 +320,13 @@ export function lla_rt_output(rtm: RtMsghdr, info: rt_addrinfo): number {
       lle.la_flags |= flags & LLE_PUB;
       lle.la_flags |= LLE_VALID;
       lle.la_flags &= ~LLE_DELETED;
-      if (rtm.rtm_rmx.rmx_expire === 0) {
+      if (rtm.rtm_rmx.rmx_expire === 0n) {
         lle.la_flags |= LLE_STATIC;
         lle.la_expire = 0;
       } else {
-        lle.la_expire = rtm.rtm_rmx.rmx_expire;
+        // time_t la_expire = u_long rmx_expire: the same 64 bits, signed (the twin's number
+        // rounds past 2^53).
+        lle.la_expire = Number(BigInt.asIntN(64, rtm.rtm_rmx.rmx_expire));
       }
       // Gratuitous ARP for a published entry.
       if (lle.la_flags & LLE_PUB && dst.sin_family === AF_INET)

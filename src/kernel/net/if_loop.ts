@@ -80,7 +80,7 @@ export function loioctl(ifp: ifnet, cmd: number, data: IoctlData): number {
       if (mask & IFCAP_TXCSUM) ifp.if_capenable ^= IFCAP_TXCSUM;
       if (mask & IFCAP_RXCSUM_IPV6) return EOPNOTSUPP;
       if (mask & IFCAP_TXCSUM_IPV6) return EOPNOTSUPP;
-      ifp.if_data.ifi_hwassist = ifp.if_capenable & IFCAP_TXCSUM ? LO_CSUM_FEATURES : 0;
+      ifp.if_data.ifi_hwassist = BigInt(ifp.if_capenable & IFCAP_TXCSUM ? LO_CSUM_FEATURES : 0);
       return 0;
     }
     default:
@@ -100,7 +100,7 @@ export function if_simloop(ifp: ifnet, m: Mbuf, af: number, hlen: number): numbe
     return EAFNOSUPPORT;
   }
   ifp.if_data.ifi_ipackets++;
-  ifp.if_data.ifi_ibytes += m.data.length;
+  ifp.if_data.ifi_ibytes += BigInt(m.data.length);
   void M_MCAST; // only decides which BPF tap sees the packet
   frames().queue(() => ip_input(m));
   return 0;
@@ -113,7 +113,7 @@ export function looutput(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | null): 
     return rt.rt_flags & RTF_BLACKHOLE ? 0 : rt.rt_flags & RTF_HOST ? EHOSTUNREACH : ENETUNREACH;
   }
   ifp.if_data.ifi_opackets++;
-  ifp.if_data.ifi_obytes += m.data.length;
+  ifp.if_data.ifi_obytes += BigInt(m.data.length);
   let af = sockaddrFamily(dst);
   if (af === AF_UNSPEC || af === pseudo_AF_HDRCMPLT) af = viewOf(sa_image(dst)).getUint32(2, true);
   if (af !== AF_INET) {
@@ -133,7 +133,7 @@ function lo_clone_create(unit: number): number {
   ifp.if_ioctl = loioctl;
   ifp.if_output = looutput;
   ifp.if_capabilities = ifp.if_capenable = IFCAP_HWCSUM | IFCAP_HWCSUM_IPV6;
-  ifp.if_data.ifi_hwassist = LO_CSUM_FEATURES | LO_CSUM_FEATURES6;
+  ifp.if_data.ifi_hwassist = BigInt(LO_CSUM_FEATURES | LO_CSUM_FEATURES6);
   if_attach(ifp);
   const v = curvnet();
   if (v.loif === null) v.loif = ifp;

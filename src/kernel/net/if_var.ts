@@ -71,12 +71,13 @@ export class ifnet {
     data.ifi_type = type;
   }
 
-  // if_var.h aliases into if_data
+  // if_var.h aliases into if_data. ifi_mtu and ifi_metric are u_long, stored from and read into
+  // ints (ifr_mtu, ifr_metric, ifa_metric): a negative int sign-extends, and reads truncate.
   get if_mtu(): number {
-    return this.if_data.ifi_mtu;
+    return Number(BigInt.asIntN(32, this.if_data.ifi_mtu));
   }
   set if_mtu(v: number) {
-    this.if_data.ifi_mtu = v;
+    this.if_data.ifi_mtu = BigInt.asUintN(64, BigInt(v));
   }
   get if_type(): number {
     return this.if_data.ifi_type;
@@ -97,10 +98,10 @@ export class ifnet {
     this.if_data.ifi_hdrlen = v;
   }
   get if_metric(): number {
-    return this.if_data.ifi_metric;
+    return Number(BigInt.asIntN(32, this.if_data.ifi_metric));
   }
   set if_metric(v: number) {
-    this.if_data.ifi_metric = v;
+    this.if_data.ifi_metric = BigInt.asUintN(64, BigInt(v));
   }
   get if_link_state(): number {
     return this.if_data.ifi_link_state;
@@ -109,10 +110,10 @@ export class ifnet {
     this.if_data.ifi_link_state = v;
   }
   get if_baudrate(): number {
-    return this.if_data.ifi_baudrate;
+    return Number(this.if_data.ifi_baudrate);
   }
   set if_baudrate(v: number) {
-    this.if_data.ifi_baudrate = v;
+    this.if_data.ifi_baudrate = BigInt(v);
   }
 }
 

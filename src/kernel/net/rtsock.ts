@@ -428,28 +428,33 @@ function time_second(): number {
 }
 
 // rtsock.c: rt_setmetrics
+// (The twin keeps route metrics as numbers: u_long values past 2^53 are rounded.)
 function rt_setmetrics(msg: RtMsghdr, rt: rtentry): void {
-  if (msg.rtm_inits & RTV_MTU) rt.rt_mtu = msg.rtm_rmx.rmx_mtu;
-  if (msg.rtm_inits & RTV_WEIGHT) rt.rt_weight = msg.rtm_rmx.rmx_weight;
-  if (msg.rtm_inits & RTV_EXPIRE)
-    rt.rt_expire = msg.rtm_rmx.rmx_expire
-      ? msg.rtm_rmx.rmx_expire - time_second() + curvnet().clock.time_uptime
+  const inits = (bit: number): boolean => (msg.rtm_inits & BigInt(bit)) !== 0n;
+  const m = msg.rtm_rmx;
+  if (inits(RTV_MTU)) rt.rt_mtu = Number(m.rmx_mtu);
+  if (inits(RTV_WEIGHT)) rt.rt_weight = Number(m.rmx_weight);
+  // u_long arithmetic: the userland-to-kernel timebase shift wraps modulo 2^64.
+  if (inits(RTV_EXPIRE))
+    rt.rt_expire = m.rmx_expire
+      ? Number(BigInt.asUintN(64, m.rmx_expire - BigInt(time_second()) + BigInt(curvnet().clock.time_uptime)))
       : 0;
 }
 
 // rtsock.c: rt_getmetrics — the 112-byte rt_metrics of a route.
 function rt_getmetrics(rt: rtentry): Uint8Array {
   const m = emptyRtMetrics();
-  m.rmx_mtu = rt.rt_mtu;
-  m.rmx_weight = rt.rt_weight;
-  m.rmx_pksent = rt.rt_pksent;
-  m.rmx_expire = rt.rt_expire ? rt.rt_expire - curvnet().clock.time_uptime + time_second() : 0;
+  const ulong = (n: number): bigint => BigInt.asUintN(64, BigInt(n));
+  m.rmx_mtu = ulong(rt.rt_mtu);
+  m.rmx_weight = ulong(rt.rt_weight);
+  m.rmx_pksent = ulong(rt.rt_pksent);
+  m.rmx_expire = rt.rt_expire ? ulong(rt.rt_expire - curvnet().clock.time_uptime + time_second()) : 0n;
   return encodeRtMetrics(m);
 }
 
-/** A u_long from the user's message (values past 2^53 lose precision, as a JS number must). */
-function u_long(v: DataView, at: number): number {
-  return Number(v.getBigUint64(at, true));
+/** A u_long from the user's message. */
+function u_long(v: DataView, at: number): bigint {
+  return v.getBigUint64(at, true);
 }
 
 /** The rt_msghdr fields route_output reads from the user's message. */

@@ -869,7 +869,7 @@ function in_lltable_dump(llt: lltable, wr: SysctlReq): number {
         len: SOCKADDR_DL_SIZE,
       });
       const rtm_rmx = emptyRtMetrics();
-      rtm_rmx.rmx_expire = lle.la_flags & LLE_STATIC ? 0 : lle.la_expire;
+      rtm_rmx.rmx_expire = lle.la_flags & LLE_STATIC ? 0n : BigInt.asUintN(64, BigInt(lle.la_expire));
       rtm_flags |= RTF_HOST | RTF_LLDATA;
       if (lle.la_flags & LLE_STATIC) rtm_flags |= RTF_STATIC;
 
@@ -886,7 +886,7 @@ function in_lltable_dump(llt: lltable, wr: SysctlReq): number {
           rtm_seq: 0,
           rtm_errno: 0,
           rtm_fmask: 0,
-          rtm_inits: 0,
+          rtm_inits: 0n,
           rtm_rmx,
         },
         addrs: { dst: sockaddrIn(lle.l3_addr.sin_addr), gateway: sdl },

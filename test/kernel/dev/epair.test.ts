@@ -119,8 +119,8 @@ describe("epair_transmit and the netisr hand-off", () => {
     expect(hex(sent[0].frame.subarray(0, 14))).toBe(`ffffffffffff${hex(MAC_A)}0806`);
     // epair_transmit_locked: "oifp->if_ipackets++" on a successful netisr_queue, and
     // ether_input on epair0b counts the broadcast: "ifp->if_imcasts++".
-    expect(bb.if_data.ifi_ipackets - before.ipk).toBe(1);
-    expect(bb.if_data.ifi_imcasts - before.mc).toBe(1);
+    expect(bb.if_data.ifi_ipackets - before.ipk).toBe(1n);
+    expect(bb.if_data.ifi_imcasts - before.mc).toBe(1n);
     b.expectConsistent();
   });
 
@@ -157,8 +157,8 @@ describe("epair_transmit and the netisr hand-off", () => {
     // epair0b is not up: "if ((oifp->if_drv_flags & IFF_DRV_RUNNING) == 0 || (oifp->if_flags &
     // IFF_UP) == 0) { ifp->if_oerrors++; m_freem(m); return (0); }"
     expect(b.addAddr("epair0a", "10.0.0.1", 24)).toBe(0);
-    expect(a.if_data.ifi_oerrors - oerr).toBe(1);
-    expect(bb.if_data.ifi_ipackets).toBe(0);
+    expect(a.if_data.ifi_oerrors - oerr).toBe(1n);
+    expect(bb.if_data.ifi_ipackets).toBe(0n);
     expect(b.k.run(() => ipstat().ips_total)).toBe(0);
   });
 

@@ -176,10 +176,10 @@ describe("receive and transmit", () => {
     // vtnet_rxq_eof: "if (len < sc->vtnet_hdr_size + ETHER_HDR_LEN) { rxq->vtnrx_stats.vrxs_ierrors++; ..."
     b.inject("vtnet0", new Uint8Array([0x02, 0, 0, 0, 0x0a, 0x01, 0, 0, 0, 0]));
     expect(sc.stats.ierrors).toBe(1);
-    expect(ifp.if_data.ifi_ierrors).toBe(0);
+    expect(ifp.if_data.ifi_ierrors).toBe(0n);
     // vtnet_tick runs every hz: vtnet_accumulate_stats "ifp->if_ierrors = rxaccum.vrxs_ierrors;"
     b.k.advance(1);
-    expect(ifp.if_data.ifi_ierrors).toBe(1);
+    expect(ifp.if_data.ifi_ierrors).toBe(1n);
   });
 
   test("transmitted frames are recorded with interface and virtual time, and counted", () => {

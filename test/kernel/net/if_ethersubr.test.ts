@@ -303,7 +303,7 @@ describe("ether_input and ether_demux", () => {
     const before = ifp.if_data.ifi_ierrors;
     // ether_input_internal: "if (m->m_len < ETHER_HDR_LEN) { ... ifp->if_ierrors++; m_freem(m); return; }"
     expect(b.inject(ifname, new Uint8Array(13))).toBe(0);
-    expect(ifp.if_data.ifi_ierrors - before).toBe(1);
+    expect(ifp.if_data.ifi_ierrors - before).toBe(1n);
     b.expectConsistent();
   });
 
@@ -343,7 +343,7 @@ describe("ether_input and ether_demux", () => {
     // "if (ETHER_IS_MULTICAST(eh->ether_dhost)) { ... M_BCAST or M_MCAST ...; ifp->if_imcasts++; }"
     b.inject(ifname, pingFromPeer("10.0.0.255", { dstMac: mac("ff:ff:ff:ff:ff:ff") }));
     b.inject(ifname, pingFromPeer("224.0.0.1", { dstMac: mac("01:00:5e:00:00:01"), seq: 2 }));
-    expect(ifp.if_data.ifi_imcasts - mc0).toBe(2);
+    expect(ifp.if_data.ifi_imcasts - mc0).toBe(2n);
     expect(b.k.run(() => ipstat().ips_total) - ip0).toBe(2);
   });
 
@@ -364,7 +364,7 @@ describe("ether_input and ether_demux", () => {
     // M_VLANTAG) && EVL_VLANOFTAG(m->m_pkthdr.ether_vtag) != 0) { if (ifp->if_vlantrunk == NULL)
     // { ifp->if_noproto++; m_freem(m); return; } ..."
     b.inject(ifname, tagged(5));
-    expect(ifp.if_data.ifi_noproto - np0).toBe(1);
+    expect(ifp.if_data.ifi_noproto - np0).toBe(1n);
     expect(b.k.run(() => ipstat().ips_total)).toBe(ip0);
     b.inject(ifname, tagged(0));
     expect(b.k.run(() => ipstat().ips_total) - ip0).toBe(1);

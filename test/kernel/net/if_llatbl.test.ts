@@ -348,7 +348,7 @@ describe("lla_rt_output (arp -s / arp -d through the routing socket)", () => {
           rtm_seq: 0,
           rtm_errno: 0,
           rtm_fmask: 0,
-          rtm_inits: 0,
+          rtm_inits: 0n,
           rtm_rmx: emptyRtMetrics(),
         };
         const info = rt_addrinfo_zero();

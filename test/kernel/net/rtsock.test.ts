@@ -11,7 +11,13 @@ import {
   EPROTONOSUPPORT,
   ESRCH,
 } from "../../../src/abi/errno.ts";
-import { decodeRoutingMessage, decodeRoutingMessages, type RoutingMessage } from "../../../src/abi/rtmsg.ts";
+import {
+  decodeRoutingMessage,
+  decodeRoutingMessages,
+  encodeRoutingMessage,
+  newRoutingMessage,
+  type RoutingMessage,
+} from "../../../src/abi/rtmsg.ts";
 import {
   RTF_DONE,
   RTF_GATEWAY,
@@ -31,6 +37,7 @@ import {
   RTM_GET,
   RTM_NEWADDR,
   RTM_NEWMADDR,
+  RTV_MTU,
 } from "../../../src/abi/route_defs.ts";
 import { isDecodeError } from "../../../src/abi/decode.ts";
 import {
@@ -182,6 +189,29 @@ describe("route_output (10.4 sys/net/rtsock.c)", () => {
     expect(so.write(USER, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0xc0000205) }))).toBe(0);
   });
 
+  test("rtm_inits is a u_long: RTV_MTU is seen under high bits, and rmx_mtu comes back (rt_setmetrics)", () => {
+    // 10.4 rtsock.c rt_setmetrics: "if (rtm->rtm_inits & RTV_MTU) rt->rt_mtu = rmx_mtu". As a
+    // double, 2^60 | RTV_MTU would round to 2^60 and lose the bit.
+    const k = kernelWithNic();
+    addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
+    const so = k.routeSocketOpen();
+    const m = newRoutingMessage(RTM_ADD, {
+      dst: sockaddrIn(0xc6336400),
+      gateway: sockaddrIn(0xc00002fe),
+      netmask: sockaddrIn(0xffffff00),
+    });
+    if (m.kind !== "rt") throw new Error("kind");
+    m.hdr.rtm_flags = RTF_UP | RTF_GATEWAY | RTF_STATIC;
+    m.hdr.rtm_inits = (1n << 60n) | BigInt(RTV_MTU);
+    m.hdr.rtm_rmx.rmx_mtu = 1280n;
+    expect(so.write(ROOT, encodeRoutingMessage(m))).toBe(0);
+    so.read();
+    expect(so.write(ROOT, rtmsg(RTM_GET, 0, { dst: sockaddrIn(0xc6336407) }))).toBe(0);
+    const got = decode(so.read()[0]);
+    if (got.kind !== "rt") throw new Error("kind");
+    expect(got.hdr.rtm_rmx.rmx_mtu).toBe(1280n);
+  });
+
   test("RTM_ADD, a duplicate (EEXIST), RTM_GET of an address under it, RTM_DELETE, then ESRCH", () => {
     const k = kernelWithNic();
     addAddr(k, "vtnet0", 0xc0000201, 0xffffff00);
@@ -285,7 +315,7 @@ describe("net.routetable sysctl (10.4 sys/net/rtsock.c sysctl_rtsock)", () => {
     expect(m.addrs.dst).toMatchObject({ sin_addr: 0x7f000001 });
     expect(m.addrs.netmask).toBeUndefined();
     // rt_mtu from in_addroute / lortrequest: lo0's LOMTU 16384 (10.4 if_loop.c).
-    expect(m.hdr.rtm_rmx.rmx_mtu).toBe(16384);
+    expect(m.hdr.rtm_rmx.rmx_mtu).toBe(16384n);
   });
 
   test("writes are EPERM; a name of the wrong length EISDIR/ENOTDIR", () => {

@@ -129,8 +129,8 @@ export function arpSet(
   if (msg.kind !== "rt") throw new Error("not an rt message");
   // route.h: RTF_ANNOUNCE is RTF_PROTO2, what arp(8) sets for "pub".
   msg.hdr.rtm_flags = (RT.RTF_HOST | RT.RTF_STATIC | RT.RTF_LLDATA | (opts.pub ? RT.RTF_PROTO2 : 0)) >>> 0;
-  msg.hdr.rtm_inits = RT.RTV_EXPIRE;
-  msg.hdr.rtm_rmx.rmx_expire = opts.expire ?? 0;
+  msg.hdr.rtm_inits = BigInt(RT.RTV_EXPIRE);
+  msg.hdr.rtm_rmx.rmx_expire = BigInt(opts.expire ?? 0);
   return routeWrite(k, RT.encodeRoutingMessage(msg));
 }
 

@@ -300,14 +300,14 @@ describe("in_lltable_dump (seed 1182-1253) through sysctl NET_RT_FLAGS/RTF_LLINF
     if (own?.kind !== "rt" || d?.kind !== "rt" || p?.kind !== "rt") throw new Error("missing");
     // Interface address: valid and static — RTF_STATIC, expiry 0, sdl_alen 6 (seed 1233-1246).
     expect(own.hdr.rtm_flags).toBe(RTF_UP | RTF_HOST | RTF_LLDATA | RTF_STATIC);
-    expect(own.hdr.rtm_rmx.rmx_expire).toBe(0);
+    expect(own.hdr.rtm_rmx.rmx_expire).toBe(0n);
     const gw = own.addrs.gateway;
     expect(
       gw !== undefined && isSockaddrDl(gw) ? [gw.sdl_alen, gw.sdl_len, gw.sdl_index, gw.sdl_type] : null,
     ).toEqual([6, 54, em.ifp.if_index, IFT_ETHER]);
     // Incomplete dynamic entry: no RTF_STATIC, la_expire, sdl_alen 0 (seed 1236-1242).
     expect(d.hdr.rtm_flags).toBe(RTF_UP | RTF_HOST | RTF_LLDATA);
-    expect(d.hdr.rtm_rmx.rmx_expire).toBe(dyn.la_expire);
+    expect(d.hdr.rtm_rmx.rmx_expire).toBe(BigInt(dyn.la_expire));
     const dgw = d.addrs.gateway;
     expect(dgw !== undefined && isSockaddrDl(dgw) ? dgw.sdl_alen : -1).toBe(0);
     // Published: RTF_ANNOUNCE (seed 1225-1226).

@@ -603,8 +603,8 @@ describe("ip_fragment", () => {
     });
     if (msg.kind !== "rt") throw new Error("not an rt_msghdr");
     // rtsock.c rt_setmetrics: "if (rtm->rtm_inits & RTV_MTU) rt->rt_mtu = rtm->rtm_rmx.rmx_mtu;"
-    msg.hdr.rtm_inits = RTV_MTU;
-    msg.hdr.rtm_rmx.rmx_mtu = 0;
+    msg.hdr.rtm_inits = BigInt(RTV_MTU);
+    msg.hdr.rtm_rmx.rmx_mtu = 0n;
     expect(b.k.routeSocketOpen().write(Kernel.root(), RT.encodeRoutingMessage(msg))).toBe(0);
     // ip_output: "mtu = rte->rt_mtu;" then "if (ip_len <= mtu ...)" fails; ip_fragment: "len =
     // (mtu - hlen) & ~7; if (len < 8) return EMSGSIZE;" — icmp_send ignores the error.
