@@ -2,7 +2,7 @@
 // (frames). Interface indices become names using every iflist dump, announcement and message
 // IFP slot in the trace, because indices differ between the twin and a VM with a management NIC.
 
-import { isDecodeError, formatDecodeError } from "../abi/decode.ts";
+import { isDecodeError, formatDecodeError, u64Json } from "../abi/decode.ts";
 import { formatIfFlags, IFF_POINTOPOINT } from "../abi/if.ts";
 import { formatLladdr } from "../abi/if_dl.ts";
 import { ipv4ToString, maskToPrefix } from "../abi/in.ts";
@@ -310,7 +310,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
         gw !== undefined && isSockaddrDl(gw) && gw.sdl_alen > 0 ? formatLladdr(LLADDR(gw)) : "incomplete",
       ifname: ifname(names, m.hdr.rtm_index),
       flags: formatRtFlags(m.hdr.rtm_flags),
-      expire: m.hdr.rtm_rmx.rmx_expire,
+      expire: u64Json(m.hdr.rtm_rmx.rmx_expire),
     });
   }
   const groups: GroupObs[] = [];
