@@ -192,7 +192,20 @@ function checkExpect(e: Expect, at: (string | number)[], known: Set<string>, iss
     flagNames(a.flags, [...at, "arp", j, "flags"], RTF_NAMES, "RTF_", issues);
   });
   e.addrs?.forEach((a, j) => ifname([...at, "addrs", j, "ifname"], a.ifname));
-  e.groups?.forEach((g, j) => ifname([...at, "groups", j, "ifname"], g.ifname));
+  e.groups?.forEach((g, j) => {
+    ifname([...at, "groups", j, "ifname"], g.ifname);
+    // IN_MULTICAST: 224.0.0.0/4; a link-layer group has the I/G bit of its first octet set.
+    if (g.group !== undefined && (parseIpv4(g.group) ?? 0) >>> 28 !== 0xe)
+      issues.push({
+        path: [...at, "groups", j, "group"],
+        message: `${g.group} is not a multicast address (224.0.0.0/4): no membership has it`,
+      });
+    if (g.lladdr !== undefined && (parseInt(g.lladdr.slice(0, 2), 16) & 1) === 0)
+      issues.push({
+        path: [...at, "groups", j, "lladdr"],
+        message: `${g.lladdr} is not a multicast MAC (the first octet's low bit is clear): no membership has it`,
+      });
+  });
   e.frames?.forEach((f, j) => {
     ifname([...at, "frames", j, "ifname"], f.ifname);
     for (const [path, want] of Object.entries(f.where)) {

@@ -118,6 +118,18 @@ describe("no vacuous check passes validation", () => {
     );
   });
 
+  it("a group that is not multicast is rejected: no membership could have it", () => {
+    expect(withExpect({ groups: [{ ifname: "vtnet1", group: "10.0.0.1", absent: true }] })[0]).toMatch(
+      /expect\.groups\.0\.group: 10\.0\.0\.1 is not a multicast address/,
+    );
+    expect(
+      withExpect({ groups: [{ ifname: "vtnet1", lladdr: "02:00:5e:00:00:01", absent: true }] })[0],
+    ).toMatch(/expect\.groups\.0\.lladdr: 02:00:5e:00:00:01 is not a multicast MAC/);
+    expect(
+      withExpect({ groups: [{ ifname: "vtnet1", group: "239.255.255.250", lladdr: "01:00:5e:7f:ff:fa" }] }),
+    ).toEqual([]);
+  });
+
   it("a misspelt errno or ioctl name is a program error with a suggestion", () => {
     expect(withExpect({ errno: "EADDRNOTAVIL" })).toEqual([
       'step 0 (ioctl): expect.errno: unknown errno "EADDRNOTAVIL"; did you mean EADDRNOTAVAIL? ("OK", a sys/errno.h name, or a number)',
