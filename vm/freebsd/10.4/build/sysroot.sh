@@ -8,8 +8,8 @@
 #         tree: usr/include + usr/lib) and sysroot.tar.xz
 #
 # Environment: JOBS (parallel jobs for libc, default 2).
-# Host packages (Debian 12): clang-14 lld-14 bmake gawk gcc byacc flex libbsd-dev xz-utils.
-# About 15 minutes on 2 cores, most of it libc's 1220 objects.
+# Host packages (Debian 12): clang-14 lld-14 bmake gawk gcc byacc bison flex libbsd-dev xz-utils.
+# About 3 minutes on 2 idle cores (more under load), most of it libc's 1220 objects.
 set -eu
 if [ $# -ne 2 ]; then sed -n '2,12p' "$0" >&2; exit 2; fi
 here=$(cd "$(dirname "$0")" && pwd -P)

@@ -27,6 +27,7 @@ cc="clang --target=x86_64-unknown-freebsd10.4 --sysroot=$FBSD_SYSROOT"
 [ -z "${FBSD_FIXINC:-}" ] || cc="$cc -I$FBSD_FIXINC"
 # __FILE__ in assert(), jemalloc and friends: name /usr/src and /usr/obj, not this machine
 cc="$cc -fmacro-prefix-map=$FBSD_OBJ$src=/usr/obj/usr/src -fmacro-prefix-map=$src=/usr/src -fdebug-prefix-map=$src=/usr/src"
+# libc's nsswitch parser is generated with bison as yacc (byacc writes a different parser).
 # lib/csu edits .note.tag with BSD `sed -i ""`: SED_FIX_NOTE is given in GNU sed's spelling.
 # The WITHOUT_* knobs leave out what a static C sysroot does not need (and what needs more
 # host tools: NLS catalogues, NIS, Kerberos, C++ runtime, profiled and shared libraries).
@@ -35,6 +36,7 @@ exec bmake -m "$src/share/mk" \
 	COMPILER_TYPE=clang CC="$cc" CPP=fbsd-cpp \
 	AS="clang --target=x86_64-unknown-freebsd10.4 -c" \
 	LD=ld.lld NM=nm OBJCOPY=objcopy AR=ar RANLIB=ranlib SIZE=size AWK=gawk \
+	YACC="bison -y" LEX=flex \
 	DESTDIR="$FBSD_SYSROOT" \
 	BINOWN=root BINGRP=root INCOWN=root INCGRP=root LIBOWN=root LIBGRP=root \
 	SHAREOWN=root SHAREGRP=root MANOWN=root MANGRP=root \
