@@ -1,8 +1,8 @@
 // The divergence catalogue: reference/divergences.yaml (entries a recorded trace confirms, or
 // pre-written and awaiting one) plus reference/divergences.draft/*.yaml (the same format, for
 // entries under review). An entry explains only the findings its matchers name precisely (kind,
-// observation key, differing field); a finding it explains is reported with its verdict, and an
-// entry that explains nothing in a run is reported as unmatched so stale entries show.
+// observation key, differing field). After a run, a known entry whose confirming scenario no
+// longer shows it is reported as stale, and unconfirmed entries are listed with what they explained.
 
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,12 +12,12 @@ import type { FindingKey } from "./findings.ts";
 
 export const DIVERGENCES_FORMAT = "inconf-divergences/2";
 
-export const FINDING_KINDS = ["errno", "data", "rtsock", "frame", "state", "expect", "panic"] as const;
+const FINDING_KINDS = ["errno", "data", "rtsock", "frame", "state", "expect", "panic"] as const;
 
 /** A pattern that says something: "*" alone would match every finding of a kind. */
 const Pattern = z.string().min(1).regex(/[^*]/, { message: "a pattern must name something besides '*'" });
 
-export const MatcherSchema = z.strictObject({
+const MatcherSchema = z.strictObject({
   kind: z.enum(FINDING_KINDS),
   /** The observation ("ioctl SIOCGIFADDR", "RTM_DELADDR", "routes 10.0.0.0/24 vtnet1"); "*" is any text. */
   key: Pattern,
@@ -31,7 +31,7 @@ export const MatcherSchema = z.strictObject({
   /** Program step index. */
   step: z.number().int().nonnegative().optional(),
 });
-export type Matcher = z.infer<typeof MatcherSchema>;
+type Matcher = z.infer<typeof MatcherSchema>;
 
 /** A reference folder under reference/ ("10.4-RELEASE", "10.4-seedin"), or "twin" for `run` on the twin. */
 const Reference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
@@ -88,7 +88,6 @@ export const DivergenceSchema = z
     }
   });
 export type Divergence = z.infer<typeof DivergenceSchema> & { file: string };
-export type DivergenceStatus = Divergence["status"];
 
 const MainFileSchema = z.strictObject({
   format: z.literal(DIVERGENCES_FORMAT),
@@ -185,7 +184,7 @@ export function catalogueReference(releases: readonly string[]): string {
   return releases.findLast((r) => r !== "twin") ?? "twin";
 }
 
-export function matcherMatches(m: Matcher, k: FindingKey): boolean {
+function matcherMatches(m: Matcher, k: FindingKey): boolean {
   return (
     m.kind === k.kind &&
     textMatch(m.key, k.key) &&
@@ -198,7 +197,7 @@ export function matcherMatches(m: Matcher, k: FindingKey): boolean {
 }
 
 /** Whether the entry is about this reference and scenario at all. */
-export function entryCovers(d: Divergence, reference: string, scenario: string): boolean {
+function entryCovers(d: Divergence, reference: string, scenario: string): boolean {
   return d.applies.includes(reference) && (d.scenarios ?? ["**"]).some((s) => globMatch(s, scenario));
 }
 
