@@ -157,6 +157,23 @@ function flagNames(
   });
 }
 
+/** With absent, an entry is only its key: any other field would read as a condition on the
+ * missing row ("no route via X") that is never checked. */
+function absentExtras(
+  entry: { absent?: boolean } & Record<string, unknown>,
+  keys: readonly string[],
+  path: (string | number)[],
+  issues: CheckIssue[],
+): void {
+  if (entry.absent !== true) return;
+  for (const k of Object.keys(entry))
+    if (k !== "absent" && !keys.includes(k) && entry[k] !== undefined)
+      issues.push({
+        path: [...path, k],
+        message: `with absent, only ${keys.join(" and ")} say which entry must not exist; ${k} would not be checked`,
+      });
+}
+
 function checkExpect(e: Expect, at: (string | number)[], known: Set<string>, issues: CheckIssue[]): void {
   const list = [...known].join(", ");
   const ifname = (path: (string | number)[], name: string | undefined): void => {
@@ -184,14 +201,19 @@ function checkExpect(e: Expect, at: (string | number)[], known: Set<string>, iss
         });
     }
     ifname([...path, "ifname"], r.ifname);
+    absentExtras(r, ["dst", "ifname"], path, issues);
     flagNames(r.flags, [...path, "flags"], RTF_NAMES, "RTF_", issues);
     flagNames(r.noflags, [...path, "noflags"], RTF_NAMES, "RTF_", issues);
   });
   e.arp?.forEach((a, j) => {
     ifname([...at, "arp", j, "ifname"], a.ifname);
+    absentExtras(a, ["addr", "ifname"], [...at, "arp", j], issues);
     flagNames(a.flags, [...at, "arp", j, "flags"], RTF_NAMES, "RTF_", issues);
   });
-  e.addrs?.forEach((a, j) => ifname([...at, "addrs", j, "ifname"], a.ifname));
+  e.addrs?.forEach((a, j) => {
+    ifname([...at, "addrs", j, "ifname"], a.ifname);
+    absentExtras(a, ["ifname", "addr"], [...at, "addrs", j], issues);
+  });
   e.groups?.forEach((g, j) => {
     ifname([...at, "groups", j, "ifname"], g.ifname);
     // IN_MULTICAST: 224.0.0.0/4; a link-layer group has the I/G bit of its first octet set.

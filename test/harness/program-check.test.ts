@@ -130,6 +130,21 @@ describe("no vacuous check passes validation", () => {
     ).toEqual([]);
   });
 
+  it("absent entries are their key only: other fields would be conditions never checked", () => {
+    expect(withExpect({ routes: [{ dst: "10.0.0.0/24", absent: true, flags: ["STATIC"] }] })).toEqual([
+      "step 0 (ioctl): expect.routes.0.flags: with absent, only dst and ifname say which entry must not exist; flags would not be checked",
+    ]);
+    expect(withExpect({ arp: [{ addr: "10.0.0.2", absent: true, lladdr: "02:00:00:00:00:22" }] })[0]).toMatch(
+      /expect\.arp\.0\.lladdr: with absent, only addr and ifname/,
+    );
+    expect(
+      withExpect({
+        addrs: [{ ifname: "vtnet1", addr: "10.0.0.9", absent: true, broadaddr: "10.0.0.255" }],
+      })[0],
+    ).toMatch(/expect\.addrs\.0\.broadaddr: with absent/);
+    expect(withExpect({ routes: [{ dst: "10.0.0.0/24", ifname: "vtnet1", absent: true }] })).toEqual([]);
+  });
+
   it("a misspelt errno or ioctl name is a program error with a suggestion", () => {
     expect(withExpect({ errno: "EADDRNOTAVIL" })).toEqual([
       'step 0 (ioctl): expect.errno: unknown errno "EADDRNOTAVIL"; did you mean EADDRNOTAVAIL? ("OK", a sys/errno.h name, or a number)',
