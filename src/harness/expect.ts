@@ -4,7 +4,7 @@
 import { errnoByName, errnoName } from "../abi/errno.ts";
 import type { JsonValue } from "../wire/json.ts";
 import type { Finding } from "./findings.ts";
-import { fieldEquals, fieldKind } from "./frame-fields.ts";
+import { fieldEquals, fieldKind, sameAddressText } from "./frame-fields.ts";
 import { formatSysctlValue, SYSCTL_TYPES, sysctlNumber } from "./sysctl-types.ts";
 import type { ArpObs, FrameObs, Observations, OpObs, RtMsgObs, StateObs } from "./observation.ts";
 import type {
@@ -305,7 +305,8 @@ function rtsockMatches(m: RtMsgObs, e: RtsockExpect): boolean {
   const bare = (f: string): string => stripPrefix(stripPrefix(f, "RTF_"), "IFF_");
   if ((e.flags ?? []).some((f) => !flags.has(bare(f)))) return false;
   if ((e.noflags ?? []).some((f) => flags.has(bare(f)))) return false;
-  if (Object.entries(e.slots ?? {}).some(([slot, text]) => m.addrs[slot] !== text)) return false;
+  if (Object.entries(e.slots ?? {}).some(([slot, text]) => !sameAddressText(m.addrs[slot], text)))
+    return false;
   return e.addr === undefined || Object.values(m.addrs).includes(e.addr);
 }
 

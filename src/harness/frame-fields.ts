@@ -1,7 +1,7 @@
 // The fields a decoded frame has (src/wire/json.ts frameToJson), by "layer.field" path, with the
 // kind of value each holds, so `frames.where` compares by meaning: numbers whatever the notation
 // (2054 = "0x0806"), MACs and IPv4 addresses canonicalised. A path not listed here is a mistake
-// in the program, not a frame that does not match.
+// in the program, not a frame that does not match. Routing message slots compare the same way.
 
 import { parseIpv4 } from "../abi/in.ts";
 import { macToString, parseMac } from "../wire/addr.ts";
@@ -147,4 +147,16 @@ export function wantProblem(kind: FieldKind, want: Scalar): string | undefined {
 export function fieldEquals(kind: FieldKind, got: JsonValue | undefined, want: Scalar): boolean {
   const g = canonical(kind, got);
   return g !== undefined && g === canonical(kind, want);
+}
+
+/** Address text as the decoder writes it (a routing message slot) against an expected one:
+ * an IPv4 address or a MAC compares canonically ("02:00:00:00:00:0A" = "02:00:00:00:00:0a"),
+ * anything else ("link#vtnet1") as written. */
+export function sameAddressText(got: string | undefined, want: string): boolean {
+  if (got === undefined) return false;
+  for (const kind of ["ipv4", "mac"] as const) {
+    const w = canonical(kind, want);
+    if (w !== undefined) return canonical(kind, got) === w;
+  }
+  return got === want;
 }

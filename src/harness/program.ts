@@ -4,21 +4,26 @@
 
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { parseIpv4 } from "../abi/in.ts";
+import { ipv4ToString, parseIpv4 } from "../abi/in.ts";
 import { CredSchema, HexString } from "./ops.ts";
 import { checkProgram } from "./program-check.ts";
 
 export const PROGRAM_FORMAT = "inconf-program/1";
 
-const ipv4 = z
-  .string()
-  .refine((s) => parseIpv4(s) !== null, { message: "expected a dotted quad like 10.0.0.1" });
+/** A dotted quad written as the decoder writes one (no leading zeros: "10.0.0.01" is not one,
+ * and inet_aton would read "010" as octal), so expectations compare as text. */
+const isDottedQuad = (s: string): boolean => {
+  const a = parseIpv4(s);
+  return a !== null && ipv4ToString(a) === s;
+};
+
+const ipv4 = z.string().refine(isDottedQuad, { message: "expected a dotted quad like 10.0.0.1" });
 
 /** "10.0.0.1" or "10.0.0.1/24". */
 const ipv4Prefix = z.string().refine(
   (s) => {
     const [a, len, ...rest] = s.split("/");
-    if (rest.length > 0 || parseIpv4(a) === null) return false;
+    if (rest.length > 0 || !isDottedQuad(a)) return false;
     return len === undefined || (/^\d{1,2}$/.test(len) && Number(len) <= 32);
   },
   { message: "expected an address like 10.0.0.1 or 10.0.0.0/24" },

@@ -164,6 +164,21 @@ describe("expectations", () => {
     );
   });
 
+  it("rtsock slots compare addresses canonically; dotted quads are written canonically", () => {
+    const obs = observations({
+      op: { rtsock: [rtmsg("RTM_ADD", { dst: "10.0.0.5", gateway: "02:00:00:00:00:0a" })] },
+    });
+    expect(check({ rtsock: [{ type: "RTM_ADD", slots: { gateway: "02:00:00:00:00:0A" } }] }, obs)).toEqual(
+      [],
+    );
+    expect(
+      check({ rtsock: [{ type: "RTM_ADD", slots: { gateway: "02:00:00:00:00:0b" } }] }, obs),
+    ).toHaveLength(1);
+    expect(() => check({ rtsock: [{ type: "RTM_ADD", addr: "10.0.0.05" }] })).toThrow(
+      /expect\.rtsock\.0\.addr: expected a dotted quad like 10\.0\.0\.1/,
+    );
+  });
+
   it("rtsock exactly: these messages in this order and no others between or after", () => {
     const obs = observations({
       op: { rtsock: [rtmsg("RTM_NEWADDR", { ifa: "10.0.0.1" }), rtmsg("RTM_ADD", { dst: "10.0.0.0" })] },
