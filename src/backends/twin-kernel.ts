@@ -1,11 +1,9 @@
 // The slice of the twin Kernel (src/kernel/kernel.ts) the twin backend drives, so the backend
 // and its tests depend only on this shape; createKernel adapts the real Kernel to it.
 
-import { parseIpv4 } from "../abi/in.ts";
 import { Kernel, type BootDevice } from "../kernel/kernel.ts";
 // What the Kernel throws where FreeBSD itself would panic; fakes throw it too.
 export { KernelPanic } from "../kernel/kern/invariant.ts";
-import type { Ucred } from "../kernel/kern/cred.ts";
 import type { Cred } from "../harness/ops.ts";
 
 export interface TransmittedFrame {
@@ -25,8 +23,10 @@ export interface TwinRouteSocket {
 
 export interface TwinKernel {
   attachNic(driver: "vtnet" | "epair" | "tun", name: string, mac?: string): number;
-  ioctl(cred: Cred, cmd: number, data: Uint8Array): { errno: number; data: Uint8Array };
-  sysctl(cred: Cred, name: string | number[], newValue?: Uint8Array): { errno: number; out: Uint8Array };
+  /** No `data` when the op did not run: its credential's jail could not be set up. */
+  ioctl(cred: Cred, cmd: number, data: Uint8Array): { errno: number; data?: Uint8Array };
+  /** No `out` when the op did not run (as for ioctl). */
+  sysctl(cred: Cred, name: string | number[], newValue?: Uint8Array): { errno: number; out?: Uint8Array };
   routeSocketOpen(): TwinRouteSocket;
   /** Returns an errno (ENXIO for an unknown interface). */
   inject(ifname: string, frame: Uint8Array): number;
@@ -40,17 +40,6 @@ export interface TwinKernel {
 
 export interface KernelOptions {
   carp: boolean;
-}
-
-/** A harness credential as the kernel's ucred (the jail made afresh, as jail(8) would). */
-function ucred(c: Cred): Ucred {
-  if (c.jail === undefined) return c.uid === 0 ? Kernel.root() : Kernel.user(c.uid);
-  const ip4 = c.jail.ip4.map((a) => {
-    const n = parseIpv4(a);
-    if (n === null) throw new RangeError(`jail ${c.jail?.name}: "${a}" is not an IPv4 address`);
-    return n;
-  });
-  return Kernel.jailed(c.jail.name, ip4, { uid: c.uid });
 }
 
 /**
@@ -71,8 +60,14 @@ export async function createKernel(opts: KernelOptions): Promise<TwinKernel> {
   const k = new Kernel({ carp: opts.carp, devices: GUEST_DEVICES });
   return {
     attachNic: (driver, name, mac) => k.attachNic(driver, name, mac),
-    ioctl: (cred, cmd, data) => k.ioctl(cred, cmd, data),
-    sysctl: (cred, name, newValue) => k.sysctl(ucred(cred), name, newValue),
+    ioctl: (cred, cmd, data) => {
+      const u = Kernel.credential(cred);
+      return typeof u === "number" ? { errno: u } : k.ioctl(u, cmd, data);
+    },
+    sysctl: (cred, name, newValue) => {
+      const u = Kernel.credential(cred);
+      return typeof u === "number" ? { errno: u } : k.sysctl(u, name, newValue);
+    },
     routeSocketOpen: () => k.routeSocketOpen(),
     inject: (ifname, frame) => k.inject(ifname, frame),
     get transmitted() {

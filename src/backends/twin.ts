@@ -107,13 +107,13 @@ function perform(k: TwinKernel, op: Op): Partial {
       return { errno: 0 }; // applied when the Kernel was made
     case "ioctl": {
       const r = k.ioctl(op.cred, op.cmd, fromHex(op.data));
-      return { errno: r.errno, data: toHex(r.data) };
+      return r.data === undefined ? { errno: r.errno } : { errno: r.errno, data: toHex(r.data) };
     }
     case "ifflags":
       return ifflags(k, op.cred, op.ifname, op.set, op.clear);
     case "sysctl": {
       const r = k.sysctl(op.cred, op.name, op.value === undefined ? undefined : fromHex(op.value));
-      return { errno: r.errno, data: toHex(r.out) };
+      return r.out === undefined ? { errno: r.errno } : { errno: r.errno, data: toHex(r.out) };
     }
     case "rtsock_write": {
       const msg = fromHex(op.msg);
@@ -135,7 +135,7 @@ function perform(k: TwinKernel, op: Op): Partial {
     case "checkpoint": {
       const dump = (mib: readonly number[]): string => {
         const r = k.sysctl(ROOT, [...mib]);
-        if (r.errno !== 0)
+        if (r.errno !== 0 || r.out === undefined)
           throw new Error(`twin: checkpoint sysctl ${mib.join(".")} failed with errno ${r.errno}`);
         return toHex(r.out);
       };
@@ -160,7 +160,8 @@ function perform(k: TwinKernel, op: Op): Partial {
 /** The ifflags op as the agent does it: get, OR in `set`, clear `clear`, set. */
 function ifflags(k: TwinKernel, cred: Cred, ifname: string, set: number, clear: number): Partial {
   const got = k.ioctl(cred, SIOCGIFFLAGS, encodeIfreq(ifreqEmpty(ifname)));
-  if (got.errno !== 0) return { errno: got.errno };
+  // No data also when the credential's jail could not be set up: the op never ran.
+  if (got.errno !== 0 || got.data === undefined) return { errno: got.errno };
   const ifr = decodeIfreq(got.data);
   if (isDecodeError(ifr)) throw new Error(`twin: SIOCGIFFLAGS returned a short ifreq (${ifr.message})`);
   const req = encodeIfreq(ifreqWithFlags(ifname, ((ifrFlagsAll(ifr) | set) & ~clear) >>> 0));
@@ -170,7 +171,7 @@ function ifflags(k: TwinKernel, cred: Cred, ifname: string, set: number, clear: 
 
 function ifindex(k: TwinKernel, ifname: string): number | null {
   const r = k.ioctl(ROOT, SIOCGIFINDEX, encodeIfreq(ifreqEmpty(ifname)));
-  if (r.errno !== 0) return null;
+  if (r.errno !== 0 || r.data === undefined) return null;
   const ifr = decodeIfreq(r.data);
   return isDecodeError(ifr) ? null : ifrIndex(ifr);
 }

@@ -42,7 +42,7 @@ import {
   type NicDriver,
 } from "./dev/attach.ts";
 import { Clock } from "./kern/clock.ts";
-import { prison_create, PR_IP4, PR_VNET, type Thread, type Ucred } from "./kern/cred.ts";
+import { kern_jail_set, PR_IP4, PR_VNET, type Thread, type Ucred } from "./kern/cred.ts";
 import { domain_add } from "./kern/domain.ts";
 import { InvariantError } from "./kern/invariant.ts";
 import { sysctl, type SysctlResult } from "./kern/sysctl.ts";
@@ -98,15 +98,6 @@ export interface SpecCred {
 }
 
 export type AnyCred = Ucred | SpecCred;
-
-function toUcred(cred: AnyCred): Ucred {
-  if ("cr_uid" in cred) return cred;
-  if (cred.jail === undefined) return { cr_uid: cred.uid, cr_prison: null };
-  const ip4 = cred.jail.ip4.map((a) => parseIpv4(a));
-  if (ip4.some((a) => a === null))
-    throw new RangeError(`jail ${cred.jail.name}: bad IPv4 address in ${cred.jail.ip4.join(",")}`);
-  return Kernel.jailed(cred.jail.name, ip4 as number[], { uid: cred.uid });
-}
 
 /** An open PF_ROUTE socket, as a process holds it. */
 export interface RouteSocket {
@@ -210,7 +201,24 @@ export class Kernel {
    */
   static jailed(name: string, ip4: number[], opts: { uid?: number; vnet?: boolean } = {}): Ucred {
     const flags = opts.vnet === true ? PR_VNET : PR_IP4;
-    return { cr_uid: opts.uid ?? 0, cr_prison: prison_create(name, ip4, flags) };
+    const pr = kern_jail_set(name, ip4, flags);
+    if (typeof pr === "number") throw new RangeError(`jail ${name}: jail_set refuses it (errno ${pr})`);
+    return { cr_uid: opts.uid ?? 0, cr_prison: pr };
+  }
+
+  /**
+   * The credential an op runs with. A scenario's jail is made as the guest agent makes it, by
+   * jail_set(JAIL_CREATE | JAIL_ATTACH) in a child that then takes the uid (kern/cred.ts
+   * kern_jail_set): when jail_set refuses the jail, its errno, and the op does not run.
+   */
+  static credential(cred: AnyCred): Ucred | number {
+    if ("cr_uid" in cred) return cred;
+    if (cred.jail === undefined) return { cr_uid: cred.uid, cr_prison: null };
+    const ip4 = cred.jail.ip4.map((a) => parseIpv4(a));
+    if (ip4.some((a) => a === null))
+      throw new RangeError(`jail ${cred.jail.name}: bad IPv4 address in ${cred.jail.ip4.join(",")}`);
+    const pr = kern_jail_set(cred.jail.name, ip4 as number[]);
+    return typeof pr === "number" ? pr : { cr_uid: cred.uid, cr_prison: pr };
   }
 
   /** Runs kernel code against this stack (CURVNET_SET), draining deferred netisr work after. */
@@ -241,11 +249,12 @@ export class Kernel {
    * for malformed commands.
    */
   ioctl(anyCred: AnyCred, cmd: number, data: Uint8Array): IoctlResult {
-    const cred = toUcred(anyCred);
+    const cred = Kernel.credential(anyCred);
     cmd = cmd >>> 0;
     const size = IOCPARM_LEN(cmd);
     const out = new Uint8Array(size);
     out.set(data.length > size ? data.subarray(0, size) : data);
+    if (typeof cred === "number") return { errno: cred, data: out };
     if (
       size > IOCPARM_MAX ||
       (cmd & (IOC_VOID | IOC_IN | IOC_OUT)) === 0 ||
@@ -305,7 +314,10 @@ export class Kernel {
     const so: routesock = this.run(() => rts_attach(proto, pid));
     return {
       read: () => so.read(),
-      write: (cred, bytes) => this.run(() => route_output(so, { td_ucred: toUcred(cred) }, bytes)),
+      write: (anyCred, bytes) => {
+        const cred = Kernel.credential(anyCred);
+        return typeof cred === "number" ? cred : this.run(() => route_output(so, { td_ucred: cred }, bytes));
+      },
       close: () => this.run(() => rts_detach(so)),
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { EADDRNOTAVAIL, ENOTTY, ENXIO, EPERM } from "../../src/abi/errno.ts";
+import { EADDRNOTAVAIL, EINVAL, ENOTTY, ENXIO, EPERM } from "../../src/abi/errno.ts";
 import { encodeInAliasreq, inAliasreq } from "../../src/abi/in.ts";
 import { sockaddrIn } from "../../src/abi/socket.ts";
 import {
@@ -17,7 +17,9 @@ import { isDecodeError } from "../../src/abi/decode.ts";
 import { RTM_IFANNOUNCE, RTM_IFINFO } from "../../src/abi/route_defs.ts";
 import { isSockaddrDl, LLADDR } from "../../src/abi/socket.ts";
 import { IOCTLS, SIOCAIFADDR, SIOCGIFADDR, SIOCGIFCAP, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
+import { createTwinBackend } from "../../src/backends/twin.ts";
 import { GUEST_DEVICES } from "../../src/backends/twin-kernel.ts";
+import { toHex, type Op } from "../../src/harness/ops.ts";
 import { Kernel } from "../../src/kernel/kernel.ts";
 import { seededRandom as prng } from "../wire/helpers.ts";
 
@@ -169,5 +171,41 @@ describe("a Kernel booted like the guests (devices, then lo0) and the agent's ni
     expect(k.attachNic("epair", "epair0a", "02:00:00:00:00:01")).toBe(0);
     expect(so.read().map((m) => m[3])).toEqual([RTM_IFANNOUNCE, RTM_IFANNOUNCE, RTM_IFINFO, RTM_IFINFO]);
     expect(names(k).slice(5)).toEqual(["6 epair0a", "7 epair0b"]);
+  });
+});
+
+describe("a jail jail_set refuses: the op's errno, no data, nothing else (the agent's run_as)", () => {
+  // 10.4 kern_jail.c:873-875: an address listed twice is EINVAL. The guest agent's child then
+  // reports that errno without running the op (vm/agent/inconf-agent.c run_as).
+  const twice = { uid: 0, jail: { name: "j", ip4: ["10.0.0.2", "10.0.0.2"] } };
+
+  test("Kernel.ioctl and a routing-socket write return EINVAL and change nothing", () => {
+    const k = new Kernel({ devices: GUEST_DEVICES });
+    const so = k.routeSocketOpen();
+    const req = encodeInAliasreq(
+      inAliasreq("vtnet1", sockaddrIn(0x0a000002), sockaddrIn(0xffffff00), sockaddrIn(0, 0)),
+    );
+    const r = k.ioctl(twice, SIOCAIFADDR, req);
+    expect(r.errno).toBe(EINVAL);
+    expect(r.data).toEqual(req);
+    expect(so.write(twice, new Uint8Array(152))).toBe(EINVAL);
+    expect(so.read()).toEqual([]);
+    expect(Kernel.credential(twice)).toBe(EINVAL);
+    expect(() => Kernel.jailed("j", [0x0a000002, 0x0a000002])).toThrow(RangeError);
+  });
+
+  test("the twin backend: ioctl, ifflags and sysctl with that credential give errno EINVAL and no data", async () => {
+    const ops: Op[] = [
+      { op: "nic", name: "vtnet1", driver: "vtnet", mac: "02:00:00:00:00:01" },
+      { op: "ioctl", cred: twice, cmd: SIOCGIFFLAGS, data: toHex(encodeIfreq(ifreqEmpty("vtnet1"))) },
+      { op: "ifflags", cred: twice, ifname: "vtnet1", set: 1, clear: 0 },
+      { op: "sysctl", cred: twice, name: "net.inet.ip.forwarding" },
+    ];
+    const trace = await createTwinBackend().run(ops, { id: "t/jail-twice", title: "jail twice" });
+    expect(trace.results.slice(1)).toEqual([
+      { errno: EINVAL, rtsock: [], frames: [] },
+      { errno: EINVAL, rtsock: [], frames: [] },
+      { errno: EINVAL, rtsock: [], frames: [] },
+    ]);
   });
 });

@@ -2,7 +2,8 @@
 // the address layer consults (priv_check for each configuring ioctl, prison_check_ip4 for
 // addresses a jailed process may name, prison_if for what sysctl dumps may show it).
 
-import { EADDRNOTAVAIL, EAFNOSUPPORT, EPERM } from "../../abi/errno.ts";
+import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EPERM } from "../../abi/errno.ts";
+import { INADDR_ANY, INADDR_BROADCAST } from "../../abi/in.ts";
 import { AF_INET, isSockaddrDl, isSockaddrIn, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
 
 // 10.4 sys/sys/priv.h: the privileges the network configuration paths check.
@@ -72,6 +73,30 @@ export function prison_create(name: string, ip4: number[], flags = PR_IP4): Pris
   const [primary, ...rest] = ip4.map((a) => a >>> 0);
   const sorted = rest.sort((a, b) => a - b);
   return { pr_name: name, pr_flags: flags, pr_ip4: primary === undefined ? [] : [primary, ...sorted] };
+}
+
+/** kern_jail.c jail_max_af_ips (kern_jail.c:242, security.jail.jail_max_af_ips): ip4.addr's bound. */
+export const JAIL_MAX_AF_IPS = 255;
+
+/**
+ * kern_jail.c: kern_jail_set, for `jail_set(JAIL_CREATE | JAIL_ATTACH)` with name, path "/" and
+ * ip4.addr (an empty list is ip4=disable), the call the guest agent makes for a jailed op:
+ * the new prison, or the errno. The ip4.addr checks (kern_jail.c:827-880): more than
+ * jail_max_af_ips addresses is EINVAL; the primary stays first and the rest are sorted
+ * (qcmp_v4, host order); then INADDR_ANY or INADDR_BROADCAST anywhere, the primary repeated
+ * later, or two equal neighbours in the sorted rest is EINVAL. The later checks cannot refuse
+ * here: the parent is prison0, which has no PR_IP4 (1443-1474), and no other jail is alive to
+ * clash with (1476-1516; the agent's jails die with the child that made them).
+ */
+export function kern_jail_set(name: string, ip4: readonly number[], flags = PR_IP4): Prison | number {
+  if (ip4.length > JAIL_MAX_AF_IPS) return EINVAL;
+  const pr = prison_create(name, [...ip4], flags);
+  const list = pr.pr_ip4;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === INADDR_ANY || list[i] === INADDR_BROADCAST) return EINVAL;
+    if (i + 1 < list.length && (list[0] === list[i + 1] || list[i] === list[i + 1])) return EINVAL;
+  }
+  return pr;
 }
 
 // kern_jail.c: jailed

@@ -1,7 +1,12 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { EADDRNOTAVAIL, EAFNOSUPPORT, EPERM } from "../../../src/abi/errno.ts";
+import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EPERM } from "../../../src/abi/errno.ts";
 import { sockaddrDl, sockaddrIn } from "../../../src/abi/socket.ts";
+import { createTwinBackend } from "../../../src/backends/twin.ts";
+import type { RawTrace } from "../../../src/harness/ops.ts";
 import {
+  JAIL_MAX_AF_IPS,
+  kern_jail_set,
   PR_IP4,
   PR_VNET,
   PRIV_NET_ADDIFADDR,
@@ -75,5 +80,59 @@ describe("prison_check_ip4 / prison_if (10.4 kern_jail.c)", () => {
     expect(prison_if(jailRoot, sockaddrDl({ index: 1, type: 6 }))).toBe(EAFNOSUPPORT);
     expect(prison_if(root, sockaddrDl({ index: 1, type: 6 }))).toBe(0);
     expect(prison_if(vnetRoot, sockaddrIn(0x0a000001))).toBe(0);
+  });
+});
+
+describe("kern_jail_set's ip4.addr checks (10.4 kern_jail.c:827-880)", () => {
+  const A = 0xc0000201;
+  const B = 0xc0000202;
+  const C = 0xc0000203;
+
+  test("a valid list is kept primary first, the rest sorted (858: qsort(ip4 + 1, ...))", () => {
+    const pr = kern_jail_set("j", [C, B, A]);
+    if (typeof pr === "number") throw new Error(`refused: ${pr}`);
+    expect(pr.pr_ip4).toEqual([C, A, B]);
+  });
+
+  test("the same address twice is EINVAL: the primary repeated, or neighbours after the sort (873-875)", () => {
+    expect(kern_jail_set("j", [A, A])).toBe(EINVAL);
+    // ip4[0] == ip4[ii+1]: the primary again, wherever it sorts to.
+    expect(kern_jail_set("j", [B, C, A, B])).toBe(EINVAL);
+    // ip4[ii] == ip4[ii+1]: equal addresses in the rest end up next to each other.
+    expect(kern_jail_set("j", [A, C, B, C])).toBe(EINVAL);
+    expect(kern_jail_set("j", [A, B, C])).not.toBe(EINVAL);
+  });
+
+  test("INADDR_ANY or INADDR_BROADCAST anywhere is EINVAL (868-871)", () => {
+    expect(kern_jail_set("j", [0])).toBe(EINVAL);
+    expect(kern_jail_set("j", [A, 0xffffffff])).toBe(EINVAL);
+  });
+
+  test("more than jail_max_af_ips (255, kern_jail.c:242) addresses is EINVAL (842-846)", () => {
+    const many = Array.from({ length: JAIL_MAX_AF_IPS + 1 }, (_, i) => 0x0a000001 + i);
+    expect(kern_jail_set("j", many)).toBe(EINVAL);
+    expect(typeof kern_jail_set("j", many.slice(0, JAIL_MAX_AF_IPS))).toBe("object");
+  });
+
+  test("no addresses (the agent's ip4=disable) is a jail without IPv4", () => {
+    const pr = kern_jail_set("j", []);
+    if (typeof pr === "number") throw new Error(`refused: ${pr}`);
+    expect(prison_check_ip4({ cr_uid: 0, cr_prison: pr }, A)).toBe(EAFNOSUPPORT);
+  });
+});
+
+describe("refused jails on the real 10.4-seedin kernel (recorded)", () => {
+  test("every op whose jail jail_set refuses is EINVAL there, without data or messages, as in the twin", async () => {
+    // Probe program run with `inconf exec --backend freebsd:10.4-seedin`: jails with an address
+    // twice, with 255.255.255.255, and with a repeated non-primary address.
+    const file = new URL("./jail-refused.10.4-seedin.trace.json", import.meta.url);
+    const real = JSON.parse(readFileSync(file, "utf8")) as RawTrace;
+    const twin = await createTwinBackend().run(real.ops, { id: real.program, title: "recorded" });
+    const jailed = real.ops.flatMap((o, i) => ("cred" in o && o.cred.jail !== undefined ? [i] : []));
+    expect(jailed).toHaveLength(5);
+    for (const i of jailed) {
+      expect(real.results[i]).toEqual({ errno: EINVAL, rtsock: [], frames: [] });
+      expect(twin.results[i]).toEqual(real.results[i]);
+    }
   });
 });
