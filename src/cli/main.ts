@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { CommonOptions, ShowOptions } from "./commands.ts";
 import { EXIT, type ExitCode, type Io } from "./exit.ts";
+import { registerExploreCommand } from "./explore.ts";
 import { registerVmCommands } from "./vm.ts";
 
 const commands = () => import("./commands.ts");
@@ -139,6 +140,7 @@ export function buildCli(setCode: (c: ExitCode) => void, io: Io): Command {
   );
 
   registerVmCommands(program, setCode); // vm list|fetch|check, record (src/cli/vm.ts)
+  registerExploreCommand(program, setCode, io); // explore (src/cli/explore.ts)
 
   return program;
 }
