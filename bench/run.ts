@@ -8,6 +8,11 @@ const BENCHES: readonly { name: string; file: string; what: string }[] = [
   { name: "twin", file: "bench/twin.ts", what: "ioctls/s, alias add+delete pairs/s, Kernels/s" },
   { name: "suite", file: "bench/suite.ts", what: "the whole suite on the twin, diff throughput" },
   {
+    name: "robustness",
+    file: "bench/robustness.ts",
+    what: "the twin's robustness bar (issue 11); --quick: 1/100",
+  },
+  {
     name: "vm",
     file: "bench/vm.ts",
     what: "boot, reset, round trips and scenarios/s on the minimal FreeBSD guest",
@@ -19,7 +24,8 @@ const BENCHES: readonly { name: string; file: string; what: string }[] = [
   },
 ];
 
-const wanted = process.argv.slice(2);
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const flags = process.argv.slice(2).filter((a) => a.startsWith("--")); // passed on: --quick
 const unknown = wanted.filter((w) => !BENCHES.some((b) => b.name === w));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(", ")}; known: ${BENCHES.map((b) => b.name).join(", ")}`);
@@ -35,7 +41,7 @@ for (const b of BENCHES) {
     failed++;
     continue;
   }
-  const r = await execa("npx", ["tsx", b.file], { stdio: "inherit", reject: false });
+  const r = await execa("npx", ["tsx", b.file, ...flags], { stdio: "inherit", reject: false });
   if (r.exitCode !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);
