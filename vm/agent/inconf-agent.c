@@ -416,8 +416,7 @@ static const char *parse_cred(char *s, struct cred *c)
  *
  * epair halves have no host side either: the agent captures what each half transmits with
  * bpf(4) (direction out, monotonic time stamps), from the nic op of the pair until it is
- * destroyed, and injects a frame on a half by writing it with bpf on the other half, so that
- * it arrives as the peer's transmission (if_epair.c, epair_transmit_locked).
+ * destroyed, and injects a frame on a half with bpf too (epair_inject).
  */
 #define MAX_TUNS 16
 #define MAX_TUN_READS 1024	/* per device and drain: a bound, not an expected count */
@@ -433,7 +432,7 @@ static struct timespec t_start;
 static struct cap {
 	char name[IFNAMSIZ];
 	int fd;			/* reads: what this half transmits */
-	int wfd;		/* writes: frames injected on the PEER (-1 until the first) */
+	int wfd;		/* writes on this half (-1 until the first) */
 	unsigned char *skip;	/* an injected frame, to be dropped from this half's capture */
 	size_t skiplen;
 } caps[MAX_CAPS];
@@ -532,27 +531,28 @@ static int is_sentinel(const unsigned char *b, size_t n, int *current);
 static void drain_monitor(void)
 {
 	static unsigned char buf[RT_BUF];
-	int first = 1, seen = quiet_ms < 0;
+	int first = 1, seen = 0;
 
 	out_printf(" rt=");
 	if (monitor_fd < 0) {
 		out_c('-');
 		return;
 	}
-	if (!seen)
+	if (quiet_ms >= 0)
 		send_sentinel();
 	for (;;) {
 		struct pollfd pfd = { monitor_fd, POLLIN, 0 };
 		ssize_t n;
 		int current;
 
+		/* no sentinel (quiet_ms < 0): seen stays 0, settle_ms throughout */
 		if (poll(&pfd, 1, seen ? quiet_ms : settle_ms) <= 0)
 			break;
 		n = recv(monitor_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n <= 0)
 			break;
 		if (is_sentinel(buf, (size_t)n, &current)) {
-			seen |= current;
+			seen |= current && quiet_ms >= 0;
 			continue;
 		}
 		if (!first)
@@ -1198,26 +1198,57 @@ static void drain_caps(int *first)
 	free(fr);
 }
 
-/* Injects on epair half `name` by writing on its peer; -1 when the agent holds no capture of
- * the pair (not a NIC of the program). */
+/* IFF_UP and IFF_DRV_RUNNING (IFF_RUNNING to userland): what epair_transmit_locked wants. */
+static int if_running(const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+	if (ioctl(inet_fd, SIOCGIFFLAGS, &ifr) != 0)
+		return (0);
+	return ((ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING));
+}
+
+/* One bpf write on half c, fed back into c's own input or not (BIOCFEEDBACK). */
+static int cap_write(struct cap *c, int feedback, const unsigned char *b, size_t n)
+{
+	u_int fb = (u_int)feedback;
+
+	if (c->wfd < 0 && (c->wfd = bpf_on(c->name, 1)) < 0) {
+		c->wfd = -1;
+		return (errno);
+	}
+	if (ioctl(c->wfd, BIOCFEEDBACK, &fb) != 0 || write(c->wfd, b, n) < 0)
+		return (errno);
+	return (0);
+}
+
+/*
+ * Injects on epair half `name` (-1 when the agent holds no capture of the pair: not a NIC of
+ * the program). The twin hands the frame to the half's input as if the peer had sent it
+ * (epair_rx), so: with the peer up, the frame is written with bpf on the peer and arrives as its
+ * transmission (epair_transmit_locked), and the peer's capture drops that one copy. With the
+ * peer down, it is written on the half itself with BIOCFEEDBACK: bpfwrite passes a copy to the
+ * half's if_input, and the outgoing one, marked M_PROMISC so that no tap sees it (bpf_mtap), is
+ * dropped by epair_transmit_locked because the peer is down. With both down nothing is written:
+ * ether_input would drop it (the half is not up), and the op's errno is 0, as the twin's.
+ */
 static int epair_inject(const char *name, const unsigned char *b, size_t n)
 {
 	char peer[IFNAMSIZ];
 	size_t len = strlen(name);
-	struct cap *p;
+	struct cap *self = cap_find(name), *p;
+	int err;
 
-	if (cap_find(name) == NULL)
-		return (-1);
 	strlcpy(peer, name, sizeof(peer));
 	peer[len - 1] = name[len - 1] == 'a' ? 'b' : 'a';
-	if ((p = cap_find(peer)) == NULL)
+	if (self == NULL || (p = cap_find(peer)) == NULL)
 		return (-1);
-	if (p->wfd < 0 && (p->wfd = bpf_on(peer, 1)) < 0) {
-		p->wfd = -1;
-		return (errno);
-	}
-	if (write(p->wfd, b, n) < 0)
-		return (errno);
+	if (!if_running(peer))
+		return (if_running(name) ? cap_write(self, 1, b, n) : 0);
+	if ((err = cap_write(p, 0, b, n)) != 0)
+		return (err);
 	free(p->skip);
 	p->skip = malloc(n + 1);
 	if (p->skip != NULL) {
