@@ -39,7 +39,8 @@ function recipeRevision(): string {
       {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "ignore"],
-        cwd: path.dirname(fileURLToPath(import.meta.url)),
+        // pathspecs are relative to the working directory: run from the repository root
+      cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.."),
       },
     ).trim();
     return rev === "" ? "unknown" : rev;
