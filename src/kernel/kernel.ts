@@ -175,10 +175,11 @@ export class Kernel {
       if (opts.carp === true) carp_load();
       for (const d of devices) device_attach(d.driver, d.unit, d.mac);
       if_clone_attach_all();
-      // /etc/defaults/rc.conf ifconfig_lo0="inet 127.0.0.1": no netmask, so in.c takes the
-      // classful /8.
+      // rc: 10.4 /etc/defaults/rc.conf leaves ifconfig_lo0 commented out (line 214), so
+      // network.subr ipv4_up runs `ifconfig lo0 inet 127.0.0.1/8 alias` (network.subr:676-681),
+      // and ifconfig writes the /8 as an AF_INET sockaddr_in mask (af_inet.c:127-131).
       const none: SockaddrIn = { sin_len: 0, sin_family: 0, sin_port: 0, sin_addr: 0 };
-      const req = encodeInAliasreq(inAliasreq("lo0", sockaddrIn(0x7f000001), none, none));
+      const req = encodeInAliasreq(inAliasreq("lo0", sockaddrIn(0x7f000001), sockaddrIn(0xff000000), none));
       const error = ifioctl(this.#so, SIOCAIFADDR, req, { td_ucred: Kernel.root() });
       if (error) throw new InvariantError(`boot: configuring lo0 failed: errno ${error}`);
     });

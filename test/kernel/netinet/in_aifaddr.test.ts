@@ -223,11 +223,13 @@ describe("netmask: given, or guessed from the class (seed 368-387)", () => {
     expect(ia.ia_broadaddr).toEqual(sin(brd));
   });
 
-  test("lo0 as booted (rc.conf 'inet 127.0.0.1', no mask): classful /8 with family 0", () => {
+  test("lo0 as booted (rc's `ifconfig lo0 inet 127.0.0.1/8 alias`): an AF_INET /8 mask", () => {
     const lo = k.interfaces.find((i) => i.if_flags & IFF_LOOPBACK);
     const [ia] = inAddrs(lo as ifnet);
-    // seed 378-387: 127 is class A; in_socktrim of 255.0.0.0 gives sin_len 5.
-    expect(ia.ia_sockmask).toEqual({ sin_len: 5, sin_family: 0, sin_port: 0, sin_addr: IN_CLASSA_NET });
+    // 10.4 network.subr:676-681 (ifconfig_lo0 is commented out in defaults/rc.conf:214) and
+    // ifconfig af_inet.c:127-131 give a family AF_INET mask; seed 368-370 copies it, and
+    // in_socktrim of 255.0.0.0 gives sin_len 5 (what the 10.4-seedin guest's RTM_DELADDR shows).
+    expect(ia.ia_sockmask).toEqual({ sin_len: 5, sin_family: AF_INET, sin_port: 0, sin_addr: IN_CLASSA_NET });
     // seed 408-409: on a loopback interface ia_dstaddr (which is ia_broadaddr) is ia_addr.
     expect(ia.ia_dstaddr).toEqual(sin("127.0.0.1"));
     // seed 443-444: loopback gets a host route to ia_dstaddr (in_addprefix seed 661-663).
