@@ -56,6 +56,11 @@ function findingText(f: ExploreFinding): string {
     pc.red(`divergence: ${f.signature.kind} | ${f.signature.op} | ${f.signature.key}`),
     `  ${what.split("\n")[0]}`,
     `  program ${f.index}: ${f.original.steps.length} steps, shrunk to ${f.shrunk.steps.length} in ${f.shrinkRuns} runs`,
+    ...(f.confirmed === false
+      ? ["  NOT reproduced on a freshly opened side b: it depends on what ran there before it"]
+      : f.confirmed === true
+        ? ["  reproduced on a fresh backend"]
+        : []),
     ...(f.file !== undefined ? [`  wrote ${f.file}`] : []),
   ].join("\n");
 }
@@ -128,6 +133,7 @@ export async function exploreCommand(o: ExploreCliOptions, io: Io): Promise<Exit
       shrinkBudget: positive("--shrink-budget", o.shrinkBudget) ?? (guest ? 40 : 2000),
       maxFindings: positive("--max-findings", o.maxFindings) ?? 10,
       command,
+      reopenB: () => openBackend(choice(o.b)),
       onProgress: (p) => {
         const now = Date.now();
         // A redrawn line on a terminal; otherwise a line every 30 s, for CI logs.
@@ -160,6 +166,7 @@ export async function exploreCommand(o: ExploreCliOptions, io: Io): Promise<Exit
       originalSteps: f.original.steps.length,
       shrunkSteps: f.shrunk.steps.length,
       shrinkRuns: f.shrinkRuns,
+      confirmedOnFreshBackend: f.confirmed ?? null,
     })),
   };
   await mkdir(o.out, { recursive: true });

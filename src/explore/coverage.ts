@@ -56,6 +56,12 @@ export class CoverageTracker {
     return fresh;
   }
 
+  /** Resets the counters without recording: what ran since (the shrinker's runs) is not
+   * exploration, and must not steer the corpus. */
+  async discard(): Promise<void> {
+    if (this.#started) await this.#session.post("Profiler.takePreciseCoverage");
+  }
+
   snapshot(): CoverageSnapshot {
     const files = Object.fromEntries([...this.#seen].map(([f, s]) => [f, s.size]));
     return { branches: Object.values(files).reduce((a, b) => a + b, 0), files };

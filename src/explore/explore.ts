@@ -36,6 +36,9 @@ export interface ExploreOptions {
   maxFindings: number;
   /** The command line that reproduces this run, written into each reproducer. */
   command: string;
+  /** Opens a fresh side b (a new guest boot), to confirm each shrunk divergence there: one that
+   * shows only in a long-running backend depends on more than the Program. */
+  reopenB?: () => Promise<Backend>;
   /** Side b's raw traces go to <dir>/<id>.trace.json, the layout replay reads. */
   saveTraces?: string;
   onProgress?(p: Progress): void;
@@ -61,6 +64,8 @@ export interface ExploreFinding {
   shrinkRuns: number;
   /** The shrunk Program's diff (what `inconf diff` on the file reports). */
   result: ScenarioResult;
+  /** Whether it diverged the same way on a freshly opened side b (undefined: not tried). */
+  confirmed?: boolean;
   file?: string;
 }
 
@@ -95,6 +100,9 @@ function reproducer(f: Omit<ExploreFinding, "file">, o: ExploreOptions, file: st
     cites: [
       `found by: ${o.command} (program ${f.index}, ${f.original.steps.length} steps, shrunk in ${f.shrinkRuns} runs)`,
       `reproduce: inconf diff --a ${o.a.name} --b ${o.b.name} ${file}`,
+      ...(f.confirmed === false
+        ? ["not reproduced on a freshly opened side b: flaky, or needs what ran before"]
+        : []),
     ],
   };
 }
@@ -111,6 +119,22 @@ async function writeReproducer(
   const p = reproducer(f, o, file);
   await writeFile(file, JSON.stringify(p, null, 2) + "\n");
   return file;
+}
+
+/** Does `p` diverge the same way against a fresh side b? */
+async function confirm(
+  o: ExploreOptions,
+  reopen: () => Promise<Backend>,
+  p: Program,
+  sig: Signature,
+): Promise<boolean> {
+  const b = await reopen();
+  try {
+    const [r] = await compare([p], o.a, b, o.catalogue);
+    return signatures(r).some((s) => sameSignature(s, sig));
+  } finally {
+    await b.close();
+  }
 }
 
 async function saveTrace(dir: string, r: ScenarioResult): Promise<void> {
@@ -171,13 +195,15 @@ export async function explore(o: ExploreOptions): Promise<ExploreSummary> {
         shrunk,
         shrinkRuns: runs,
         result: await diffOne(o, shrunk),
+        ...(o.reopenB !== undefined && { confirmed: await confirm(o, o.reopenB, shrunk, fresh) }),
       };
       const file = await writeReproducer(f, o);
       const found = { ...f, ...(file !== undefined && { file }) };
       findings.push(found);
       o.onFinding?.(found);
-      // The shrinker's runs went through the twin too; they do not count as exploration.
-      await o.coverage?.take();
+      // The shrinker's runs went through the twin too; they do not count as exploration (and so
+      // a rerun with the same seed against recorded traces makes the same Programs).
+      await o.coverage?.discard();
     }
 
     stats.elapsedMs = Date.now() - started;

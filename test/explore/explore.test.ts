@@ -170,11 +170,13 @@ describe("explore", () => {
       maxFindings: 1,
       outDir: out,
       command: "test",
+      reopenB: async () => plantedTwin(),
     });
     expect(s.findings).toHaveLength(1);
     const [f] = s.findings;
     expect(f.signature).toMatchObject({ kind: "errno", op: "ioctl SIOCAIFADDR" });
     expect(f.shrunk.steps.length).toBeLessThanOrEqual(3);
+    expect(f.confirmed).toBe(true);
     expect(f.shrunk.steps.length).toBeLessThan(f.original.steps.length + 1);
     // The file is a valid Program that still shows the divergence when diffed again.
     const files = await readdir(out);
