@@ -37,7 +37,8 @@ export interface ExploreOptions {
   /** The command line that reproduces this run, written into each reproducer. */
   command: string;
   /** Opens a fresh side b (a new guest boot), to confirm each shrunk divergence there: one that
-   * shows only in a long-running backend depends on more than the Program. */
+   * shows only in a long-running backend depends on more than the Program. The current b is
+   * closed first (at most one guest at a time); the fresh one carries on, and explore closes it. */
   reopenB?: () => Promise<Backend>;
   /** Side b's raw traces go to <dir>/<id>.trace.json, the layout replay reads. */
   saveTraces?: string;
@@ -79,12 +80,6 @@ export interface ExploreSummary extends Progress {
   rate: number;
 }
 
-/** Runs one Program on both sides. */
-async function diffOne(o: ExploreOptions, p: Program): Promise<ScenarioResult> {
-  const [r] = await compare([p], o.a, o.b, o.catalogue);
-  return r;
-}
-
 const slug = (s: string): string =>
   s
     .replace(/[^A-Za-z0-9]+/g, "-")
@@ -121,22 +116,6 @@ async function writeReproducer(
   return file;
 }
 
-/** Does `p` diverge the same way against a fresh side b? */
-async function confirm(
-  o: ExploreOptions,
-  reopen: () => Promise<Backend>,
-  p: Program,
-  sig: Signature,
-): Promise<boolean> {
-  const b = await reopen();
-  try {
-    const [r] = await compare([p], o.a, b, o.catalogue);
-    return signatures(r).some((s) => sameSignature(s, sig));
-  } finally {
-    await b.close();
-  }
-}
-
 async function saveTrace(dir: string, r: ScenarioResult): Promise<void> {
   const side = r.sides[1];
   if (side === undefined) return;
@@ -154,6 +133,15 @@ export async function explore(o: ExploreOptions): Promise<ExploreSummary> {
   const findings: ExploreFinding[] = [];
   const seen: Signature[] = [];
   const branchesPerMinute: number[] = [];
+  // Side b, replaced by a fresh one whenever a divergence is confirmed (one guest at a time).
+  let b = o.b;
+  const diffOne = async (p: Program): Promise<ScenarioResult> => (await compare([p], o.a, b, o.catalogue))[0];
+  /** Does `p` diverge the same way on a freshly opened side b? That side then carries on. */
+  const confirm = async (reopen: () => Promise<Backend>, p: Program, sig: Signature): Promise<boolean> => {
+    await b.close();
+    b = await reopen();
+    return signatures(await diffOne(p)).some((x) => sameSignature(x, sig));
+  };
   const stats: Progress = {
     programs: 0,
     elapsedMs: 0,
@@ -174,7 +162,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreSummary> {
       corpus.length > 0 && r.chance(0.5)
         ? mutateProgram(r, r.pick(corpus), id, o.gen)
         : generateProgram(r, id, o.gen);
-    const result = await diffOne(o, program);
+    const result = await diffOne(program);
     stats.programs++;
     if (o.saveTraces !== undefined) await saveTrace(o.saveTraces, result);
     if (result.status === "skipped") stats.skipped++;
@@ -186,7 +174,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreSummary> {
     if (fresh !== undefined && findings.length < o.maxFindings) {
       seen.push(fresh);
       const oracle = async (p: Program): Promise<boolean> =>
-        signatures(await diffOne(o, p)).some((s) => sameSignature(s, fresh));
+        signatures(await diffOne(p)).some((s) => sameSignature(s, fresh));
       const { program: shrunk, runs } = await shrink(program, oracle, o.shrinkBudget);
       const f = {
         signature: fresh,
@@ -194,8 +182,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreSummary> {
         index,
         shrunk,
         shrinkRuns: runs,
-        result: await diffOne(o, shrunk),
-        ...(o.reopenB !== undefined && { confirmed: await confirm(o, o.reopenB, shrunk, fresh) }),
+        result: await diffOne(shrunk),
+        ...(o.reopenB !== undefined && { confirmed: await confirm(o.reopenB, shrunk, fresh) }),
       };
       const file = await writeReproducer(f, o);
       const found = { ...f, ...(file !== undefined && { file }) };
@@ -216,6 +204,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreSummary> {
     if (findings.length >= o.maxFindings) break;
   }
   stats.elapsedMs = Date.now() - started;
+  if (b !== o.b) await b.close();
   return {
     ...stats,
     seed: o.seed,
