@@ -31,7 +31,7 @@ Exit codes: 0 pass (or only catalogued divergences), 1 failures or unknown diver
 function accelOption(): Option {
   return new Option(
     "--accel <accel>",
-    "freebsd: QEMU accelerator (default tcg for freebsd:10.4*, kvm when usable for images)",
+    "freebsd: QEMU accelerator (default tcg for freebsd:10.4*; for images kvm when usable and not nested)",
   ).choices(["kvm", "tcg"]);
 }
 

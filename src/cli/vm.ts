@@ -38,7 +38,10 @@ function imageOptions(cmd: Command): Command {
     .option("--variant <variant>", "vm (VM-IMAGES) or basic-ci (CI-IMAGES, 14.x)", "vm")
     .option("--mirror <url>", "base URL replacing the catalogue's mirror")
     .option("--cache-dir <dir>", `image cache (default ${defaultCacheDir()})`)
-    .option("--accel <accel>", "kvm or tcg (default: kvm when /dev/kvm is usable)")
+    .option(
+      "--accel <accel>",
+      "kvm or tcg (default: kvm when /dev/kvm is usable and the host is not itself a VM)",
+    )
     .option("--memory <mb>", "guest memory in MB", "1024")
     .option("--keep", "keep the VM work directory (overlay, console log) afterwards")
     .option("--pcap", "write one pcap per test NIC into the work directory");

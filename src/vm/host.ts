@@ -1,7 +1,7 @@
 // What the host offers QEMU: the binary and its version, KVM or not, free ports.
 
 import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import net from "node:net";
 import { execa } from "execa";
 import { parseQemuVersion, supportsDgramNetdev, type Accel } from "./qemu-args.ts";
@@ -14,7 +14,7 @@ export interface QemuHost {
   accel: Accel;
 }
 
-/** KVM when /dev/kvm can be opened read-write by us; TCG otherwise (slow but works anywhere). */
+/** /dev/kvm can be opened read-write by us. */
 export async function kvmUsable(): Promise<boolean> {
   try {
     await access("/dev/kvm", constants.R_OK | constants.W_OK);
@@ -22,6 +22,19 @@ export async function kvmUsable(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The host is itself a virtual machine (x86's CPUID hypervisor bit, as /proc/cpuinfo shows it):
+ * KVM there is nested, and on the nested hosts measured (docs/freebsd-vm.md) SeaBIOS, GRUB and
+ * even a Linux boot crawl for minutes under it while TCG boots in seconds. */
+export async function nestedVirtualization(cpuinfo = "/proc/cpuinfo"): Promise<boolean> {
+  const text = await readFile(cpuinfo, "utf8").catch(() => "");
+  return /^flags\s*:.*\bhypervisor\b/m.test(text);
+}
+
+/** KVM when /dev/kvm is usable and the host is not itself a VM; TCG otherwise. `--accel` overrides. */
+export async function defaultAccel(): Promise<Accel> {
+  return (await kvmUsable()) && !(await nestedVirtualization()) ? "kvm" : "tcg";
 }
 
 export async function probeQemu(binary = "qemu-system-x86_64", accel?: Accel): Promise<QemuHost> {
@@ -40,7 +53,7 @@ export async function probeQemu(binary = "qemu-system-x86_64", accel?: Accel): P
     version,
     versionText,
     hasDgramNetdev: supportsDgramNetdev(version),
-    accel: accel ?? ((await kvmUsable()) ? "kvm" : "tcg"),
+    accel: accel ?? (await defaultAccel()),
   };
 }
 
