@@ -13,6 +13,7 @@ import { runScript } from "./expect.ts";
 import type { ImageRecord } from "./fetch.ts";
 import { createOverlay, type QemuHost } from "./host.ts";
 import { freebsdProvisionScript } from "./provision.ts";
+import { freebsdTestNicDevices, freebsdTestNicNames } from "./freebsd-nics.ts";
 import { QemuVm } from "./qemu.ts";
 import { SshSession } from "./ssh.ts";
 
@@ -70,7 +71,7 @@ export class FreebsdMachine {
   }
 
   get testNicNames(): string[] {
-    return Array.from({ length: this.o.testNics }, (_, i) => `vtnet${i}`);
+    return freebsdTestNicNames(this.o.testNics);
   }
 
   get qemu(): QemuVm {
@@ -93,10 +94,7 @@ export class FreebsdMachine {
       mgmtModel: "e1000",
       // the loader may print only to the video console until told otherwise: SeaBIOS mirrors it
       pcConsole: true,
-      testNics: this.testNicNames.map((_, i) => ({
-        model: "virtio-net-pci",
-        mac: `52:54:00:00:01:${(0x10 + i).toString(16)}`,
-      })),
+      testNics: freebsdTestNicDevices(this.o.testNics),
       workDir: this.o.workDir,
       pcap: this.o.pcap,
     });

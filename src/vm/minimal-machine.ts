@@ -8,6 +8,7 @@ import net from "node:net";
 import { AgentClient } from "./agent-client.ts";
 import type { QemuHost } from "./host.ts";
 import type { BuiltGuest } from "./minimal-guest.ts";
+import { freebsdTestNicDevices, freebsdTestNicNames } from "./freebsd-nics.ts";
 import { QemuVm } from "./qemu.ts";
 
 export const SNAPSHOT = "inconf-ready";
@@ -79,7 +80,7 @@ export class MinimalMachine {
   }
 
   get testNicNames(): string[] {
-    return Array.from({ length: this.o.testNics }, (_, i) => `vtnet${i}`);
+    return freebsdTestNicNames(this.o.testNics);
   }
 
   get qemu(): QemuVm {
@@ -103,10 +104,7 @@ export class MinimalMachine {
       mgmtModel: "e1000",
       noSsh: true,
       agentLine: this.o.built.agentLine,
-      testNics: this.testNicNames.map((_, i) => ({
-        model: "virtio-net-pci",
-        mac: `52:54:00:00:01:${(0x10 + i).toString(16)}`,
-      })),
+      testNics: freebsdTestNicDevices(this.o.testNics),
       workDir: this.o.workDir,
       pcap: this.o.pcap,
     });
