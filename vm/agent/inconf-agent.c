@@ -589,7 +589,8 @@ static int enter_jail(const struct cred *c)
 	struct iovec iov[8];
 	int n = 0, jid;
 	static char k_path[] = "path", k_name[] = "name", k_ip4addr[] = "ip4.addr", k_ip4[] = "ip4";
-	static char v_root[] = "/", v_disable[] = "disable";
+	static char v_root[] = "/";
+	static int v_disable = JAIL_SYS_DISABLE;
 	char name[64];
 
 	strcpy(name, c->jail);
@@ -601,9 +602,10 @@ static int enter_jail(const struct cred *c)
 		iov[n].iov_base = k_ip4addr; iov[n++].iov_len = sizeof(k_ip4addr);
 		iov[n].iov_base = (void *)(uintptr_t)c->ip4; iov[n++].iov_len = sizeof(struct in_addr) * (size_t)c->nip4;
 	} else {
-		/* no addresses: the jail has no IPv4 at all */
+		/* no addresses: the jail has no IPv4 at all. "ip4" is an int in jail_set(2) (kern_jail.c
+		 * copies it with vfs_copyopt(..., sizeof(int)); "disable" is jail(8)'s spelling) */
 		iov[n].iov_base = k_ip4; iov[n++].iov_len = sizeof(k_ip4);
-		iov[n].iov_base = v_disable; iov[n++].iov_len = sizeof(v_disable);
+		iov[n].iov_base = &v_disable; iov[n++].iov_len = sizeof(v_disable);
 	}
 	jid = jail_set(iov, (unsigned)n, JAIL_CREATE | JAIL_ATTACH);
 	return (jid < 0 ? -1 : 0);
