@@ -178,18 +178,32 @@ export function writeSockaddrIn(sin: SockaddrIn, into: Uint8Array, offset: numbe
 
 /** Reads a sockaddr_in from up to 16 bytes; bytes beyond `image.length` read as zero. */
 export function sockaddrInFromImage(image: Uint8Array): SockaddrIn {
-  const b = new Uint8Array(SOCKADDR_IN_SIZE);
-  b.set(image.subarray(0, SOCKADDR_IN_SIZE));
-  const v = viewOf(b);
+  // Byte by byte, without a padded copy or a DataView: every ioctl and route decodes these.
+  const n = Math.min(image.length, SOCKADDR_IN_SIZE);
   const sin: SockaddrIn = {
-    sin_len: b[0],
-    sin_family: b[1],
-    sin_port: v.getUint16(2, false),
-    sin_addr: v.getUint32(4, false),
+    sin_len: byteOrZero(image, n, 0),
+    sin_family: byteOrZero(image, n, 1),
+    sin_port: (byteOrZero(image, n, 2) << 8) | byteOrZero(image, n, 3),
+    sin_addr:
+      ((byteOrZero(image, n, 4) << 24) |
+        (byteOrZero(image, n, 5) << 16) |
+        (byteOrZero(image, n, 6) << 8) |
+        byteOrZero(image, n, 7)) >>>
+      0,
   };
-  const zero = b.subarray(8, 16);
-  if (zero.some((x) => x !== 0)) sin.sin_zero = zero.slice();
+  for (let i = 8; i < n; i++) {
+    if (image[i] !== 0) {
+      const zero = new Uint8Array(8);
+      zero.set(image.subarray(8, n));
+      sin.sin_zero = zero;
+      break;
+    }
+  }
   return sin;
+}
+
+function byteOrZero(image: Uint8Array, n: number, i: number): number {
+  return i < n ? image[i] : 0;
 }
 
 function sockaddrDlImage(sdl: SockaddrDl): Uint8Array {
@@ -210,7 +224,7 @@ export function sockaddrDlFromImage(image: Uint8Array): SockaddrDl {
   return {
     sdl_len: image[0],
     sdl_family: image[1],
-    sdl_index: viewOf(image).getUint16(2, true),
+    sdl_index: image[2] | (image[3] << 8), // u_short, little-endian on amd64
     sdl_type: image[4],
     sdl_nlen: image[5],
     sdl_alen: image[6],

@@ -16,7 +16,7 @@ import {
   RTM_DELETE,
 } from "../../abi/route_defs.ts";
 import { IN_MULTICAST } from "../../abi/in.ts";
-import { AF_INET, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
+import { AF_INET, isSockaddrIn, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
 import { Callout } from "../kern/clock.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { log, LOG_WARNING } from "../kern/syslog.ts";
@@ -90,17 +90,22 @@ SYSCTL_INT(
  */
 function in_addroute(rt: rtentry, netmask: Sockaddr | null, head: rib_head): boolean {
   // satosin(rt_key(rt))->sin_addr: bytes 4..8 of the key, whatever its length.
-  const dst = viewOf(sa_image(rt.rt_key)).getUint32(4, false);
+  const dst = sin_addr_bytes(rt.rt_key);
   if (rt.rt_flags & RTF_HOST) {
     // satosin(rt_ifa->ifa_addr)->sin_addr: bytes 4..8 of whatever address rt_ifa has (for a
     // sockaddr_dl, its type and lengths).
-    const ifaddr = viewOf(sa_image(rt.rt_ifa.ifa_addr)).getUint32(4, false);
+    const ifaddr = sin_addr_bytes(rt.rt_ifa.ifa_addr);
     if (in_broadcast(dst, rt.rt_ifp)) rt.rt_flags |= RTF_BROADCAST;
     else if (ifaddr === dst) rt.rt_flags |= RTF_LOCAL;
   }
   if (IN_MULTICAST(dst)) rt.rt_flags |= RTF_MULTICAST;
   if (rt.rt_mtu === 0) rt.rt_mtu = rt.rt_ifp.if_mtu;
   return rn_addroute(rt, netmask, head);
+}
+
+/** Bytes 4..8 of a sockaddr's image, big-endian; a sockaddr_in's are its sin_addr (no image built). */
+function sin_addr_bytes(sa: Sockaddr): number {
+  return isSockaddrIn(sa) ? sa.sin_addr >>> 0 : viewOf(sa_image(sa)).getUint32(4, false);
 }
 
 // in_rmx.c: in_matroute — a route found again is no longer aging.
