@@ -21,7 +21,8 @@ export function routeKeys(k: Kernel): string[] {
 
 /**
  * Destroys every interface not in `keep`, deletes every IPv4 address, then every route whose key
- * is not in `keepRoutes` (the routes a fresh Kernel has after the same teardown).
+ * is not in `keepRoutes` (the routes a fresh Kernel has after the same teardown), then lets the
+ * timers run out. May throw KernelPanic where a timer faults, as FreeBSD would.
  */
 export function teardown(
   k: Kernel,
@@ -54,4 +55,7 @@ export function teardown(
     so.write(root, RT.encodeRoutingMessage(msg));
   }
   so.close();
+  // Pending timers hold references until they fire (a GARP retransmission holds its address,
+  // 10.4 if_ether.c garp_timer_start); an hour lets every one of them run out.
+  k.advance(3600);
 }

@@ -8,7 +8,6 @@ import { census, extraProblems, seedLeaked } from "../../src/explore/invariants.
 import { teardown } from "../../src/explore/teardown.ts";
 import { Kernel } from "../../src/kernel/kernel.ts";
 import { lltables } from "../../src/kernel/net/if_llatbl.ts";
-import { IFA_ROUTE } from "../../src/kernel/net/if_var.ts";
 import { arpRequest } from "../../src/wire/builders.ts";
 import { mac } from "../../src/wire/addr.ts";
 
@@ -46,15 +45,6 @@ describe("robustness invariants", () => {
     expect(lle).toBeDefined();
     lle.lle_refcnt++; // planted here: a reference taken and never released
     expect(extraProblems(k).join()).toMatch(/lle_refcnt .* \(leak or missing reference\)/);
-  });
-
-  it("report an address that claims a prefix route no route names", () => {
-    const k = machine();
-    const lo0 = k.interfaces.find((i) => i.if_xname === "lo0");
-    const ifa = lo0?.if_addrhead[0];
-    expect(ifa).toBeDefined();
-    if (ifa) ifa.ifa_flags |= IFA_ROUTE; // planted: lo0's link-level address owns no route
-    expect(extraProblems(k).join()).toMatch(/lo0: an address has IFA_ROUTE but no route/);
   });
 
   it("teardown leaves each interface its link-level address only; the seed's own leak is counted apart", () => {
