@@ -157,15 +157,22 @@ function decodeAliasreq(
   const short = checkLength(struct, bytes, offset, size);
   if (short !== null) return short;
   const o = IN_ALIASREQ_OFFSETS;
-  const sin = (at: number): SockaddrIn =>
-    sockaddrInFromImage(bytes.subarray(offset + at, offset + at + SOCKADDR_IN_SIZE));
+  const v = offset + o.ifra_vhid;
   return {
     ifra_name: readCString(bytes, offset + o.ifra_name, 16),
-    ifra_addr: sin(o.ifra_addr),
-    ifra_broadaddr: sin(o.ifra_broadaddr),
-    ifra_mask: sin(o.ifra_mask),
-    ifra_vhid: size === IN_ALIASREQ_SIZE ? viewOf(bytes).getInt32(offset + o.ifra_vhid, true) : 0,
+    ifra_addr: sinAt(bytes, offset + o.ifra_addr),
+    ifra_broadaddr: sinAt(bytes, offset + o.ifra_broadaddr),
+    ifra_mask: sinAt(bytes, offset + o.ifra_mask),
+    // int, little-endian on amd64; read without a DataView, as every SIOCAIFADDR decodes it.
+    ifra_vhid:
+      size === IN_ALIASREQ_SIZE
+        ? bytes[v] | (bytes[v + 1] << 8) | (bytes[v + 2] << 16) | (bytes[v + 3] << 24)
+        : 0,
   };
+}
+
+function sinAt(bytes: Uint8Array, at: number): SockaddrIn {
+  return sockaddrInFromImage(bytes.subarray(at, at + SOCKADDR_IN_SIZE));
 }
 
 function encodeAliasreq(
