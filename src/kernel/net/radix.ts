@@ -322,8 +322,11 @@ export class radix_node_head<T> {
 
   /** Entries in dump order: ascending key bytes, then most specific first (a radix walk). */
   entries(): readonly radix_entry<T>[] {
-    // Array.prototype.sort is stable: equal keys keep their chain order.
-    return [...this.#entries].sort((a, b) => compareKeys(sa_image(a.key), sa_image(b.key), this.off));
+    // Array.prototype.sort is stable: equal keys keep their chain order. Each key is imaged
+    // once, not once per comparison (in_ifadown walks the whole table on every delete).
+    const keyed = this.#entries.map((e) => ({ e, image: sa_image(e.key) }));
+    keyed.sort((a, b) => compareKeys(a.image, b.image, this.off));
+    return keyed.map((k) => k.e);
   }
 }
 
