@@ -40,7 +40,7 @@ function recipeRevision(): string {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "ignore"],
         // pathspecs are relative to the working directory: run from the repository root
-      cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.."),
+        cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.."),
       },
     ).trim();
     return rev === "" ? "unknown" : rev;
