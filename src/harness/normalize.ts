@@ -190,6 +190,27 @@ const ipv6OutOfScope: NormalizationRule = {
   },
 };
 
+/** 10.4 if_epair.c:712 leaves bytes 1-2 of a generated epair MAC uninitialised (stack contents):
+ * measured ff:40/ff:80 on most boots of both kernels, 00:80 on others. */
+const EPAIR_GENERATED_MAC = /^02:[0-9a-f]{2}:[0-9a-f]{2}:(00:[0-9a-f]{2}:0[ab])$/;
+
+const epairStackBytes: NormalizationRule = {
+  name: "epair-stack-bytes",
+  description:
+    "bytes 1-2 of an epair interface's generated MAC in the interface table replaced by ??: 10.4 if_epair.c leaves them as whatever its stack held, which differs between boots",
+  apply: (obs) =>
+    eachState(
+      obs,
+      (s) =>
+        s.ifs.filter((i) => {
+          const m = /^epair\d+[ab]$/.test(i.ifname) ? EPAIR_GENERATED_MAC.exec(i.lladdr) : null;
+          if (m === null) return false;
+          i.lladdr = `02:??:??:${m[1]}`;
+          return true;
+        }).length,
+    ),
+};
+
 /** Every rule, in the order applied (relative expiry needs the uptime before it is dropped). */
 export const NORMALIZATION_RULES: readonly NormalizationRule[] = [
   rtmPid,
@@ -201,6 +222,7 @@ export const NORMALIZATION_RULES: readonly NormalizationRule[] = [
   checkpointUptime,
   frameTime,
   ipv4Ident,
+  epairStackBytes,
 ];
 
 export interface NormalizeResult {

@@ -28,6 +28,23 @@ describe("normalization", () => {
     expect(obs.ops[0].rtsock[0].pid).toBe(1234);
   });
 
+  it("masks the uninitialised bytes of a generated epair MAC, and nothing else", () => {
+    const s = state();
+    // both seen on real 10.4 guests for the same epair0b (if_epair.c:712 leaves eaddr[1..2] unset)
+    s.ifs.push({ ifname: "epair0b", index: 7, flags: "RUNNING", lladdr: "02:00:80:00:07:0b" });
+    s.ifs.push({ ifname: "epair0a", index: 6, flags: "RUNNING", lladdr: "02:00:00:00:00:01" });
+    s.ifs.push({ ifname: "vtnet2", index: 4, flags: "UP", lladdr: "02:ff:80:00:07:0b" });
+    const obs = observations({ state: s });
+    const { obs: n, applied } = normalize(obs, {
+      interfaces: new Set(["vtnet1", "vtnet2", "epair0a", "epair0b"]),
+    });
+    const lladdr = (name: string) => n.ops[1].state?.ifs.find((i) => i.ifname === name)?.lladdr;
+    expect(lladdr("epair0b")).toBe("02:??:??:00:07:0b");
+    expect(lladdr("epair0a")).toBe("02:00:00:00:00:01"); // a MAC the scenario set
+    expect(lladdr("vtnet2")).toBe("02:ff:80:00:07:0b"); // not an epair
+    expect(applied["epair-stack-bytes"]).toBe(1);
+  });
+
   it("drops interfaces the program does not use, with their rows", () => {
     const s = state();
     s.ifs.push({ ifname: "vtnet0", index: 1, flags: "UP", lladdr: "52:54:00:00:00:01" });
