@@ -23,7 +23,7 @@ import {
   RTM_MISS,
   RTM_RESOLVE,
 } from "../../abi/route_defs.ts";
-import { RTAX_DST, RTAX_GATEWAY, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK } from "../../abi/route_defs.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTAX_IFA, RTAX_IFP, RTAX_NETMASK } from "../../abi/route_defs.ts";
 import {
   AF_INET,
   AF_LINK,
@@ -88,7 +88,8 @@ export interface rt_addrinfo {
 export function rt_addrinfo_zero(): rt_addrinfo {
   return {
     rti_addrs: 0,
-    rti_info: new Array<Sockaddr | null>(RTAX_MAX).fill(null),
+    // One slot per RTAX_* (RTAX_MAX of them), written out: this runs on every route request.
+    rti_info: [null, null, null, null, null, null, null, null],
     rti_flags: 0,
     rti_ifa: null,
     rti_ifp: null,
@@ -144,7 +145,7 @@ const V_route = VNET_DEFINE<RouteState>("rt_tables", () => {
 
 // route.c: rt_tables_get_rnh
 export function rt_tables_get_rnh(fibnum: number, fam: number): rib_head | null {
-  KASSERT(fibnum >= 0 && fibnum < rt_numfibs, `rt_tables_get_rnh: fib ${fibnum} out of bounds`);
+  KASSERT(fibnum >= 0 && fibnum < rt_numfibs, "rt_tables_get_rnh: fib out of bounds");
   return VNET(V_route).tables.get(fam) ?? null;
 }
 

@@ -736,7 +736,9 @@ function IN_ARE_MASKED_ADDR_EQUAL(d: SockaddrIn, a: SockaddrIn, m: SockaddrIn): 
 // seed in.c:993 in_lltable_prefix_free
 function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, flags: number): void {
   for (const chain of llt.lle_head) {
-    for (const lle of [...chain]) {
+    // LIST_FOREACH_SAFE: llentry_free unlinks `lle`; the walk then stays at its index.
+    for (let i = 0; i < chain.length;) {
+      const lle = chain[i];
       // LLE_STATIC in flags deletes static entries too.
       if (
         IN_ARE_MASKED_ADDR_EQUAL(lle.l3_addr, pfx, msk) &&
@@ -745,13 +747,14 @@ function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, 
         if (lle.la_timer.callout_stop()) LLE_REMREF(lle);
         ARPSTAT_ADD("dropped", llentry_free(lle));
       }
+      if (chain[i] === lle) i++;
     }
   }
 }
 
 // seed in.c:1025 in_lltable_rtcheck
 function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): number {
-  KASSERT(l3addr.sin_family === AF_INET, `sin_family ${l3addr.sin_family}`);
+  KASSERT(l3addr.sin_family === AF_INET, "in_lltable_rtcheck: not an AF_INET address");
 
   const rt = rtalloc1(l3addr, 0, 0);
   if (rt === null) return EINVAL;
@@ -803,7 +806,7 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, l3addr: SockaddrIn): num
 // seed in.c:1102 in_lltable_lookup
 function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla_lookup_result {
   const ifp = llt.llt_ifp;
-  KASSERT(l3addr.sin_family === AF_INET, `sin_family ${l3addr.sin_family}`);
+  KASSERT(l3addr.sin_family === AF_INET, "in_lltable_rtcheck: not an AF_INET address");
 
   const hashkey = in_addr_memory(l3addr.sin_addr);
   const lleh = llt.lle_head[LLATBL_HASH(hashkey, LLTBL_HASHMASK)];

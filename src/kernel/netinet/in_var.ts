@@ -28,7 +28,7 @@ export function IA_SIN(ia: in_ifaddr): SockaddrIn {
 // in_var.h: LLTABLE
 export function LLTABLE(ifp: ifnet): lltable | null {
   const ii = ifp.if_afdata[AF_INET];
-  KASSERT(ii !== null, `${ifp.if_xname}: no AF_INET afdata`);
+  KASSERT(ii !== null, "LLTABLE: interface has no AF_INET afdata");
   return ii.ii_llt;
 }
 

@@ -9,6 +9,7 @@ import {
   RTF_UP,
   RTM_ADD,
   RTM_DELETE,
+  RTAX_MAX,
 } from "../../../src/abi/route_defs.ts";
 import { AF_INET, isSockaddrDl, isSockaddrIn, sockaddrIn } from "../../../src/abi/socket.ts";
 import { SIOCSIFFLAGS } from "../../../src/abi/sockio.ts";
@@ -16,7 +17,14 @@ import { InvariantError } from "../../../src/kernel/kern/invariant.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { ifa_free, ifa_ref } from "../../../src/kernel/net/if.ts";
 import { in_ifaddr } from "../../../src/kernel/net/if_var.ts";
-import { RTFREE, rtalloc1, rtinit, rt_tables_get_rnh, type rtentry } from "../../../src/kernel/net/route.ts";
+import {
+  RTFREE,
+  rt_addrinfo_zero,
+  rtalloc1,
+  rtinit,
+  rt_tables_get_rnh,
+  type rtentry,
+} from "../../../src/kernel/net/route.ts";
 import { ROOT, addAddr, delAddr, kernelWithNic, rtmsg } from "./helpers.ts";
 
 function routes(k: Kernel): rtentry[] {
@@ -48,6 +56,10 @@ function twoNics(): Kernel {
   expect(k.attachNic("vtnet", "vtnet1", "52:54:00:12:34:57")).toBe(0);
   return k;
 }
+
+test("rt_addrinfo_zero has one empty slot per RTAX_* (route.h: rti_info[RTAX_MAX])", () => {
+  expect(rt_addrinfo_zero().rti_info).toEqual(new Array(RTAX_MAX).fill(null));
+});
 
 describe("interface routes (10.4 sys/net/route.c rtinit1)", () => {
   test("a delete whose route belongs to another ifa fails: ENETUNREACH ('not in any table')", () => {
