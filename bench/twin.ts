@@ -150,21 +150,34 @@ const kernels = rate(() => {
   new Kernel();
 }, 10);
 
+// Issue 12's targets, printed beside each figure.
+const GOAL = { pairs: 250_000, gets: 5_000_000, kernelUs: 10 };
+
 const fmt = (n: number, w = 12): string => Math.round(n).toLocaleString("en-US").padStart(w);
 const ratio = (now: number, then: number): string => (then > 0 ? `  ×${(now / then).toFixed(2)}` : "");
-const line = (r: Rate, what: string, then: number): void =>
-  console.log(`${fmt(r.cpu)} ${what}  (wall ${fmt(r.wall, 0)}/s)${ratio(r.cpu, then)}`);
+const verdict = (met: boolean, goal: string): string => `  [goal ${goal}: ${met ? "met" : "not met"}]`;
+const line = (r: Rate, what: string, then: number, goal?: number): void =>
+  console.log(
+    `${fmt(r.cpu)} ${what}  (wall ${fmt(r.wall, 0)}/s)${ratio(r.cpu, then)}` +
+      (goal === undefined ? "" : verdict(r.cpu >= goal, `≥ ${fmt(goal, 0)}/s`)),
+  );
 
 console.log(`twin throughput, ${seconds} s of CPU per case, node ${process.version}`);
 console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(" ")}`);
 console.log(`rates per CPU-second; ratios to the committed baseline (BASELINE in bench/twin.ts)`);
-line(pairs, `SIOCAIFADDR+SIOCDIFADDR pairs/s (alias 198.51.100.1/24 on ${ifname})`, BASELINE.pairs);
-line(gets, "SIOCGIFADDR/s (ioctl(2) on the twin Kernel)", BASELINE.gets);
+line(
+  pairs,
+  `SIOCAIFADDR+SIOCDIFADDR pairs/s (alias 198.51.100.1/24 on ${ifname})`,
+  BASELINE.pairs,
+  GOAL.pairs,
+);
+line(gets, "SIOCGIFADDR/s (ioctl(2) on the twin Kernel)", BASELINE.gets, GOAL.gets);
 line(direct, "in_control(SIOCGIFADDR)/s (called directly, inside the VNET)", BASELINE.direct);
 const kernelUs = 1e6 / kernels.cpu;
 console.log(
   `${kernelUs.toFixed(2).padStart(12)} µs per fresh Kernel (boot: lo0 with 127.0.0.1/8; wall ${(1e6 / kernels.wall).toFixed(2)} µs)` +
-    (BASELINE.kernelUs > 0 ? `  ×${(BASELINE.kernelUs / kernelUs).toFixed(2)}` : ""),
+    (BASELINE.kernelUs > 0 ? `  ×${(BASELINE.kernelUs / kernelUs).toFixed(2)}` : "") +
+    verdict(kernelUs <= GOAL.kernelUs, `≤ ${GOAL.kernelUs} µs`),
 );
 
 // Cost growth: µs per op as the machine grows. Each row is a fresh Kernel.
