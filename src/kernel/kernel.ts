@@ -54,7 +54,7 @@ import "./net/if_loop.ts";
 import type { ifaddr, ifnet } from "./net/if_var.ts";
 import { rt_tables_get_rnh, rt_trash } from "./net/route.ts";
 import { route_output, rtm_change_leakrefs, rts_attach, rts_detach, type routesock } from "./net/rtsock.ts";
-import { vnet, withVnet } from "./net/vnet.ts";
+import { CURVNET_RESTORE, CURVNET_SET, vnet, withVnet } from "./net/vnet.ts";
 import { garp_holders } from "./netinet/if_ether.ts";
 import { in_aifaddr_allocrefs, in_control, in_domifattach, in_domifdetach } from "./netinet/in.ts";
 import { in_inithead } from "./netinet/in_rmx.ts";
@@ -118,6 +118,13 @@ const FIONBIO = 0x8004667e;
 // TypeScript runners (tsx, vitest), and Kernel.ioctl reads them on every call.
 const { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } = ioccom;
 
+// The ioctl groups soo_ioctl dispatches on: 'i' (interface, ifioctl) and 'r' (routing).
+const GROUP_IF = 0x69;
+const GROUP_ROUTE = 0x72;
+
+// 10.4 sys_generic.c: commands up to this many bytes use sys_ioctl's stack buffer.
+const SYS_IOCTL_SMALL_SIZE = 128;
+
 /** A NIC the machine has at boot: `<driver><unit>` with MAC "aa:bb:cc:dd:ee:ff". */
 export interface BootDevice {
   driver: DeviceDriver;
@@ -136,6 +143,13 @@ const AGENT_OFFLOADS_OFF =
   IFCAP_VLAN_HWTSO |
   IFCAP_RXCSUM_IPV6 |
   IFCAP_TXCSUM_IPV6;
+
+/** A fresh `size`-byte buffer holding `bytes` (at most `size` of them), zero-padded. */
+function copyOf(bytes: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  return out;
+}
 
 function parseMac(mac: string): Uint8Array {
   const parts = mac.split(":").map((h) => Number.parseInt(h, 16));
@@ -164,6 +178,8 @@ export class Kernel {
   /** Frames in and out of the drivers (net/frames.ts). */
   readonly frames: FrameIO;
   readonly #so: socket;
+  readonly #smallBuf = new Uint8Array(SYS_IOCTL_SMALL_SIZE);
+  readonly #smallViews: Uint8Array[] = [];
   #nextPid = 100;
 
   constructor(opts: KernelOptions = {}) {
@@ -253,38 +269,63 @@ export class Kernel {
     const cred = Kernel.credential(anyCred);
     cmd = cmd >>> 0;
     const size = IOCPARM_LEN(cmd);
-    const out = new Uint8Array(size);
-    out.set(data.length > size ? data.subarray(0, size) : data);
-    if (typeof cred === "number") return { errno: cred, data: out };
+    // The caller's buffer as sys_ioctl reaches it: IOCPARM_LEN bytes, zeros past a short one.
+    const user = data.length > size ? data.subarray(0, size) : data;
+    if (typeof cred === "number") return { errno: cred, data: copyOf(user, size) };
     if (
       size > IOCPARM_MAX ||
       (cmd & (IOC_VOID | IOC_IN | IOC_OUT)) === 0 ||
       (cmd & IOC_OUT && size === 0) ||
       (cmd & IOC_VOID && size > 0 && size !== 4)
     )
-      return { errno: ENOTTY, data: out };
+      return { errno: ENOTTY, data: copyOf(user, size) };
     let buf: Uint8Array;
     // An int argument passed by value (IOC_VOID with a length): sys_ioctl sets size to 0, so
     // nothing is copied in or out.
     const byValue = size > 0 && (cmd & IOC_VOID) !== 0;
     if (byValue) {
       // The pointer itself is the argument, and the twin has none.
-      buf = new Uint8Array(4);
-    } else if (cmd & IOC_IN) {
-      // copyin of IOCPARM_LEN bytes; the kernel works on its own copy.
-      buf = out.slice();
+      buf = this.#smalldata(4);
+      buf.fill(0);
     } else {
-      // IOC_OUT only: sys_ioctl bzero()s the kernel buffer.
-      buf = new Uint8Array(size);
+      buf = size > SYS_IOCTL_SMALL_SIZE ? new Uint8Array(size) : this.#smalldata(size);
+      if (cmd & IOC_IN) {
+        // copyin of IOCPARM_LEN bytes; the kernel works on its own copy.
+        buf.set(user);
+        if (user.length < size) buf.fill(0, user.length);
+      } else {
+        // IOC_OUT only: sys_ioctl bzero()s the kernel buffer.
+        buf.fill(0);
+      }
     }
-    const td: Thread = { td_ucred: cred };
-    const errno = this.run(() => this.#kern_ioctl(cmd, buf, td));
-    if (errno === 0 && cmd & IOC_OUT && !byValue) out.set(buf);
-    return { errno, data: out };
+    const errno = this.#kern_ioctl(cmd, buf, { td_ucred: cred });
+    // copyout on success; otherwise the caller's buffer is as it was.
+    return { errno, data: copyOf(errno === 0 && cmd & IOC_OUT && !byValue ? buf : user, size) };
   }
 
-  // sys_generic.c kern_ioctl + sys_socket.c soo_ioctl
+  /**
+   * sys_ioctl's on-stack smalldata[SYS_IOCTL_SMALL_SIZE], as a view of `size` bytes. Like the C
+   * stack buffer it is only valid during the call: kernel code copies what it keeps. The views
+   * are fixed windows on one fixed buffer, so holding them cannot go stale.
+   */
+  #smalldata(size: number): Uint8Array {
+    return (this.#smallViews[size] ??= this.#smallBuf.subarray(0, size));
+  }
+
+  // sys_generic.c kern_ioctl + sys_socket.c soo_ioctl, under CURVNET_SET, draining the netisr
+  // work the command queued before returning (Kernel.run without a closure per call).
   #kern_ioctl(cmd: number, data: Uint8Array, td: Thread): number {
+    const prev = CURVNET_SET(this.vnet);
+    try {
+      const error = this.#soo_ioctl(cmd, data, td);
+      if (this.frames.pending > 0) this.frames.drain();
+      return error;
+    } finally {
+      CURVNET_RESTORE(prev);
+    }
+  }
+
+  #soo_ioctl(cmd: number, data: Uint8Array, td: Thread): number {
     switch (cmd) {
       case FIOCLEX:
       case FIONCLEX:
@@ -292,10 +333,10 @@ export class Kernel {
       case FIOASYNC:
         return 0;
     }
-    const group = String.fromCharCode(IOCGROUP(cmd));
-    if (group === "i") return ifioctl(this.#so, cmd, data, td);
+    const group = IOCGROUP(cmd);
+    if (group === GROUP_IF) return ifioctl(this.#so, cmd, data, td);
     // rtioctl_fib: only multicast routing answers there, and it is not loaded.
-    if (group === "r") return EOPNOTSUPP;
+    if (group === GROUP_ROUTE) return EOPNOTSUPP;
     return in_control(this.#so, cmd, data, null, td);
   }
 

@@ -79,6 +79,34 @@ describe("Kernel", () => {
     expect(r.data.length).toBe(32);
   });
 
+  test("ioctl copyout only on success: a failed _IOWR leaves the caller's bytes as they were", () => {
+    // sys_ioctl copies out only when kern_ioctl returned 0. vtnet0 has no IPv4 address, so
+    // in_control's SIOCGIFADDR finds none (seed in.c:249-264: EADDRNOTAVAIL).
+    const k = new Kernel();
+    expect(k.attachNic("vtnet", "vtnet0", "52:54:00:00:00:01")).toBe(0);
+    const req = encodeIfreq(ifreqEmpty("vtnet0"));
+    req.fill(0xee, 16);
+    const r = k.ioctl(Kernel.root(), SIOCGIFADDR, req);
+    expect(r.errno).toBe(EADDRNOTAVAIL);
+    expect([...r.data]).toEqual([...req]);
+    expect(r.data).not.toBe(req);
+  });
+
+  test("ioctl copyin: each call's kernel buffer holds only its own bytes", () => {
+    // The twin reuses one buffer, as sys_ioctl reuses its stack's smalldata: a short request
+    // after a longer one must still read zeros past its end ("lo0", not "lo0et0").
+    const k = new Kernel();
+    expect(k.attachNic("vtnet", "vtnet0", "52:54:00:00:00:01")).toBe(0);
+    expect(k.ioctl(Kernel.root(), SIOCGIFFLAGS, encodeIfreq(ifreqEmpty("vtnet0"))).errno).toBe(0);
+    const r = k.ioctl(Kernel.root(), SIOCGIFADDR, new TextEncoder().encode("lo0"));
+    expect(r.errno).toBe(0);
+    expect([...r.data.subarray(0, 24)]).toEqual([
+      ...new TextEncoder().encode("lo0"),
+      ...new Array<number>(13).fill(0),
+      ...[16, 2, 0, 0, 127, 0, 0, 1],
+    ]);
+  });
+
   test("ioctl: no direction bits, or IOC_OUT with length 0, is ENOTTY (sys_ioctl)", () => {
     const k = new Kernel();
     expect(k.ioctl(Kernel.root(), 0x00006901, new Uint8Array(0)).errno).toBe(ENOTTY);
