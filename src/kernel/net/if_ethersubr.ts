@@ -133,10 +133,12 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
       break;
     }
     case AF_ARP: {
-      const ah = viewOf(m.data);
-      ah.setUint16(ARP.HTYPE, ARPHRD_ETHER, false);
+      // ah->ar_hrd = htons(ARPHRD_ETHER), byte by byte (a DataView would allocate).
+      const ah = m.data;
+      ah[ARP.HTYPE] = ARPHRD_ETHER >>> 8;
+      ah[ARP.HTYPE + 1] = ARPHRD_ETHER;
       loop_copy = false; // never loop an ARP packet back to ourselves
-      const op = ah.getUint16(ARP.OPER, false);
+      const op = (ah[ARP.OPER] << 8) | ah[ARP.OPER + 1];
       type = op === ARPOP_REVREQUEST || op === ARPOP_REVREPLY ? ETHERTYPE_REVARP : ETHERTYPE_ARP;
       edst = m.m_flags & M_BCAST ? BROADCAST_MAC : arTha(m.data);
       break;
@@ -155,10 +157,12 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
       return EAFNOSUPPORT;
   }
 
+  // M_PREPEND of the header: the frame is one new buffer, written in place.
   const frame = new Uint8Array(ETHER_HDR_LEN + m.data.length);
-  frame.set(edst.subarray(0, ETHER_ADDR_LEN), ETHERNET.DST);
-  frame.set(esrc.subarray(0, ETHER_ADDR_LEN), ETHERNET.SRC);
-  viewOf(frame).setUint16(ETHERNET.ETHERTYPE, type, false);
+  ether_addr_put(frame, ETHERNET.DST, edst);
+  ether_addr_put(frame, ETHERNET.SRC, esrc);
+  frame[ETHERNET.ETHERTYPE] = type >>> 8;
+  frame[ETHERNET.ETHERTYPE + 1] = type;
   frame.set(m.data, ETHERNET.PAYLOAD);
   m.data = frame;
 
@@ -179,6 +183,14 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
 /** ar_tha() of an Ethernet/IPv4 ARP packet: the target hardware address. */
 function arTha(ah: Uint8Array): Uint8Array {
   return ah.slice(ARP.THA, ARP.THA + ETHER_ADDR_LEN);
+}
+
+/**
+ * Copies the ETHER_ADDR_LEN bytes of `addr` to `frame` at `off` (the header's bcopy); a shorter
+ * `addr` leaves the frame's zeros, as set() of a short subarray would.
+ */
+function ether_addr_put(frame: Uint8Array, off: number, addr: Uint8Array): void {
+  for (let i = 0; i < ETHER_ADDR_LEN; i++) frame[off + i] = addr[i];
 }
 
 // if_ethersubr.c: ether_output_frame — the frame goes to the driver.

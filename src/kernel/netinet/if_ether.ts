@@ -358,30 +358,31 @@ function lltable_of(ifp: ifnet): lltable {
   return llt;
 }
 
-/** struct sockaddr with sa_family AF_ARP and sa_len 2, what ARP hands to if_output. */
-function arp_sockaddr(): SockaddrRaw {
-  return { sa_len: 2, sa_family: AF_ARP, sa_data: new Uint8Array(0) };
-}
+/**
+ * struct sockaddr with sa_family AF_ARP and sa_len 2, what ARP hands to if_output. One frozen
+ * object serves every packet: if_output only reads its destination.
+ */
+const arp_sockaddr: SockaddrRaw = Object.freeze({ sa_len: 2, sa_family: AF_ARP, sa_data: new Uint8Array(0) });
 
 /**
  * An ARP header over a packet buffer, with if_arp.h's offsets (ar_sha at 8, then ar_spa,
- * ar_tha, ar_tpa by the header's own ar_hln and ar_pln). Network fields are big-endian.
+ * ar_tha, ar_tpa by the header's own ar_hln and ar_pln). Network fields are big-endian, read
+ * and written byte by byte: a DataView would give the small buffer an ArrayBuffer of its own.
  */
 class arphdr {
   readonly b: Uint8Array;
-  readonly v: DataView;
   constructor(b: Uint8Array) {
     this.b = b;
-    this.v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
   get ar_hrd(): number {
-    return this.v.getUint16(0, false);
+    return (this.b[0] << 8) | this.b[1];
   }
   get ar_pro(): number {
-    return this.v.getUint16(2, false);
+    return (this.b[2] << 8) | this.b[3];
   }
   set ar_pro(x: number) {
-    this.v.setUint16(2, x, false);
+    this.b[2] = x >>> 8;
+    this.b[3] = x;
   }
   get ar_hln(): number {
     return this.b[4];
@@ -396,10 +397,11 @@ class arphdr {
     this.b[5] = x;
   }
   get ar_op(): number {
-    return this.v.getUint16(6, false);
+    return (this.b[6] << 8) | this.b[7];
   }
   set ar_op(x: number) {
-    this.v.setUint16(6, x, false);
+    this.b[6] = x >>> 8;
+    this.b[7] = x;
   }
   // if_arp.h: ar_sha/ar_spa/ar_tha/ar_tpa
   get sha(): number {
@@ -420,12 +422,19 @@ class arphdr {
     out.set(this.b.subarray(off, off + n));
     return out;
   }
-  /** An IPv4 address at `off`, host order. */
+  /** An IPv4 address at `off`, host order; bytes past the buffer read as zero, as in bytes(). */
   inaddr(off: number): number {
-    return new DataView(this.bytes(off, IN_ADDR_SIZE).buffer).getUint32(0, false);
+    const b = this.b;
+    // An index past the end reads undefined, which the shifts and ors take as 0.
+    return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
   }
+  /** Stores host-order `addr` at `off`, which callers keep inside the buffer. */
   setinaddr(off: number, addr: number): void {
-    this.v.setUint32(off, addr >>> 0, false);
+    const b = this.b;
+    b[off] = addr >>> 24;
+    b[off + 1] = addr >>> 16;
+    b[off + 2] = addr >>> 8;
+    b[off + 3] = addr;
   }
 }
 
@@ -497,12 +506,13 @@ export function arprequest(ifp: ifnet, sip: number | null, tip: number, enaddr: 
   ah.ar_hln = hln;
   ah.ar_pln = IN_ADDR_SIZE;
   ah.ar_op = ARPOP_REQUEST;
-  data.set(sha.subarray(0, hln), ah.sha);
+  // bcopy(enaddr, ar_sha(ah), ah->ar_hln); a shorter enaddr leaves zeros, as set() would.
+  for (let i = 0, at = ah.sha; i < hln; i++) data[at + i] = sha[i];
   ah.setinaddr(ah.spa, sip);
   ah.setinaddr(ah.tpa, tip);
   const m = m_gethdr(data, M_BCAST);
   KASSERT(ifp.if_output !== null, `${ifp.if_xname}: no if_output`);
-  ifp.if_output(ifp, m, arp_sockaddr(), null);
+  ifp.if_output(ifp, m, arp_sockaddr, null);
   ARPSTAT_INC("txrequests");
 }
 
@@ -779,7 +789,7 @@ export function in_arpinput(m: Mbuf): void {
   m.data = m.data.slice(0, ARPHDR_SIZE + 2 * ah.ar_pln + 2 * ah.ar_hln);
   m.rcvif = null;
   KASSERT(ifp.if_output !== null, `${ifp.if_xname}: no if_output`);
-  ifp.if_output(ifp, m, arp_sockaddr(), null);
+  ifp.if_output(ifp, m, arp_sockaddr, null);
   ARPSTAT_INC("txreplies");
 }
 
