@@ -144,6 +144,12 @@ describe("if_data", () => {
     expect(IF_DATA_OFFSETS.ifi_lastchange).toBe(136);
   });
 
+  it("an empty if_data has every field of the struct, all zero", () => {
+    const d = emptyIfData();
+    expect(Object.keys(d).sort()).toEqual(Object.keys(IF_DATA_OFFSETS).sort());
+    expect(encodeIfData(d)).toEqual(new Uint8Array(IF_DATA_SIZE));
+  });
+
   it("parses and emits", () => {
     const d = emptyIfData();
     d.ifi_type = ifh.IFT_ETHER;
