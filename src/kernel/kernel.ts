@@ -6,14 +6,7 @@
 import { ENOTTY, EOPNOTSUPP } from "../abi/errno.ts";
 import * as ioccom from "../abi/ioccom.ts";
 import { encodeInAliasreq, inAliasreq, ipv4ToString, parseIpv4 } from "../abi/in.ts";
-import {
-  AF_INET,
-  AF_ROUTE,
-  isSockaddrIn,
-  sockaddrFamily,
-  sockaddrIn,
-  type SockaddrIn,
-} from "../abi/socket.ts";
+import { AF_INET, AF_ROUTE, isSockaddrIn, sockaddrFamily, sockaddrIn } from "../abi/socket.ts";
 import { SIOCAIFADDR, SIOCGIFCAP, SIOCSIFCAP, SIOCSIFLLADDR } from "../abi/sockio.ts";
 import {
   encodeIfreq,
@@ -125,6 +118,35 @@ const GROUP_ROUTE = 0x72;
 // 10.4 sys_generic.c: commands up to this many bytes use sys_ioctl's stack buffer.
 const SYS_IOCTL_SMALL_SIZE = 128;
 
+/**
+ * sys_ioctl's on-stack smalldata[SYS_IOCTL_SMALL_SIZE]. Like the C stack buffer it is only valid
+ * during the call (kernel code copies what it keeps), and one ioctl runs at a time in this
+ * process, so every Kernel shares it; `smalldataBusy` gives a nested call (which the twin never
+ * makes) a buffer of its own. The views are fixed windows on one fixed buffer: nothing to go stale.
+ */
+const smalldataBuf = new Uint8Array(SYS_IOCTL_SMALL_SIZE);
+const smalldataViews: Uint8Array[] = [];
+let smalldataBusy = false;
+
+function smalldata(size: number): Uint8Array {
+  return (smalldataViews[size] ??= smalldataBuf.subarray(0, size));
+}
+
+/**
+ * rc at boot: 10.4 /etc/defaults/rc.conf leaves ifconfig_lo0 commented out (line 214), so
+ * network.subr ipv4_up runs `ifconfig lo0 inet 127.0.0.1/8 alias` (network.subr:676-681), whose
+ * SIOCAIFADDR carries the /8 as an AF_INET sockaddr_in mask (af_inet.c:127-131). The same bytes
+ * for every Kernel; Kernel.ioctl only reads them.
+ */
+const LO0_ALIASREQ = encodeInAliasreq(
+  inAliasreq("lo0", sockaddrIn(0x7f000001), sockaddrIn(0xff000000), {
+    sin_len: 0,
+    sin_family: 0,
+    sin_port: 0,
+    sin_addr: 0,
+  }),
+);
+
 /** A NIC the machine has at boot: `<driver><unit>` with MAC "aa:bb:cc:dd:ee:ff". */
 export interface BootDevice {
   driver: DeviceDriver;
@@ -178,8 +200,6 @@ export class Kernel {
   /** Frames in and out of the drivers (net/frames.ts). */
   readonly frames: FrameIO;
   readonly #so: socket;
-  readonly #smallBuf = new Uint8Array(SYS_IOCTL_SMALL_SIZE);
-  readonly #smallViews: Uint8Array[] = [];
   #nextPid = 100;
 
   constructor(opts: KernelOptions = {}) {
@@ -191,14 +211,9 @@ export class Kernel {
       if (opts.carp === true) carp_load();
       for (const d of devices) device_attach(d.driver, d.unit, d.mac);
       if_clone_attach_all();
-      // rc: 10.4 /etc/defaults/rc.conf leaves ifconfig_lo0 commented out (line 214), so
-      // network.subr ipv4_up runs `ifconfig lo0 inet 127.0.0.1/8 alias` (network.subr:676-681),
-      // and ifconfig writes the /8 as an AF_INET sockaddr_in mask (af_inet.c:127-131).
-      const none: SockaddrIn = { sin_len: 0, sin_family: 0, sin_port: 0, sin_addr: 0 };
-      const req = encodeInAliasreq(inAliasreq("lo0", sockaddrIn(0x7f000001), sockaddrIn(0xff000000), none));
-      const error = ifioctl(this.#so, SIOCAIFADDR, req, { td_ucred: Kernel.root() });
-      if (error) throw new InvariantError(`boot: configuring lo0 failed: errno ${error}`);
     });
+    const error = this.ioctl(Kernel.root(), SIOCAIFADDR, LO0_ALIASREQ).errno;
+    if (error) throw new InvariantError(`boot: configuring lo0 failed: errno ${error}`);
   }
 
   /** The superuser outside any jail. */
@@ -279,37 +294,28 @@ export class Kernel {
       (cmd & IOC_VOID && size > 0 && size !== 4)
     )
       return { errno: ENOTTY, data: copyOf(user, size) };
-    let buf: Uint8Array;
     // An int argument passed by value (IOC_VOID with a length): sys_ioctl sets size to 0, so
-    // nothing is copied in or out.
+    // nothing is copied in or out; the pointer itself is the argument, and the twin has none.
     const byValue = size > 0 && (cmd & IOC_VOID) !== 0;
-    if (byValue) {
-      // The pointer itself is the argument, and the twin has none.
-      buf = this.#smalldata(4);
-      buf.fill(0);
+    const small = (byValue || size <= SYS_IOCTL_SMALL_SIZE) && !smalldataBusy;
+    const buf = small ? smalldata(byValue ? 4 : size) : new Uint8Array(byValue ? 4 : size);
+    if (!byValue && cmd & IOC_IN) {
+      // copyin of IOCPARM_LEN bytes; the kernel works on its own copy.
+      buf.set(user);
+      if (user.length < size) buf.fill(0, user.length);
     } else {
-      buf = size > SYS_IOCTL_SMALL_SIZE ? new Uint8Array(size) : this.#smalldata(size);
-      if (cmd & IOC_IN) {
-        // copyin of IOCPARM_LEN bytes; the kernel works on its own copy.
-        buf.set(user);
-        if (user.length < size) buf.fill(0, user.length);
-      } else {
-        // IOC_OUT only: sys_ioctl bzero()s the kernel buffer.
-        buf.fill(0);
-      }
+      // IOC_OUT: sys_ioctl bzero()s the kernel buffer (and the by-value int is 0 here).
+      buf.fill(0);
     }
-    const errno = this.#kern_ioctl(cmd, buf, { td_ucred: cred });
+    let errno: number;
+    if (small) smalldataBusy = true;
+    try {
+      errno = this.#kern_ioctl(cmd, buf, { td_ucred: cred });
+    } finally {
+      if (small) smalldataBusy = false;
+    }
     // copyout on success; otherwise the caller's buffer is as it was.
     return { errno, data: copyOf(errno === 0 && cmd & IOC_OUT && !byValue ? buf : user, size) };
-  }
-
-  /**
-   * sys_ioctl's on-stack smalldata[SYS_IOCTL_SMALL_SIZE], as a view of `size` bytes. Like the C
-   * stack buffer it is only valid during the call: kernel code copies what it keeps. The views
-   * are fixed windows on one fixed buffer, so holding them cannot go stale.
-   */
-  #smalldata(size: number): Uint8Array {
-    return (this.#smallViews[size] ??= this.#smallBuf.subarray(0, size));
   }
 
   // sys_generic.c kern_ioctl + sys_socket.c soo_ioctl, under CURVNET_SET, draining the netisr
@@ -397,8 +403,8 @@ export class Kernel {
     return this.run(() => nic_inject(ifname, frame));
   }
 
-  /** Every frame the drivers have put on the wire, oldest first. */
-  get transmitted(): readonly TransmittedFrame[] {
+  /** Frames the drivers have put on the wire and nobody has taken (splice(0)) yet, oldest first. */
+  get transmitted(): TransmittedFrame[] {
     return this.frames.transmitted;
   }
 
