@@ -132,15 +132,19 @@ export function rn_addroute(rt: rtentry, netmask: Sockaddr | null, head: rib_hea
 interface RouteState {
   /** V_rt_tables[0][af], made by each domain's dom_rtattach. */
   tables: Map<number, rib_head>;
-  /** V_rttrash: entries out of the table but not yet freed, for leak checks. */
-  rttrash: Set<rtentry>;
+  /**
+   * V_rttrash: entries out of the table but not yet freed, for leak checks. Rarely more than
+   * one at a time (a delete holds its route only until rtinit1 frees it), so a plain array:
+   * a Set costs more per add and delete at that size.
+   */
+  rttrash: rtentry[];
   rts_unreach: number;
 }
 
 const V_route = VNET_DEFINE<RouteState>("rt_tables", () => {
   const tables = new Map<number, rib_head>();
   for (const dom of domains) if (dom.dom_rtattach !== null) tables.set(dom.dom_family, dom.dom_rtattach());
-  return { tables, rttrash: new Set(), rts_unreach: 0 };
+  return { tables, rttrash: [], rts_unreach: 0 };
 });
 
 // route.c: rt_tables_get_rnh
@@ -150,7 +154,7 @@ export function rt_tables_get_rnh(fibnum: number, fam: number): rib_head | null 
 }
 
 /** Routes removed from the table whose storage is still referenced (V_rttrash). */
-export function rt_trash(): ReadonlySet<rtentry> {
+export function rt_trash(): readonly rtentry[] {
   return VNET(V_route).rttrash;
 }
 
@@ -210,7 +214,9 @@ export function rtfree(rt: rtentry): void {
   if (rnh.rnh_close !== null) rnh.rnh_close(rt, rnh);
   if ((rt.rt_flags & RTF_UP) === 0) {
     const trash = VNET(V_route).rttrash;
-    KASSERT(trash.delete(rt), "rtfree: freeing a route that is not in rttrash");
+    const at = trash.lastIndexOf(rt);
+    KASSERT(at >= 0, "rtfree: freeing a route that is not in rttrash");
+    trash.splice(at, 1);
     ifa_free(rt.rt_ifa);
   }
 }
@@ -342,7 +348,7 @@ export function rtexpunge(rt: rtentry): number {
     info.rti_info[RTAX_NETMASK] = rt.rt_mask;
     ifa.ifa_rtrequest(RTM_DELETE, rt, info);
   }
-  VNET(V_route).rttrash.add(rt);
+  VNET(V_route).rttrash.push(rt);
   return 0;
 }
 
@@ -390,7 +396,7 @@ export function rtrequest1_fib(
       rt.rt_refcnt++;
       rt.rt_flags &= ~RTF_UP;
       if (rt.rt_ifa.ifa_rtrequest !== null) rt.rt_ifa.ifa_rtrequest(RTM_DELETE, rt, info);
-      VNET(V_route).rttrash.add(rt);
+      VNET(V_route).rttrash.push(rt);
       if (ret_nrt !== null) ret_nrt.rt = rt;
       else RTFREE(rt);
       return 0;
