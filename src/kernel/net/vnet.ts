@@ -6,10 +6,12 @@ import { Clock } from "../kern/clock.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import type { ifaddr, ifnet, in_ifaddr } from "./if_var.ts";
 
-/** A per-VNET variable: `init` makes its value the first time a VNET reads it. */
+/** A per-VNET variable: `init` makes its value (never undefined) the first time a VNET reads it. */
 export interface VnetKey<T> {
   readonly name: string;
   readonly init: (vnet: vnet) => T;
+  /** Its slot in every VNET's variable array, given out once per process by VNET_DEFINE. */
+  readonly slot: number;
 }
 
 export class vnet {
@@ -28,21 +30,28 @@ export class vnet {
   readonly in_ifaddrhashtbl = new Map<number, in_ifaddr[]>();
   /** Every ifaddr allocated and not yet freed, for leak checks. */
   readonly ifaddrs_live = new Set<ifaddr>();
-  readonly #vars = new Map<VnetKey<unknown>, unknown>();
+  /** Per-VNET variables by VnetKey.slot; undefined until first read. */
+  readonly #vars: unknown[] = [];
 
   constructor(clock = new Clock()) {
     this.clock = clock;
   }
 
   get<T>(key: VnetKey<T>): T {
-    if (!this.#vars.has(key)) this.#vars.set(key, key.init(this));
-    return this.#vars.get(key) as T;
+    const value = this.#vars[key.slot];
+    if (value !== undefined) return value as T;
+    const made = key.init(this);
+    KASSERT(made !== undefined, `VNET_DEFINE ${key.name}: init made no value`);
+    this.#vars[key.slot] = made;
+    return made;
   }
 }
 
+let nextSlot = 0;
+
 // vnet.h: VNET_DEFINE
 export function VNET_DEFINE<T>(name: string, init: (vnet: vnet) => T): VnetKey<T> {
-  return { name, init };
+  return { name, init, slot: nextSlot++ };
 }
 
 let current: vnet | null = null;
