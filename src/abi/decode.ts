@@ -58,11 +58,20 @@ export function outputBuffer(
   return into;
 }
 
-/** A NUL-terminated C string in a fixed array (e.g. ifr_name[IFNAMSIZ]); stops at the first NUL. */
+/**
+ * A NUL-terminated C string in a fixed array (e.g. ifr_name[IFNAMSIZ]); stops at the first NUL
+ * or the end of `bytes`. Built a character at a time: for names this short that beats a
+ * subarray spread into fromCharCode.
+ */
 export function readCString(bytes: Uint8Array, offset: number, size: number): string {
-  let end = offset;
-  while (end < offset + size && bytes[end] !== 0) end++;
-  return String.fromCharCode(...bytes.subarray(offset, end));
+  const end = Math.min(offset + size, bytes.length);
+  let s = "";
+  for (let i = offset; i < end; i++) {
+    const c = bytes[i];
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 /** Writes `s` as bytes into a fixed array, NUL-padding the rest; longer names are cut to fit. */
