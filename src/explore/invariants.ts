@@ -7,7 +7,7 @@ import { AF_INET } from "../abi/socket.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { LLE_LINKED, lltables } from "../kernel/net/if_llatbl.ts";
 import { rt_tables_get_rnh } from "../kernel/net/route.ts";
-import { in_aifaddr_allocrefs } from "../kernel/netinet/in.ts";
+import { in_aifaddr_allocref_held } from "../kernel/netinet/in.ts";
 
 /** Problems in the lltables at rest (between ops); empty when consistent. */
 export function extraProblems(k: Kernel): string[] {
@@ -42,13 +42,14 @@ export interface Census {
 }
 
 /** Deleted addresses kept alive only by the seed's unreleased ifa_alloc reference (seed
- * in.c:411,416; in.ts in_aifaddr_allocrefs): the seed leaks one per address it ever made, so
- * they are FreeBSD's leak, faithfully modelled, and counted apart. */
+ * in.c:411,416; in.ts in_aifaddr_allocref_held): the seed leaks one per address it ever made,
+ * so they are FreeBSD's leak, faithfully modelled, and counted apart. */
 export function seedLeaked(k: Kernel): number {
-  return k.run(() => {
-    const held = in_aifaddr_allocrefs();
-    return [...held].filter((ia) => ia.ifa_refcnt === 1 && !ia.ifa_ifp.if_addrhead.includes(ia)).length;
-  });
+  let leaked = 0;
+  for (const ifa of k.vnet.ifaddrs_live)
+    if (in_aifaddr_allocref_held(ifa) && ifa.ifa_refcnt === 1 && !ifa.ifa_ifp.if_addrhead.includes(ifa))
+      leaked++;
+  return leaked;
 }
 
 export function census(k: Kernel): Census {

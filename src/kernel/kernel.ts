@@ -49,7 +49,13 @@ import { rt_tables_get_rnh, rt_trash } from "./net/route.ts";
 import { route_output, rtm_change_leakrefs, rts_attach, rts_detach, type routesock } from "./net/rtsock.ts";
 import { CURVNET_RESTORE, CURVNET_SET, vnet, withVnet } from "./net/vnet.ts";
 import { garp_holders } from "./netinet/if_ether.ts";
-import { in_aifaddr_allocrefs, in_control, in_domifattach, in_domifdetach } from "./netinet/in.ts";
+import {
+  in_aifaddr_allocref_count,
+  in_aifaddr_allocref_held,
+  in_control,
+  in_domifattach,
+  in_domifdetach,
+} from "./netinet/in.ts";
 import { in_inithead } from "./netinet/in_rmx.ts";
 import type { in_ifinfo } from "./netinet/in_var.ts";
 import { INADDR_HASH } from "./netinet/in_var.ts";
@@ -461,7 +467,14 @@ function collectProblems(v: vnet): string[] {
     if (!INADDR_HASH(v, ia.ia_addr.sin_addr).includes(ia))
       problems.push(`${ia.ifa_ifp.if_xname}: in_ifaddr missing from INADDR_HASH`);
   }
-  for (const ia of in_aifaddr_allocrefs()) add(ia);
+  let allocrefs = 0;
+  for (const ifa of v.ifaddrs_live) {
+    if (!in_aifaddr_allocref_held(ifa)) continue;
+    add(ifa);
+    allocrefs++;
+  }
+  if (allocrefs !== in_aifaddr_allocref_count())
+    problems.push("an address holding the seed's unreleased ifa_alloc reference was freed");
   // Held by a FreeBSD leak: 10.4 rtsock.c route_output RTM_CHANGE (see rtm_change_leakrefs).
   for (const [ifa, n] of rtm_change_leakrefs()) for (let i = 0; i < n; i++) add(ifa);
   // A pending GARP retransmission holds a reference (10.4 if_ether.c garp_timer_start).

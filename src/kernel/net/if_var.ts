@@ -170,6 +170,8 @@ export class in_ifaddr implements ifaddr {
   ia_subnet = 0;
   /** Host order. */
   ia_subnetmask = 0;
+  /** Twin bookkeeping: holds the seed's never-released ifa_alloc reference (in.ts). */
+  ia_allocref = false;
   readonly #addr = sinZero();
   readonly #dstaddr = sinZero();
   readonly #sockmask = sinZero();

@@ -113,7 +113,7 @@ import {
   type llentry,
   type lltable,
 } from "../net/if_llatbl.ts";
-import { IF_LLADDR, IFA_ROUTE, in_ifaddr, type IoctlData, type ifnet } from "../net/if_var.ts";
+import { IF_LLADDR, IFA_ROUTE, in_ifaddr, type IoctlData, type ifaddr, type ifnet } from "../net/if_var.ts";
 import {
   rtalloc1,
   rtalloc_ign_fib,
@@ -166,11 +166,19 @@ SYSCTL_INT(
  * keeps one reference for ever. Reference audits count these as expected (14.x drops the
  * if_addrhead ifa_ref: "if_addrhead is already referenced by ifa_alloc()").
  */
-const V_in_aifaddr_allocref = VNET_DEFINE("in_aifaddr_allocref", () => new Set<in_ifaddr>());
+const V_in_aifaddr_allocref = VNET_DEFINE("in_aifaddr_allocref", () => ({ count: 0 }));
 
-/** Addresses holding the seed's unreleased ifa_alloc reference (see V_in_aifaddr_allocref). */
-export function in_aifaddr_allocrefs(): ReadonlySet<in_ifaddr> {
-  return VNET(V_in_aifaddr_allocref);
+/**
+ * Whether `ifa` holds the seed's unreleased ifa_alloc reference (see V_in_aifaddr_allocref).
+ * A flag on the address, not a set of them: the set grew by one on every SIOCAIFADDR.
+ */
+export function in_aifaddr_allocref_held(ifa: ifaddr): boolean {
+  return ifa instanceof in_ifaddr && ifa.ia_allocref;
+}
+
+/** How many addresses ever took that reference: an audit's check that none was freed. */
+export function in_aifaddr_allocref_count(): number {
+  return VNET(V_in_aifaddr_allocref).count;
 }
 
 // seed in.c:94 in_localaddr
@@ -366,7 +374,8 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
   if (existing !== null) in_difaddr_ioctl(data, ifp, td);
 
   const ia = ifa_alloc(new in_ifaddr(ifp));
-  VNET(V_in_aifaddr_allocref).add(ia);
+  ia.ia_allocref = true;
+  VNET(V_in_aifaddr_allocref).count++;
   ia.ifa_addr = ia.ia_addr;
   ia.ifa_dstaddr = ia.ia_dstaddr;
   ia.ifa_netmask = ia.ia_sockmask;

@@ -35,7 +35,7 @@ import { PR_IP4, PR_VNET, prison_create } from "../../../src/kernel/kern/cred.ts
 import { rtrequest_fib } from "../../../src/kernel/net/route.ts";
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { IFA_ROUTE, type ifnet } from "../../../src/kernel/net/if_var.ts";
-import { in_aifaddr_allocrefs } from "../../../src/kernel/netinet/in.ts";
+import { in_aifaddr_allocref_held } from "../../../src/kernel/netinet/in.ts";
 import { INADDR_HASH } from "../../../src/kernel/netinet/in_var.ts";
 import { carp_add_vhid, carp_events } from "../../../src/kernel/netinet/ip_carp.ts";
 import {
@@ -194,7 +194,7 @@ describe("a new address on an Ethernet interface", () => {
   test("the seed keeps ifa_alloc's reference: refcnt = lists + routes + 1 (seed 359, 411, 416)", () => {
     expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
     const [ia] = inAddrs(em.ifp);
-    k.run(() => expect(in_aifaddr_allocrefs().has(ia)).toBe(true));
+    expect(in_aifaddr_allocref_held(ia)).toBe(true);
     // The prefix route holds ia as rt_ifa; the loopback route does not: 10.4 if.c
     // ifa_add_loopback_route leaves rti_ifa unset and route.c rt_getifa_fib takes lo0's own
     // address (ifaof_ifpforaddr on V_loif).
