@@ -30,7 +30,8 @@ export interface TwinKernel {
   routeSocketOpen(): TwinRouteSocket;
   /** Returns an errno (ENXIO for an unknown interface). */
   inject(ifname: string, frame: Uint8Array): number;
-  readonly transmitted: readonly TransmittedFrame[];
+  /** Frames sent and not yet taken, oldest first; a reader takes them with splice(0). */
+  readonly transmitted: TransmittedFrame[];
   advance(seconds: number): void;
   /** time_uptime: whole seconds since boot. */
   uptime(): number;

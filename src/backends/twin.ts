@@ -78,7 +78,7 @@ export function createTwinBackend(opts: TwinOptions = {}): Backend {
  * throws (a twin bug, never the scenario's), and so does a KernelPanic (where FreeBSD panics). */
 export function kernelStepper(kernel: TwinKernel): (op: Op) => OpResult {
   const monitor = kernel.routeSocketOpen();
-  let sent = kernel.transmitted.length;
+  kernel.transmitted.splice(0); // sent before the first op: no op's frames
   let index = 0;
   return (op: Op): OpResult => {
     const r = perform(kernel, op);
@@ -89,10 +89,10 @@ export function kernelStepper(kernel: TwinKernel): (op: Op) => OpResult {
       );
     }
     index++;
+    // Taken from the log, which so never holds more than one op's frames.
     const frames = kernel.transmitted
-      .slice(sent)
+      .splice(0)
       .map((f) => ({ ifname: f.ifname, time: f.time, frame: toHex(f.frame) }));
-    sent = kernel.transmitted.length;
     return { ...r, rtsock: monitor.read().map(toHex), frames };
   };
 }

@@ -224,7 +224,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** if_transmit as if_attach installs it: onto if_snd for the reader (recorded here). */
 function tun_transmit(ifp: ifnet, m: Mbuf): number {
-  frames().record(ifp, m.data);
+  // A forwarded packet is a view into the frame it arrived in: the log gets bytes of its own.
+  frames().record(ifp, m.data.slice());
   ifp.if_data.ifi_obytes += BigInt(m.data.length);
   return 0;
 }

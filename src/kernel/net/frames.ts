@@ -22,8 +22,18 @@ export type DeviceRx = (ifp: ifnet, frame: Uint8Array) => void;
 // A bound on deferred work per drain: a frame ping-pong that never ends is a twin bug.
 const NETISR_DRAIN_LIMIT = 100_000;
 
+/**
+ * The most untaken frames the log keeps. Readers take what an op sent after every op (the
+ * harness's kernelStepper), far below this; a Kernel nobody takes frames from (a bench loop of
+ * millions of ops) must still not grow without bound, so reaching it drops the older half.
+ */
+export const FRAME_LOG_LIMIT = 1 << 14;
+
 export class FrameIO {
+  /** Frames the drivers transmitted and nobody has taken yet, oldest first: take with splice(0). */
   readonly transmitted: TransmittedFrame[] = [];
+  /** Frames dropped from the log untaken, because it reached FRAME_LOG_LIMIT. */
+  lost = 0;
   readonly #vnet: vnet;
   readonly #devices = new Map<ifnet, DeviceRx>();
   readonly #queue: (() => void)[] = [];
@@ -33,10 +43,19 @@ export class FrameIO {
     this.#vnet = v;
   }
 
-  /** Records a frame the driver of `ifp` transmitted. */
+  /**
+   * Records a frame the driver of `ifp` transmitted. The log keeps `frame` itself: the driver
+   * hands over a buffer nothing writes to afterwards, as the mbuf is the hardware's once sent.
+   */
   record(ifp: ifnet, frame: Uint8Array): void {
+    const log = this.transmitted;
+    if (log.length >= FRAME_LOG_LIMIT) {
+      const drop = FRAME_LOG_LIMIT / 2;
+      log.splice(0, drop);
+      this.lost += drop;
+    }
     const clock = this.#vnet.clock;
-    this.transmitted.push({ ifname: ifp.if_xname, time: clock.ticks / clock.hz, frame: frame.slice() });
+    log.push({ ifname: ifp.if_xname, time: clock.ticks / clock.hz, frame });
   }
 
   /** A driver announces how frames from the wire reach it. */

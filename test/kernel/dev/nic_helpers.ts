@@ -1,6 +1,6 @@
 // Shared set-up for the driver, Ethernet and IP-input tests: a fresh Kernel, NICs made as the
-// scenario makes them, addresses added with SIOCAIFADDR, and the frames transmitted since a
-// mark. Nothing here asserts; the tests do, citing FreeBSD.
+// scenario makes them, addresses added with SIOCAIFADDR, and the frames transmitted since the
+// last look. Nothing here asserts; the tests do, citing FreeBSD.
 
 import { expect } from "vitest";
 import { encodeIfreq, ifreqWithFlags, ifreqWithInt } from "../../../src/abi/if.ts";
@@ -45,7 +45,6 @@ export function pingFromPeer(dstIp: string, more: Partial<IcmpEchoArgs> = {}): U
 
 export class Bench {
   readonly k = new Kernel();
-  #mark = 0;
 
   attach(driver: NicDriver, name: string, lladdr: Uint8Array = MAC_A): ifnet {
     const mac = [...lladdr].map((x) => x.toString(16).padStart(2, "0")).join(":");
@@ -85,12 +84,9 @@ export class Bench {
     return this.k.run(() => nic_inject(name, frame));
   }
 
-  /** Frames transmitted since the previous call (or since the bench was made). */
+  /** Frames transmitted since the previous call (or since the bench was made), taken from the log. */
   sent(): TransmittedFrame[] {
-    const all = this.k.frames.transmitted;
-    const out = all.slice(this.#mark);
-    this.#mark = all.length;
-    return out;
+    return this.k.frames.transmitted.splice(0);
   }
 
   /**
