@@ -139,6 +139,11 @@ function assertLive(lle: llentry, what: string): void {
   if (lle.lle_freed) throw new InvariantError(`${what}: llentry ${describe(lle)} used after free`);
 }
 
+/** KASSERT about `lle`: the message, naming the entry, is only built when `cond` fails. */
+function LLE_KASSERT(cond: boolean, lle: llentry, what: string): asserts cond {
+  if (!cond) throw new InvariantError(`${what}: lle ${describe(lle)}, lle_refcnt ${lle.lle_refcnt}`);
+}
+
 function describe(lle: llentry): string {
   return ipv4ToString(lle.l3_addr.sin_addr);
 }
@@ -146,14 +151,14 @@ function describe(lle: llentry): string {
 // if_llatbl.h: LLE_ADDREF
 export function LLE_ADDREF(lle: llentry): void {
   assertLive(lle, "LLE_ADDREF");
-  KASSERT(lle.lle_refcnt >= 0, `negative refcnt ${lle.lle_refcnt} on lle ${describe(lle)}`);
+  LLE_KASSERT(lle.lle_refcnt >= 0, lle, "LLE_ADDREF: negative refcnt");
   lle.lle_refcnt++;
 }
 
 // if_llatbl.h: LLE_REMREF
 export function LLE_REMREF(lle: llentry): void {
   assertLive(lle, "LLE_REMREF");
-  KASSERT(lle.lle_refcnt > 0, `bogus refcnt ${lle.lle_refcnt} on lle ${describe(lle)}`);
+  LLE_KASSERT(lle.lle_refcnt > 0, lle, "LLE_REMREF: bogus refcnt");
   lle.lle_refcnt--;
 }
 
@@ -182,7 +187,7 @@ export function llentry_free(lle: llentry): number {
   assertLive(lle, "llentry_free");
   const chain = lle.lle_head;
   const i = chain === null ? -1 : chain.indexOf(lle);
-  KASSERT(chain !== null && i >= 0, `llentry_free: ${describe(lle)} is not on its hash chain`);
+  LLE_KASSERT(chain !== null && i >= 0, lle, "llentry_free: not on its hash chain");
   chain.splice(i, 1);
   lle.la_flags &= ~(LLE_VALID | LLE_LINKED);
 
@@ -192,10 +197,7 @@ export function llentry_free(lle: llentry): number {
     lle.la_numheld--;
     pkts_dropped++;
   }
-  KASSERT(
-    lle.la_numheld === 0,
-    `llentry_free: la_numheld ${lle.la_numheld} > 0, pkts_dropped ${pkts_dropped}`,
-  );
+  LLE_KASSERT(lle.la_numheld === 0, lle, "llentry_free: la_numheld > 0 with no packet held");
 
   if (lle.lle_refcnt > 1) VNET(V_lle_unlinked).add(lle);
   LLE_FREE_LOCKED(lle);
@@ -227,7 +229,9 @@ export function lltable_free(llt: lltable): void {
   KASSERT(i >= 0, "lltable_free: table not on V_lltables");
   tables.splice(i, 1);
   for (const chain of llt.lle_head) {
-    for (const lle of [...chain]) {
+    // LIST_FOREACH_SAFE: llentry_free always unlinks the entry, so the next one is at the head.
+    while (chain.length > 0) {
+      const lle = chain[0];
       if (lle.la_timer.callout_stop()) LLE_REMREF(lle);
       llentry_free(lle);
     }
@@ -236,7 +240,8 @@ export function lltable_free(llt: lltable): void {
 
 /** if_llatbl.c: lltable_prefix_free — hands the prefix to every table of family `af`. */
 export function lltable_prefix_free(af: number, prefix: SockaddrIn, mask: SockaddrIn, flags: number): void {
-  for (const llt of [...VNET(V_lltables)]) {
+  // SLIST_FOREACH: llt_prefix_free frees entries, never tables.
+  for (const llt of VNET(V_lltables)) {
     if (llt.llt_af !== af) continue;
     llt.llt_prefix_free(llt, prefix, mask, flags);
   }
