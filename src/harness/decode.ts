@@ -2,7 +2,7 @@
 // (frames). Interface indices become names using every iflist dump, announcement and message
 // IFP slot in the trace, because indices differ between the twin and a VM with a management NIC.
 
-import { isDecodeError, formatDecodeError, u64Json } from "../abi/decode.ts";
+import { isDecodeError, formatDecodeError, u64Json, type DecodeError } from "../abi/decode.ts";
 import { formatIfFlags, IFF_POINTOPOINT } from "../abi/if.ts";
 import { formatLladdr } from "../abi/if_dl.ts";
 import { ipv4ToString, maskToPrefix } from "../abi/in.ts";
@@ -47,19 +47,48 @@ import type {
 
 type IfNames = Map<number, string>;
 
-/** Decodes a trace; `program` (when known) labels each op with the step it came from. */
-export function decodeTrace(trace: RawTrace, program?: Program): Observations {
-  const origins: OpOrigin[] =
-    program !== undefined ? lowerProgram(program).origins : trace.ops.map(() => ({ role: "setup" }));
-  const names = collectIfNames(trace.results);
+/** One op's routing messages and dumps, decoded once: names come from them all before any op is described. */
+interface DecodedResult {
+  rtsock: (RoutingMessage | DecodeError)[];
+  dumps?: Record<"iflist" | "routes" | "arp" | "ifmalist", RoutingMessage[] | DecodeError>;
+}
+
+/**
+ * Decodes a trace; `program` (when known) labels each op with the step it came from, or
+ * `origins` when the caller has lowered it already.
+ */
+export function decodeTrace(
+  trace: RawTrace,
+  program?: Program,
+  origins: readonly OpOrigin[] = program !== undefined
+    ? lowerProgram(program).origins
+    : trace.ops.map(() => ({ role: "setup" })),
+): Observations {
+  const decoded = trace.results.map(decodeResult);
+  const names = collectIfNames(decoded);
   const rawIp = rawIpInterfaces(trace);
   return {
     program: trace.program,
     backend: trace.backend,
     provenance: trace.provenance,
     ops: trace.ops.map((op, i) =>
-      decodeOp(i, op, origins[i] ?? { role: "setup" }, trace.results[i], names, rawIp),
+      decodeOp(i, op, origins[i] ?? { role: "setup" }, trace.results[i], decoded[i], names, rawIp),
     ),
+  };
+}
+
+function decodeResult(r: OpResult): DecodedResult {
+  const rtsock = r.rtsock.map((hex) => decodeRoutingMessage(fromHex(hex)));
+  if (r.dumps === undefined) return { rtsock };
+  const dump = (hex: string): RoutingMessage[] | DecodeError => decodeRoutingMessages(fromHex(hex));
+  return {
+    rtsock,
+    dumps: {
+      iflist: dump(r.dumps.iflist),
+      routes: dump(r.dumps.routes),
+      arp: dump(r.dumps.arp),
+      ifmalist: dump(r.dumps.ifmalist),
+    },
   };
 }
 
@@ -91,25 +120,30 @@ function decodeOp(
   op: RawTrace["ops"][number],
   origin: OpOrigin,
   r: OpResult,
+  d: DecodedResult,
   names: IfNames,
   rawIp: ReadonlySet<string>,
 ): OpObs {
   const decodeErrors: string[] = [];
   const rtsock: RtMsgObs[] = [];
-  for (const hex of r.rtsock) {
-    const m = decodeRoutingMessage(fromHex(hex));
-    if (isDecodeError(m)) decodeErrors.push(`routing message ${hex.slice(0, 16)}…: ${formatDecodeError(m)}`);
+  d.rtsock.forEach((m, i) => {
+    if (isDecodeError(m))
+      decodeErrors.push(`routing message ${r.rtsock[i].slice(0, 16)}…: ${formatDecodeError(m)}`);
     else rtsock.push(rtMsgObs(m, names));
-  }
+  });
   const frames: FrameObs[] = r.frames.map((f) => frameObs(f, rawIp));
   const obs: OpObs = { index, origin, op, errno: r.errno, rtsock, frames, decodeErrors };
   if (r.data !== undefined) obs.data = r.data;
-  if (r.dumps !== undefined) obs.state = decodeState(r.dumps, names, decodeErrors);
+  if (r.dumps !== undefined && d.dumps !== undefined)
+    obs.state = decodeState(r.dumps, d.dumps, names, decodeErrors);
   return obs;
 }
 
-function dumpMessages(hex: string, what: string, errors: string[]): RoutingMessage[] {
-  const msgs = decodeRoutingMessages(fromHex(hex));
+function dumpMessages(
+  msgs: RoutingMessage[] | DecodeError,
+  what: string,
+  errors: string[],
+): RoutingMessage[] {
   if (isDecodeError(msgs)) {
     errors.push(`${what} dump: ${formatDecodeError(msgs)}`);
     return [];
@@ -118,7 +152,7 @@ function dumpMessages(hex: string, what: string, errors: string[]): RoutingMessa
 }
 
 /** index → name from every iflist dump (RTM_IFINFO's sockaddr_dl) and RTM_IFANNOUNCE. */
-function collectIfNames(results: readonly OpResult[]): IfNames {
+function collectIfNames(results: readonly DecodedResult[]): IfNames {
   const names: IfNames = new Map();
   const learn = (m: RoutingMessage): void => {
     if (m.kind === "ifannounce") {
@@ -139,14 +173,8 @@ function collectIfNames(results: readonly OpResult[]): IfNames {
       names.set(index, sdlName(m.addrs.ifp));
   };
   for (const r of results) {
-    if (r.dumps !== undefined) {
-      const msgs = decodeRoutingMessages(fromHex(r.dumps.iflist));
-      if (!isDecodeError(msgs)) msgs.forEach(learn);
-    }
-    for (const hex of r.rtsock) {
-      const m = decodeRoutingMessage(fromHex(hex));
-      if (!isDecodeError(m)) learn(m);
-    }
+    if (r.dumps !== undefined && !isDecodeError(r.dumps.iflist)) r.dumps.iflist.forEach(learn);
+    for (const m of r.rtsock) if (!isDecodeError(m)) learn(m);
   }
   return names;
 }
@@ -250,11 +278,16 @@ function rtMsgObs(m: RoutingMessage, names: IfNames): RtMsgObs {
   }
 }
 
-function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, errors: string[]): StateObs {
+function decodeState(
+  dumps: NonNullable<OpResult["dumps"]>,
+  decoded: NonNullable<DecodedResult["dumps"]>,
+  names: IfNames,
+  errors: string[],
+): StateObs {
   const ifs: IfObs[] = [];
   const addrs: AddrObs[] = [];
   const p2p = new Set<string>();
-  for (const m of dumpMessages(dumps.iflist, "iflist", errors)) {
+  for (const m of dumpMessages(decoded.iflist, "iflist", errors)) {
     if (m.kind === "if") {
       const ifp = m.addrs.ifp;
       const name = ifname(names, m.hdr.ifm_index);
@@ -285,7 +318,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
     }
   }
   const routes: RouteObs[] = [];
-  for (const m of dumpMessages(dumps.routes, "routes", errors)) {
+  for (const m of dumpMessages(decoded.routes, "routes", errors)) {
     if (m.kind !== "rt" || m.addrs.dst === undefined || !isSockaddrIn(m.addrs.dst)) continue;
     const dst = ipv4ToString(m.addrs.dst.sin_addr);
     const mask = maskOf(m.addrs.netmask);
@@ -301,7 +334,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
     routes.push(r);
   }
   const arp: ArpObs[] = [];
-  for (const m of dumpMessages(dumps.arp, "arp", errors)) {
+  for (const m of dumpMessages(decoded.arp, "arp", errors)) {
     if (m.kind !== "rt" || m.addrs.dst === undefined || !isSockaddrIn(m.addrs.dst)) continue;
     const gw = m.addrs.gateway;
     arp.push({
@@ -314,7 +347,7 @@ function decodeState(dumps: NonNullable<OpResult["dumps"]>, names: IfNames, erro
     });
   }
   const groups: GroupObs[] = [];
-  for (const m of dumpMessages(dumps.ifmalist, "ifmalist", errors)) {
+  for (const m of dumpMessages(decoded.ifmalist, "ifmalist", errors)) {
     if (m.kind !== "ifma") continue;
     const g = ipOf(m.addrs.ifa);
     // 10.4 rtsock.c sysctl_ifmalist: a non-AF_LINK membership carries its ifma_lladdr as
