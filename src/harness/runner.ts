@@ -13,11 +13,11 @@ import { diffObservations } from "./diff.ts";
 import { catalogueReference, classify, type Divergence } from "./divergences.ts";
 import { checkExpectations } from "./expect.ts";
 import { findingKey, stepLabel, type Finding, type FindingKey } from "./findings.ts";
-import { lowerProgram } from "./lower.ts";
+import { lowerProgram, type OpOrigin } from "./lower.ts";
 import { normalize } from "./normalize.ts";
 import { programInterfaces } from "./program-check.ts";
 import type { Observations } from "./observation.ts";
-import type { RawTrace } from "./ops.ts";
+import type { Op, RawTrace } from "./ops.ts";
 import type { Program } from "./program.ts";
 
 /** A finding's standing once the catalogue has been consulted. */
@@ -62,25 +62,37 @@ export interface RunHooks {
 
 export { programInterfaces } from "./program-check.ts";
 
-function sideOf(backend: string, program: Program, trace: RawTrace): BackendSide {
-  const raw = decodeTrace(trace, program);
-  const { obs, applied } = normalize(raw, { interfaces: programInterfaces(program) });
+/** A program and its lowering, made once per scenario and shared by everything that runs it. */
+interface Lowered {
+  program: Program;
+  ops: readonly Op[];
+  origins: readonly OpOrigin[];
+}
+
+function lowered(program: Program): Lowered {
+  const { ops, origins } = lowerProgram(program);
+  return { program, ops, origins };
+}
+
+function sideOf(backend: string, l: Lowered, trace: RawTrace): BackendSide {
+  const raw = decodeTrace(trace, l.program, l.origins);
+  const { obs, applied } = normalize(raw, { interfaces: programInterfaces(l.program) });
   return { backend, release: trace.provenance.release, trace, obs, normalization: applied };
 }
 
-async function runSide(backend: Backend, program: Program): Promise<BackendSide> {
-  return sideOf(backend.name, program, await backend.run(lowerProgram(program).ops, program));
+async function runSide(backend: Backend, l: Lowered): Promise<BackendSide> {
+  return sideOf(backend.name, l, await backend.run(l.ops, l.program));
 }
 
 function classifyAll(
-  program: Program,
+  l: Lowered,
   sides: readonly BackendSide[],
   findings: Finding[],
   catalogue: readonly Divergence[],
 ): ClassifiedFinding[] {
+  const { program, ops } = l;
   const reference = catalogueReference(sides.map((s) => s.release));
   // From the lowering, not a side: a panic finding names an op that one side never ran.
-  const { ops } = lowerProgram(program);
   return findings.map((finding) => {
     const key = findingKey(finding, ops[finding.opIndex]);
     const d = classify(catalogue, { scenario: program.id, reference, key });
@@ -109,11 +121,12 @@ async function guarded(
       return { program, status: "skipped", sides: [], findings: [], reason: e.message, durationMs };
     if (e instanceof BackendUnavailableError) throw e;
     if (e instanceof KernelPanicTraceError) {
-      const side = sideOf(e.partial.backend, program, e.partial);
+      const side = sideOf(e.partial.backend, lowered(program), e.partial);
       return { program, status: "panic", sides: [side], findings: [], reason: panicReason(e), durationMs };
     }
     // What ran before a twin bug stays visible (reports, `inconf show`).
-    const sides = e instanceof PartialTraceError ? [sideOf(e.partial.backend, program, e.partial)] : [];
+    const sides =
+      e instanceof PartialTraceError ? [sideOf(e.partial.backend, lowered(program), e.partial)] : [];
     return { program, status: "error", sides, findings: [], reason: (e as Error).message, durationMs };
   }
 }
@@ -124,15 +137,15 @@ function panicReason(e: KernelPanicTraceError): string {
 
 /** The side a run left, or, when the kernel panicked on a step that expects it (`expect.panic`),
  * the side up to that step; any other panic propagates (to `guarded`). */
-async function runExpectingPanic(backend: Backend, program: Program): Promise<BackendSide> {
+async function runExpectingPanic(backend: Backend, l: Lowered): Promise<BackendSide> {
   try {
-    return await runSide(backend, program);
+    return await runSide(backend, l);
   } catch (e) {
     if (!(e instanceof KernelPanicTraceError)) throw e;
     // The panicking op is the first one without a result.
-    const origin = lowerProgram(program).origins[e.partial.ops.length];
-    if (origin?.role !== "step" || program.steps[origin.step]?.expect?.panic !== true) throw e;
-    return sideOf(e.partial.backend, program, e.partial);
+    const origin = l.origins[e.partial.ops.length];
+    if (origin?.role !== "step" || l.program.steps[origin.step]?.expect?.panic !== true) throw e;
+    return sideOf(e.partial.backend, l, e.partial);
   }
 }
 
@@ -141,14 +154,14 @@ async function runExpectingPanic(backend: Backend, program: Program): Promise<Ba
 async function runEach(
   programs: readonly Program[],
   hooks: RunHooks,
-  body: (program: Program) => Promise<{ sides: BackendSide[]; findings: ClassifiedFinding[] }>,
+  body: (l: Lowered) => Promise<{ sides: BackendSide[]; findings: ClassifiedFinding[] }>,
 ): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const [i, program] of programs.entries()) {
     hooks.onStart?.(program, i, programs.length);
     const started = Date.now();
     const r = await guarded(program, started, async () => {
-      const { sides, findings } = await body(program);
+      const { sides, findings } = await body(lowered(program));
       const decodeProblems = sides.map(decodeFindings).find((d) => d !== undefined);
       const done = { program, sides, findings, durationMs: Date.now() - started };
       return decodeProblems === undefined
@@ -168,9 +181,9 @@ export async function conform(
   catalogue: readonly Divergence[],
   hooks: RunHooks = {},
 ): Promise<ScenarioResult[]> {
-  return runEach(programs, hooks, async (program) => {
-    const side = await runExpectingPanic(backend, program);
-    const findings = classifyAll(program, [side], checkExpectations(program, side.obs), catalogue);
+  return runEach(programs, hooks, async (l) => {
+    const side = await runExpectingPanic(backend, l);
+    const findings = classifyAll(l, [side], checkExpectations(l.program, side.obs), catalogue);
     return { sides: [side], findings };
   });
 }
@@ -181,18 +194,18 @@ interface SideRun {
   panic?: string;
 }
 
-async function runSideUntilPanic(backend: Backend, program: Program): Promise<SideRun> {
+async function runSideUntilPanic(backend: Backend, l: Lowered): Promise<SideRun> {
   try {
-    return { side: await runSide(backend, program) };
+    return { side: await runSide(backend, l) };
   } catch (e) {
     if (!(e instanceof KernelPanicTraceError)) throw e;
-    return { side: sideOf(e.partial.backend, program, e.partial), panic: e.message };
+    return { side: sideOf(e.partial.backend, l, e.partial), panic: e.message };
   }
 }
 
 /** The ops both sides ran are diffed; a kernel that panicked on an op the other side got past
  * is one more finding (both panicking on the same op is agreement). */
-function diffRuns(program: Program, ra: SideRun, rb: SideRun): Finding[] {
+function diffRuns({ ops, origins }: Lowered, ra: SideRun, rb: SideRun): Finding[] {
   const [na, nb] = [ra.side.obs.ops.length, rb.side.obs.ops.length];
   const n = Math.min(na, nb);
   const cut = (o: Observations): Observations => ({ ...o, ops: o.ops.slice(0, n) });
@@ -200,7 +213,6 @@ function diffRuns(program: Program, ra: SideRun, rb: SideRun): Finding[] {
   const aFirst = ra.panic !== undefined && na === n;
   const bFirst = rb.panic !== undefined && nb === n;
   if (aFirst === bFirst) return findings;
-  const { ops, origins } = lowerProgram(program);
   const origin = origins[n];
   const step = origin.role === "step" || origin.role === "checkpoint" ? origin.step : null;
   const [a, b] = aFirst ? [ra.panic ?? null, null] : [null, rb.panic ?? null];
@@ -218,12 +230,12 @@ export async function compare(
   catalogue: readonly Divergence[],
   hooks: RunHooks = {},
 ): Promise<ScenarioResult[]> {
-  return runEach(programs, hooks, async (program) => {
+  return runEach(programs, hooks, async (l) => {
     // b first: a missing reference trace skips the scenario before the twin runs.
-    const rb = await runSideUntilPanic(b, program);
-    const ra = await runSideUntilPanic(a, program);
+    const rb = await runSideUntilPanic(b, l);
+    const ra = await runSideUntilPanic(a, l);
     const sides = [ra.side, rb.side];
-    return { sides, findings: classifyAll(program, sides, diffRuns(program, ra, rb), catalogue) };
+    return { sides, findings: classifyAll(l, sides, diffRuns(l, ra, rb), catalogue) };
   });
 }
 
