@@ -237,8 +237,20 @@ export function normalize(
   ctx: NormalizeContext,
   rules: readonly NormalizationRule[] = NORMALIZATION_RULES,
 ): NormalizeResult {
-  const copy = structuredClone(obs);
+  return normalizeInPlace(structuredClone(obs), ctx, rules);
+}
+
+/**
+ * Normalizes `obs` itself, for a caller that made it and keeps no other use of it (the runner,
+ * straight after decodeTrace): no copy. The rules rewrite only what decoding made — messages,
+ * frames, state — never an op or the provenance, which decodeTrace shares with the trace.
+ */
+export function normalizeInPlace(
+  obs: Observations,
+  ctx: NormalizeContext,
+  rules: readonly NormalizationRule[] = NORMALIZATION_RULES,
+): NormalizeResult {
   const applied: Record<string, number> = {};
-  for (const r of rules) applied[r.name] = r.apply(copy, ctx);
-  return { obs: copy, applied };
+  for (const r of rules) applied[r.name] = r.apply(obs, ctx);
+  return { obs, applied };
 }

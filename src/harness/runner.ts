@@ -14,7 +14,7 @@ import { catalogueReference, classify, type Divergence } from "./divergences.ts"
 import { checkExpectations } from "./expect.ts";
 import { findingKey, stepLabel, type Finding, type FindingKey } from "./findings.ts";
 import { lowerProgram, type OpOrigin } from "./lower.ts";
-import { normalize } from "./normalize.ts";
+import { normalizeInPlace } from "./normalize.ts";
 import { programInterfaces } from "./program-check.ts";
 import type { Observations } from "./observation.ts";
 import type { Op, RawTrace } from "./ops.ts";
@@ -76,7 +76,7 @@ function lowered(program: Program): Lowered {
 
 function sideOf(backend: string, l: Lowered, trace: RawTrace): BackendSide {
   const raw = decodeTrace(trace, l.program, l.origins);
-  const { obs, applied } = normalize(raw, { interfaces: programInterfaces(l.program) });
+  const { obs, applied } = normalizeInPlace(raw, { interfaces: programInterfaces(l.program) });
   return { backend, release: trace.provenance.release, trace, obs, normalization: applied };
 }
 

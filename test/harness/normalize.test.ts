@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { EXPIRE_GRANULARITY, NORMALIZATION_RULES, normalize } from "../../src/harness/normalize.ts";
+import { createTwinBackend } from "../../src/backends/twin.ts";
+import { decodeTrace } from "../../src/harness/decode.ts";
+import { lower } from "../../src/harness/lower.ts";
+import {
+  EXPIRE_GRANULARITY,
+  NORMALIZATION_RULES,
+  normalize,
+  normalizeInPlace,
+} from "../../src/harness/normalize.ts";
+import { allScenarios } from "../../suites/index.ts";
 import { programInterfaces } from "../../src/harness/runner.ts";
 import { scenario } from "../../src/harness/scenario.ts";
 import { arpReplyFrame, observations, rtmsg, state } from "./fakes.ts";
@@ -26,6 +35,20 @@ describe("normalization", () => {
     expect(applied["rtm-seq"]).toBe(1);
     // The input is left alone.
     expect(obs.ops[0].rtsock[0].pid).toBe(1234);
+  });
+
+  it("in place on a fresh decode: the same result as the copying form, and the trace untouched", async () => {
+    // A scenario whose normalization changes things: a foreign NIC (em0), pids, frame times.
+    const p = allScenarios().find((x) => x.id === "addr/add-basic");
+    if (p === undefined) throw new Error("addr/add-basic missing");
+    const trace = await createTwinBackend().run(lower(p), p);
+    const before = JSON.stringify(trace);
+    const pctx = { interfaces: programInterfaces(p) };
+    const copied = normalize(decodeTrace(trace, p), pctx);
+    const inPlace = normalizeInPlace(decodeTrace(trace, p), pctx);
+    expect(inPlace).toEqual(copied);
+    expect(Object.values(inPlace.applied).some((n) => n > 0)).toBe(true);
+    expect(JSON.stringify(trace)).toBe(before);
   });
 
   it("masks the uninitialised bytes of a generated epair MAC, and nothing else", () => {
