@@ -33,7 +33,10 @@ export function mac(s: string): Uint8Array {
 }
 
 export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a.length !== b.length) return false;
+  // A plain loop: the drivers and ARP compare addresses on every frame.
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Group bit: the low bit of the first octet (IEEE 802.3 clause 3.2.3). */

@@ -110,6 +110,14 @@ function saData(dst: Sockaddr): Uint8Array | null {
   return isSockaddrRaw(dst) ? dst.sa_data : null;
 }
 
+/**
+ * ntohs of the 16 bits at `off`, which callers have checked are in the buffer. Read byte by byte:
+ * a DataView would give the buffer an ArrayBuffer of its own on every packet.
+ */
+function be16(b: Uint8Array, off: number): number {
+  return (b[off] << 8) | b[off + 1];
+}
+
 // if_ethersubr.c: ether_output
 export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | null): number {
   const rt0 = ro !== null ? ro.ro_rt : null;
@@ -138,7 +146,7 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
       ah[ARP.HTYPE] = ARPHRD_ETHER >>> 8;
       ah[ARP.HTYPE + 1] = ARPHRD_ETHER;
       loop_copy = false; // never loop an ARP packet back to ourselves
-      const op = (ah[ARP.OPER] << 8) | ah[ARP.OPER + 1];
+      const op = be16(ah, ARP.OPER);
       type = op === ARPOP_REVREQUEST || op === ARPOP_REVREPLY ? ETHERTYPE_REVARP : ETHERTYPE_ARP;
       edst = m.m_flags & M_BCAST ? BROADCAST_MAC : arTha(m.data);
       break;
@@ -150,7 +158,7 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
       if (family === pseudo_AF_HDRCMPLT) esrc = eh.slice(ETHERNET.SRC, ETHERNET.ETHERTYPE);
       loop_copy = false;
       edst = eh.slice(ETHERNET.DST, ETHERNET.SRC);
-      type = viewOf(eh).getUint16(ETHERNET.ETHERTYPE, false);
+      type = be16(eh, ETHERNET.ETHERTYPE);
       break;
     }
     default:
@@ -228,12 +236,12 @@ function ether_input_internal(ifp: ifnet, m: Mbuf): void {
 
   // An 802.1Q header the hardware did not strip: remember the tag and remove the header.
   let vtag: number | null = null;
-  if (viewOf(eh).getUint16(ETHERNET.ETHERTYPE, false) === ETHERTYPE_VLAN) {
+  if (be16(eh, ETHERNET.ETHERTYPE) === ETHERTYPE_VLAN) {
     if (m.data.length < ETHER_VLAN_HDR_LEN) {
       ifp.if_data.ifi_ierrors++;
       return;
     }
-    vtag = viewOf(eh).getUint16(ETHER_HDR_LEN, false);
+    vtag = be16(eh, ETHER_HDR_LEN);
     const stripped = new Uint8Array(m.data.length - ETHER_VLAN_ENCAP_LEN);
     stripped.set(eh.subarray(0, ETHERNET.ETHERTYPE));
     stripped.set(eh.subarray(ETHERNET.ETHERTYPE + ETHER_VLAN_ENCAP_LEN), ETHERNET.ETHERTYPE);
@@ -253,7 +261,7 @@ function EVL_VLANOFTAG(tag: number): number {
 
 // if_ethersubr.c: ether_demux — `vtag` stands for M_VLANTAG plus m_pkthdr.ether_vtag.
 export function ether_demux(ifp: ifnet, m: Mbuf, vtag: number | null = null): void {
-  const ether_type = viewOf(m.data).getUint16(ETHERNET.ETHERTYPE, false);
+  const ether_type = be16(m.data, ETHERNET.ETHERTYPE);
   // A frame for a VLAN other than 0 needs a vlan(4) interface, which the twin has none of.
   if (vtag !== null && EVL_VLANOFTAG(vtag) !== 0) {
     ifp.if_data.ifi_noproto++;

@@ -53,7 +53,7 @@ import { ifa_ref } from "../net/if.ts";
 import { ETHER_MAP_IP_MULTICAST } from "../net/if_ethersubr.ts";
 import { IF_LLADDR, in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts";
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
-import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE } from "../net/vnet.ts";
+import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE, type vnet } from "../net/vnet.ts";
 import { IA_SIN, INADDR_HASH, LLTABLE } from "./in_var.ts";
 
 // sys/socket.h: AF_ARP, the family ether_output takes ready-made ARP packets in (PF_ARP too,
@@ -662,12 +662,16 @@ export function arpintr(m: Mbuf): void {
 // in_arpinput's `match`: which of our addresses the packet is about (no bridges or CARP here).
 function arp_match_ia(ifp: ifnet, itaddr: number, isaddr: number): in_ifaddr | null {
   const v = curvnet();
-  for (const want of [itaddr, isaddr]) {
-    const ia = INADDR_HASH(v, want).find((it) => it.ia_ifp === ifp && it.ia_addr.sin_addr === want);
-    if (ia !== undefined) return ia;
-  }
+  const ia = ia_hashed(v, ifp, itaddr) ?? ia_hashed(v, ifp, isaddr);
+  if (ia !== null) return ia;
   // No match: the first IPv4 address on the receiving interface stands in.
   for (const ifa of ifp.if_addrhead) if (ifa instanceof in_ifaddr) return ifa;
+  return null;
+}
+
+/** LIST_FOREACH(ia, INADDRHASH(addr)): the address `addr` of `ifp`, if it has it. */
+function ia_hashed(v: vnet, ifp: ifnet, addr: number): in_ifaddr | null {
+  for (const ia of INADDR_HASH(v, addr)) if (ia.ia_ifp === ifp && ia.ia_addr.sin_addr === addr) return ia;
   return null;
 }
 
@@ -692,9 +696,10 @@ export function in_arpinput(m: Mbuf): void {
     ARP_LOG(LOG_NOTICE, `requested protocol length != ${IN_ADDR_SIZE}`);
     return;
   }
-  const sha = () => ah.bytes(ah.sha, ifp.if_addrlen);
+  // ar_sha(ah), if_addrlen bytes: inside the packet, which req_len covers.
+  const sha = ah.b.subarray(ah.sha, ah.sha + ifp.if_addrlen);
   if (st.allow_multicast === 0 && ah.b[ah.sha] & 0x01) {
-    ARP_LOG(LOG_NOTICE, `${hexD(sha(), ":")} is multicast`);
+    ARP_LOG(LOG_NOTICE, `${hexD(sha, ":")} is multicast`);
     return;
   }
 
@@ -705,12 +710,12 @@ export function in_arpinput(m: Mbuf): void {
 
   const ia = arp_match_ia(ifp, itaddr, isaddr);
   if (ia === null) return;
-  const enaddr = IF_LLADDR(ifp).slice();
+  const enaddr = IF_LLADDR(ifp);
   const myaddr = ia.ia_addr.sin_addr;
 
-  if (macEquals(sha(), enaddr)) return; // our own packet looped back
-  KASSERT(ifp.if_broadcastaddr !== null, `${ifp.if_xname}: no broadcast address`);
-  if (macEquals(sha(), ifp.if_broadcastaddr.subarray(0, ifp.if_addrlen))) {
+  if (macEquals(sha, enaddr)) return; // our own packet looped back
+  KASSERT(ifp.if_broadcastaddr !== null, "in_arpinput: interface has no broadcast address");
+  if (macEquals(sha, ifp.if_broadcastaddr.subarray(0, ifp.if_addrlen))) {
     ARP_LOG(LOG_NOTICE, `link address is broadcast for IP address ${inet_ntoa(isaddr)}!`);
     return;
   }
@@ -718,7 +723,7 @@ export function in_arpinput(m: Mbuf): void {
   let reply = false;
   // 0.0.0.0 as sender is DHCP's probe, not a conflict.
   if (isaddr === myaddr && myaddr !== 0) {
-    ARP_LOG(LOG_ERR, `${hexD(sha(), ":")} is using my IP address ${inet_ntoa(isaddr)} on ${ifp.if_xname}!`);
+    ARP_LOG(LOG_ERR, `${hexD(sha, ":")} is using my IP address ${inet_ntoa(isaddr)} on ${ifp.if_xname}!`);
     itaddr = myaddr;
     ARPSTAT_INC("dupips");
     reply = true;
@@ -730,7 +735,7 @@ export function in_arpinput(m: Mbuf): void {
     const flags = (itaddr === myaddr ? LLE_CREATE : 0) | LLE_EXCLUSIVE;
     const la = lla_lookup(lltable_of(ifp), flags, sockaddrIn(isaddr));
     KASSERT(la !== LLE_DELETED_PTR, "in_arpinput: lookup without LLE_DELETE returned (void *)-1");
-    if (la !== null && !arp_update_entry(ifp, ah, la, isaddr)) return;
+    if (la !== null && !arp_update_entry(ifp, ah, sha, la, isaddr)) return;
   }
 
   // reply:
@@ -786,7 +791,8 @@ export function in_arpinput(m: Mbuf): void {
   ah.setinaddr(ah.spa, itaddr);
   ah.ar_op = ARPOP_REPLY;
   ah.ar_pro = ETHERTYPE_IP;
-  m.data = m.data.slice(0, ARPHDR_SIZE + 2 * ah.ar_pln + 2 * ah.ar_hln);
+  // m_len: the reply is the header and its four addresses, in the buffer it arrived in.
+  m.data = m.data.subarray(0, ARPHDR_SIZE + 2 * ah.ar_pln + 2 * ah.ar_hln);
   m.rcvif = null;
   KASSERT(ifp.if_output !== null, `${ifp.if_xname}: no if_output`);
   ifp.if_output(ifp, m, arp_sockaddr, null);
@@ -794,12 +800,11 @@ export function in_arpinput(m: Mbuf): void {
 }
 
 /**
- * in_arpinput's update of the sender's entry. Returns false when the packet is to be dropped,
- * true to go on to the reply step.
+ * in_arpinput's update of the sender's entry from `sha`, the packet's ar_sha. Returns false when
+ * the packet is to be dropped, true to go on to the reply step.
  */
-function arp_update_entry(ifp: ifnet, ah: arphdr, la: llentry, isaddr: number): boolean {
+function arp_update_entry(ifp: ifnet, ah: arphdr, sha: Uint8Array, la: llentry, isaddr: number): boolean {
   const st = VNET(V_arp);
-  const sha = ah.bytes(ah.sha, ifp.if_addrlen);
   const llt = la.lle_tbl;
   KASSERT(llt !== null, "in_arpinput: entry without a table");
   if (llt.llt_ifp !== ifp) {
