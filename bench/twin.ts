@@ -103,6 +103,9 @@ function pairRate(k: Kernel, ifname: string, alias: number, ms?: number): Rate {
       if (e !== 0) fail("SIOCAIFADDR alias", e);
       e = k.ioctl(root, SIOCDIFADDR, unreq).errno;
       if (e !== 0) fail("SIOCDIFADDR alias", e);
+      // Each pair sends a gratuitous ARP; a user takes the frames as the harness does after
+      // every op, so they die young instead of filling the Kernel's frame log.
+      k.transmitted.length = 0;
     },
     100,
     ms,
@@ -213,12 +216,14 @@ console.log(`  in-prefix alias 192.0.2.2/24 pairs done  µs per pair`);
     for (; done < upTo; done++) {
       m.ioctl(root, SIOCAIFADDR, req);
       m.ioctl(root, SIOCDIFADDR, unreq);
+      m.transmitted.length = 0;
     }
     const c0 = cpuMs();
     const n = 200;
     for (let i = 0; i < n; i++) {
       m.ioctl(root, SIOCAIFADDR, req);
       m.ioctl(root, SIOCDIFADDR, unreq);
+      m.transmitted.length = 0;
     }
     done += n;
     console.log(`  ${String(upTo).padStart(38)}  ${(((cpuMs() - c0) * 1000) / n).toFixed(2).padStart(11)}`);
