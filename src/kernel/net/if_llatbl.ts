@@ -210,8 +210,12 @@ function unset(what: string): never {
 
 /** if_llatbl.c: lltable_init — an empty table, linked first on the VNET's list. */
 export function lltable_init(ifp: ifnet, af: number): lltable {
+  // LIST_INIT of each chain, in a plain loop: Array.from over an array-like costs a fresh Kernel
+  // more than the rest of the table.
+  const lle_head: llentry[][] = [];
+  for (let i = 0; i < LLTBL_HASHTBL_SIZE; i++) lle_head.push([]);
   const llt: lltable = {
-    lle_head: Array.from({ length: LLTBL_HASHTBL_SIZE }, (): llentry[] => []),
+    lle_head,
     llt_af: af,
     llt_ifp: ifp,
     llt_prefix_free: () => unset("llt_prefix_free"),
