@@ -45,6 +45,9 @@ export interface SysctlOid {
   readonly oid_children: SysctlOid[] | null;
 }
 
+/** The empty buffer a request starts from; never written (SYSCTL_OUT grows before copying). */
+const NO_BYTES = new Uint8Array(0);
+
 /** One sysctl(2) call's buffers: what the handler writes out and the new value it may read. */
 export class SysctlReq {
   readonly td: Thread;
@@ -53,7 +56,9 @@ export class SysctlReq {
   oldidx = 0;
   readonly newptr: Uint8Array | null;
   newidx = 0;
-  readonly #out: Uint8Array[] = [];
+  /** What was copied out so far: the first #outlen bytes, in a buffer grown by doubling. */
+  #out = NO_BYTES;
+  #outlen = 0;
 
   constructor(td: Thread, newptr: Uint8Array | null, oldlen: number | null) {
     this.td = td;
@@ -65,7 +70,15 @@ export class SysctlReq {
   SYSCTL_OUT(bytes: Uint8Array): number {
     const room = this.oldlen === null ? bytes.length : Math.max(0, this.oldlen - this.oldidx);
     const n = Math.min(room, bytes.length);
-    if (n > 0) this.#out.push(bytes.slice(0, n));
+    if (n > 0) {
+      if (this.#outlen + n > this.#out.length) {
+        const grown = new Uint8Array(Math.max(256, this.#out.length * 2, this.#outlen + n));
+        grown.set(this.#out.subarray(0, this.#outlen));
+        this.#out = grown;
+      }
+      this.#out.set(n < bytes.length ? bytes.subarray(0, n) : bytes, this.#outlen);
+      this.#outlen += n;
+    }
     this.oldidx += bytes.length;
     return n < bytes.length ? ENOMEM : 0;
   }
@@ -79,16 +92,9 @@ export class SysctlReq {
     return 0;
   }
 
-  /** The bytes copied out so far. */
+  /** The bytes copied out so far (a copy of its own). */
   output(): Uint8Array {
-    const total = this.#out.reduce((n, b) => n + b.length, 0);
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const b of this.#out) {
-      out.set(b, off);
-      off += b.length;
-    }
-    return out;
+    return this.#out.slice(0, this.#outlen);
   }
 }
 

@@ -30,6 +30,16 @@ SYSCTL_INT("kern.k1test.vnet", CTLFLAG_RW | CTLFLAG_VNET, ref);
 SYSCTL_PROC("kern.k1test.blob", CTLFLAG_RD, (_o, _n, req) =>
   req.SYSCTL_OUT(new Uint8Array([1, 2, 3, 4, 5, 6])),
 );
+// A dump as the routing-socket handlers write one: many records, each its own SYSCTL_OUT.
+const RECORDS = 100;
+const record = (i: number): Uint8Array => Uint8Array.from({ length: 7 }, (_, j) => (i * 7 + j) & 0xff);
+SYSCTL_PROC("kern.k1test.records", CTLFLAG_RD, (_o, _n, req) => {
+  for (let i = 0; i < RECORDS; i++) {
+    const error = req.SYSCTL_OUT(record(i));
+    if (error) return error;
+  }
+  return 0;
+});
 SYSCTL_NODE("kern.k1test", -1, "node", CTLFLAG_RD, (_o, name, req) => req.SYSCTL_OUT(Uint8Array.from(name)));
 
 const int = (n: number): Uint8Array => {
@@ -108,6 +118,18 @@ describe("sysctl (10.4 kern_sysctl.c sysctl_root, sysctl_handle_int)", () => {
     expect([...r.out]).toEqual([1, 2, 3, 4]);
     // 10.4 kern_sysctl.c userland_sysctl: oldptr && oldidx > validlen → *retval = validlen.
     expect(r.oldlen).toBe(4);
+  });
+
+  test("many outputs come back in order, all of them or as many bytes as the old buffer holds", () => {
+    const all = Array.from({ length: RECORDS }, (_, i) => [...record(i)]).flat();
+    const r = sysctl(root, "kern.k1test.records");
+    expect(r.errno).toBe(0);
+    expect([...r.out]).toEqual(all);
+    // The record that does not fit is cut, and the handler stops at its ENOMEM.
+    const cut = sysctl(root, "kern.k1test.records", undefined, 300);
+    expect(cut.errno).toBe(ENOMEM);
+    expect([...cut.out]).toEqual(all.slice(0, 300));
+    expect(cut.oldlen).toBe(300);
   });
 
   test("a large enough old buffer, or none: oldlen reports the size produced", () => {
