@@ -2,6 +2,7 @@
 // callouts (kern_timeout.c) that fire only when a test or a sleep step advances the clock.
 
 import { KASSERT } from "./invariant.ts";
+import { list_remove_at } from "../sys/queue.ts";
 
 // 10.4 sys/sys/callout.h: c_flags bits the callers test.
 export const CALLOUT_PENDING = 0x0004; // callout is currently on the wheel
@@ -72,7 +73,7 @@ export class Clock {
   #remove(c: Callout): void {
     const i = this.#wheel.indexOf(c);
     KASSERT(i >= 0, "callout not on the wheel");
-    this.#wheel.splice(i, 1);
+    list_remove_at(this.#wheel, i);
   }
 }
 

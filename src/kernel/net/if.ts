@@ -90,6 +90,7 @@ import {
 } from "./route.ts";
 import { rt_ifannouncemsg, rt_ifmsg, rt_newmaddrmsg } from "./rtsock.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, type vnet } from "./vnet.ts";
+import { list_remove } from "../sys/queue.ts";
 
 // The ioctl numbers as plain data properties, copied once. Through the module namespace every
 // `sockio.X` is a getter call in the TypeScript runners (tsx, vitest), and ifhwioctl's switch
@@ -336,11 +337,7 @@ export function if_purgeaddrs(ifp: ifnet): void {
     if (sockaddrFamily(ifa.ifa_addr) === AF_INET) {
       if (in_control(null, sockio.SIOCDIFADDR, purgeRequest(ifp, ifa), ifp, null) === 0) continue;
     }
-    const at = ifp.if_addrhead.indexOf(ifa);
-    if (at >= 0) {
-      ifp.if_addrhead.splice(at, 1);
-      ifa_free(ifa);
-    }
+    if (list_remove(ifp.if_addrhead, ifa)) ifa_free(ifa);
   }
 }
 
@@ -806,18 +803,13 @@ function if_delmulti_locked(ifp: ifnet | null, ifma: ifmultiaddr, detaching: num
     KASSERT(ifma.ifma_lladdr !== null, "if_delmulti_locked: llifma without lladdr");
     if (detaching) ll_ifma.ifma_ifp = null;
     if (--ll_ifma.ifma_refcount === 0) {
-      if (mifp !== null) remove(mifp.if_multiaddrs, ll_ifma);
+      if (mifp !== null) list_remove(mifp.if_multiaddrs, ll_ifma);
       if_freemulti(ll_ifma);
     }
   }
-  if (mifp !== null) remove(mifp.if_multiaddrs, ifma);
+  if (mifp !== null) list_remove(mifp.if_multiaddrs, ifma);
   if_freemulti(ifma);
   return 1;
-}
-
-function remove<T>(list: T[], x: T): void {
-  const i = list.indexOf(x);
-  if (i >= 0) list.splice(i, 1);
 }
 
 // if.c: if_delmulti — ENOENT when there is no such membership.

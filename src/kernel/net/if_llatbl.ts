@@ -27,6 +27,7 @@ import { ifnet_byindex } from "./if.ts";
 import type { ifnet } from "./if_var.ts";
 import type { rt_addrinfo } from "./route.ts";
 import { VNET, VNET_DEFINE } from "./vnet.ts";
+import { list_remove_at } from "../sys/queue.ts";
 
 // route.h: RTF_ANNOUNCE is RTF_PROTO2 ("announce new ARP entry"), what `arp -s ... pub` sets.
 const RTF_ANNOUNCE = RTF_PROTO2;
@@ -188,7 +189,7 @@ export function llentry_free(lle: llentry): number {
   const chain = lle.lle_head;
   const i = chain === null ? -1 : chain.indexOf(lle);
   LLE_KASSERT(chain !== null && i >= 0, lle, "llentry_free: not on its hash chain");
-  chain.splice(i, 1);
+  list_remove_at(chain, i);
   lle.la_flags &= ~(LLE_VALID | LLE_LINKED);
 
   let pkts_dropped = 0;

@@ -49,6 +49,7 @@ import { IFA_RTSELF } from "./if_var.ts";
 import { radix_node_head, rt_maskedcopy, sa_from_image, sa_image, type radix_entry } from "./radix.ts";
 import { rt_missmsg_fib, rt_newaddrmsg_fib } from "./rtsock.ts";
 import { VNET, VNET_DEFINE } from "./vnet.ts";
+import { list_remove } from "../sys/queue.ts";
 
 // route.h
 export const RT_DEFAULT_FIB = 0;
@@ -214,9 +215,8 @@ export function rtfree(rt: rtentry): void {
   if (rnh.rnh_close !== null) rnh.rnh_close(rt, rnh);
   if ((rt.rt_flags & RTF_UP) === 0) {
     const trash = VNET(V_route).rttrash;
-    const at = trash.lastIndexOf(rt);
-    KASSERT(at >= 0, "rtfree: freeing a route that is not in rttrash");
-    trash.splice(at, 1);
+    const linked = list_remove(trash, rt);
+    KASSERT(linked, "rtfree: freeing a route that is not in rttrash");
     ifa_free(rt.rt_ifa);
   }
 }

@@ -113,6 +113,7 @@ import {
   type rtentry,
 } from "./route.ts";
 import { VNET, VNET_DEFINE, curvnet } from "./vnet.ts";
+import { list_remove } from "../sys/queue.ts";
 
 // sys/socket.h
 export const SO_USELOOPBACK = 0x0040;
@@ -177,8 +178,7 @@ export function rts_attach(proto: number, pid: number): routesock {
 // rtsock.c: rts_detach
 export function rts_detach(so: routesock): void {
   const cb = VNET(V_route_cb);
-  const i = cb.sockets.indexOf(so);
-  if (i >= 0) cb.sockets.splice(i, 1);
+  list_remove(cb.sockets, so);
   so.closed = true;
 }
 

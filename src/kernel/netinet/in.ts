@@ -145,6 +145,7 @@ import {
   SIOCSIFDSTADDR,
   SIOCSIFNETMASK,
 } from "../../abi/sockio.ts";
+import { list_remove } from "../sys/queue.ts";
 
 // seed in.c:77-82 — net.inet.ip.no_same_prefix, per VNET, default 0. The nodes on the way are
 // FreeBSD's numbered ones (CTL_NET 4, PF_INET 2, IPPROTO_IP 0) so the OID is the kernel's.
@@ -475,9 +476,8 @@ function in_aifaddr_ioctl(cmd: number, data: IoctlData, ifp: ifnet, td: Thread |
     KASSERT(detach !== null, "ifa_carp set while carp_detach_p is NULL");
     detach(ia);
   }
-  const at = ifp.if_addrhead.indexOf(ia);
-  KASSERT(at >= 0, "fail1: address not on if_addrhead");
-  ifp.if_addrhead.splice(at, 1);
+  const linked = list_remove(ifp.if_addrhead, ia);
+  KASSERT(linked, "fail1: address not on if_addrhead");
   ifa_free(ia);
   in_ifaddr_unlink(v, ia);
   ifa_free(ia);
@@ -514,7 +514,7 @@ function in_difaddr_ioctl(data: IoctlData, ifp: ifnet, td: Thread | null): numbe
   }
   if (ia === null) return EADDRNOTAVAIL;
 
-  ifp.if_addrhead.splice(ifp.if_addrhead.indexOf(ia), 1);
+  list_remove(ifp.if_addrhead, ia);
   ifa_free(ia); // if_addrhead
   in_ifaddr_unlink(v, ia);
   ifa_free(ia); // in_ifaddrhead

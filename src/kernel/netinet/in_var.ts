@@ -9,6 +9,7 @@ import type { ifnet, in_ifaddr } from "../net/if_var.ts";
 import type { vnet } from "../net/vnet.ts";
 import type { igmp_ifinfo } from "./igmp.ts";
 import type { in_multi } from "./in_mcast.ts";
+import { list_remove } from "../sys/queue.ts";
 
 // in_var.h: struct in_ifinfo
 export interface in_ifinfo {
@@ -75,11 +76,8 @@ export function in_ifaddr_link(v: vnet, ia: in_ifaddr): void {
 
 /** TAILQ_REMOVE(&V_in_ifaddrhead) and LIST_REMOVE(ia, ia_hash). */
 export function in_ifaddr_unlink(v: vnet, ia: in_ifaddr): void {
-  const at = v.in_ifaddrhead.indexOf(ia);
-  KASSERT(at >= 0, "in_ifaddr not on V_in_ifaddrhead");
-  v.in_ifaddrhead.splice(at, 1);
-  const bucket = INADDR_HASH(v, ia.ia_addr.sin_addr);
-  const h = bucket.indexOf(ia);
-  KASSERT(h >= 0, "in_ifaddr not in its INADDR_HASH bucket");
-  bucket.splice(h, 1);
+  const linked = list_remove(v.in_ifaddrhead, ia);
+  KASSERT(linked, "in_ifaddr not on V_in_ifaddrhead");
+  const hashed = list_remove(INADDR_HASH(v, ia.ia_addr.sin_addr), ia);
+  KASSERT(hashed, "in_ifaddr not in its INADDR_HASH bucket");
 }
