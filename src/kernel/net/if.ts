@@ -80,6 +80,7 @@ import { sa_equal, sa_from_image, sa_image } from "./radix.ts";
 import {
   rtalloc1_fib,
   RTFREE,
+  null_sdl,
   rtrequest1_fib,
   rtrequest_fib,
   rt_addrinfo_zero,
@@ -591,7 +592,7 @@ export function ifa_add_loopback_route(ifa: ifaddr, ia: Sockaddr): number {
   info.rti_ifp = curvnet().loif;
   info.rti_flags = ifa.ifa_flags | RTF_HOST | RTF_STATIC;
   info.rti_info[RTAX_DST] = ia;
-  info.rti_info[RTAX_GATEWAY] = sockaddrDl({ index: 0, type: 0, len: 54 });
+  info.rti_info[RTAX_GATEWAY] = null_sdl;
   const out: { rt: rtentry | null } = { rt: null };
   const error = rtrequest1_fib(RTM_ADD, info, out, ifa.ifa_ifp.if_fib);
   const rt = out.rt;

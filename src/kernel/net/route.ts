@@ -454,19 +454,22 @@ export function rtrequest1_fib(
   }
 }
 
-/** route.c/if.c null_sdl: {sizeof(struct sockaddr_dl), AF_LINK}, the gateway of interface routes. */
-export function null_sdl(): SockaddrDl {
-  return {
-    sdl_len: 54,
-    sdl_family: AF_LINK,
-    sdl_index: 0,
-    sdl_type: 0,
-    sdl_nlen: 0,
-    sdl_alen: 0,
-    sdl_slen: 0,
-    sdl_data: new Uint8Array(46),
-  };
-}
+/**
+ * route.c/if.c null_sdl: {sizeof(struct sockaddr_dl), AF_LINK}, the gateway of interface and
+ * loopback routes. One shared, never-written record: rt_setgate gives each route its own copy
+ * (and it is that copy rtinit1 and ifa_add_loopback_route fill in), as the C copies the
+ * bytes of its stack variable.
+ */
+export const null_sdl: Readonly<SockaddrDl> = Object.freeze({
+  sdl_len: 54,
+  sdl_family: AF_LINK,
+  sdl_index: 0,
+  sdl_type: 0,
+  sdl_nlen: 0,
+  sdl_alen: 0,
+  sdl_slen: 0,
+  sdl_data: new Uint8Array(46),
+});
 
 /**
  * route.c: rtinit1 — the interface route for `ifa`: to its destination (RTF_HOST) or to its
@@ -503,7 +506,7 @@ function rtinit1(ifa: ifaddr, cmd: number, flags: number, fibnum: number): numbe
   info.rti_ifa = ifa;
   info.rti_flags = flags | (ifa.ifa_flags & ~IFA_RTSELF) | RTF_PINNED;
   info.rti_info[RTAX_DST] = dst;
-  info.rti_info[RTAX_GATEWAY] = cmd === RTM_ADD ? null_sdl() : ifa.ifa_addr;
+  info.rti_info[RTAX_GATEWAY] = cmd === RTM_ADD ? null_sdl : ifa.ifa_addr;
   info.rti_info[RTAX_NETMASK] = netmask;
   const out: { rt: rtentry | null } = { rt: null };
   error = rtrequest1_fib(cmd, info, out, fibnum);
