@@ -5,8 +5,15 @@
 // by rn_match, rn_lookup (exact prefix, or exact host route), and rn_delete's pick of the
 // duplicate-key chain's head when no mask is given. The all-zeros key shares its chain with the
 // tree's root leaf (rn_zeros, RNF_ROOT), which no route can replace or delete.
+//
+// Those semantics are a flat list's (test/kernel/net/radix-oracle.ts keeps it as the oracle);
+// the table indexes that list so no operation scans it: each key's and mask's bytes are read
+// once, on insertion, into ids; duplicate-key chains are found by key id, rn_match tries each
+// distinct (mask, compare length) once, most one bits first, and the dump order is kept as
+// entries come and go. Keys shorter than some stored key's bytes, which may equal keys that
+// differ past their end, fall back to the scan.
 
-import type { Sockaddr, SockaddrIn } from "../../abi/socket.ts";
+import type { Sockaddr, SockaddrDl, SockaddrIn } from "../../abi/socket.ts";
 import {
   AF_INET,
   decodeSockaddr,
@@ -83,10 +90,33 @@ function saByte(sa: Sockaddr, i: number): number {
     }
     return i < 16 && sa.sin_zero !== undefined ? (sa.sin_zero[i - 8] ?? 0) : 0;
   }
-  if (isSockaddrDl(sa)) return byteAt(sa_image(sa), i);
+  if (isSockaddrDl(sa)) return sdlByte(sa, i);
   if (i === 0) return sa.sa_len & 0xff;
   if (i === 1) return sa.sa_family & 0xff;
   return sa.sa_data[i - 2] ?? 0;
+}
+
+/** Byte i of a sockaddr_dl's image (sa_image's layout), zero past it. */
+function sdlByte(sdl: SockaddrDl, i: number): number {
+  switch (i) {
+    case 0:
+      return sdl.sdl_len & 0xff;
+    case 1:
+      return sdl.sdl_family & 0xff;
+    case 2:
+      return sdl.sdl_index & 0xff;
+    case 3:
+      return (sdl.sdl_index >>> 8) & 0xff;
+    case 4:
+      return sdl.sdl_type & 0xff;
+    case 5:
+      return sdl.sdl_nlen & 0xff;
+    case 6:
+      return sdl.sdl_alen & 0xff;
+    case 7:
+      return sdl.sdl_slen & 0xff;
+  }
+  return sdl.sdl_data[i - 8] ?? 0;
 }
 
 /** A sockaddr made from `len` bytes of memory (as the kernel would read a struct there). */
@@ -164,7 +194,7 @@ export const INET_RN_OFFSET = 4;
 const MAX_KEYLEN = 32;
 
 /** rn_zeros: the all-zero key the mask head returns for masks with no bits past the offset. */
-const RN_ZEROS: Sockaddr = { sa_len: 0, sa_family: 0, sa_data: new Uint8Array(0) };
+const RN_ZEROS: Sockaddr = Object.freeze({ sa_len: 0, sa_family: 0, sa_data: new Uint8Array(0) });
 
 export interface radix_entry<T> {
   key: Sockaddr;
@@ -173,16 +203,235 @@ export interface radix_entry<T> {
   value: T;
 }
 
-/** The root leaf (RNF_ROOT) heading the all-zeros key's duplicate chain: no mask, no route. */
-const ROOT = Symbol("RNF_ROOT");
-type chain_entry<T> = radix_entry<T> | typeof ROOT;
+/** One past the last byte a sockaddr's image can hold that is not zero. */
+function memEnd(sa: Sockaddr): number {
+  if ("sin_addr" in sa) return 16;
+  if (isSockaddrDl(sa)) return 8 + sa.sdl_data.length;
+  return 2 + sa.sa_data.length;
+}
+
+/** Bytes [0, n) of a big-endian word as ones (n clamped to 0..4). */
+function prefixWord(n: number): number {
+  if (n <= 0) return 0;
+  return n >= 4 ? 0xffffffff : (0xffffffff << (32 - 8 * n)) >>> 0;
+}
+
+/** Bytes off..off+3 of a sockaddr's image, big-endian: a sockaddr_in's sin_addr at offset 4. */
+function word(sa: Sockaddr, off: number): number {
+  if (off === INET_RN_OFFSET && "sin_addr" in sa) return sa.sin_addr >>> 0;
+  return (
+    ((saByte(sa, off) << 24) |
+      (saByte(sa, off + 1) << 16) |
+      (saByte(sa, off + 2) << 8) |
+      saByte(sa, off + 3)) >>>
+    0
+  );
+}
+
+/**
+ * A run of key bytes as a Map key: with trailing zeros dropped, up to four bytes are the
+ * big-endian number they make (zero-padded), longer runs the string of their char codes. Runs
+ * equal once zero-padded get the same id, and ids order as their runs do (compareIds).
+ */
+type run_id = number | string;
+
+/** The id of bytes [from, to) of sa's image, each ANDed with mask[i] (zero past it) when given. */
+function runId(sa: Sockaddr, from: number, to: number, mask: Uint8Array | null): run_id {
+  if (to <= from) return 0;
+  if (mask === null && from === INET_RN_OFFSET && "sin_addr" in sa && (to <= 8 || sa.sin_zero === undefined))
+    return (sa.sin_addr & prefixWord(to - from)) >>> 0;
+  let last = -1;
+  for (let i = from; i < to; i++) if (maskedByte(sa, i, mask) !== 0) last = i;
+  const n = last + 1 - from;
+  if (n <= 4) {
+    let w = 0;
+    for (let j = 0; j < 4; j++) w = (w << 8) | (j < n ? maskedByte(sa, from + j, mask) : 0);
+    return w >>> 0;
+  }
+  let s = "";
+  for (let i = from; i <= last; i++) s += String.fromCharCode(maskedByte(sa, i, mask));
+  return s;
+}
+
+function maskedByte(sa: Sockaddr, i: number, mask: Uint8Array | null): number {
+  return mask === null ? saByte(sa, i) : saByte(sa, i) & (i < mask.length ? mask[i] : 0);
+}
+
+/** The number of bytes in the run an id stands for. */
+function runLength(id: run_id): number {
+  if (typeof id === "string") return id.length;
+  if (id & 0xff) return 4;
+  if (id & 0xff00) return 3;
+  if (id & 0xff0000) return 2;
+  return id === 0 ? 0 : 1;
+}
+
+function runByte(id: run_id, j: number): number {
+  if (typeof id === "string") return j < id.length ? id.charCodeAt(j) : 0;
+  return j < 4 ? (id >>> (24 - 8 * j)) & 0xff : 0;
+}
+
+/** Byte-wise order of two runs, zero-padded (the radix tree's left-to-right key order). */
+function compareIds(a: run_id, b: run_id): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const n = Math.max(runLength(a), runLength(b));
+  for (let j = 0; j < n; j++) {
+    const d = runByte(a, j) - runByte(b, j);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Bytes [0, n) of two sockaddrs' images are equal (bcmp, reading zeros past an image). */
+function sameBytes(a: Sockaddr, b: Sockaddr, n: number): boolean {
+  if ("sin_addr" in a && "sin_addr" in b) {
+    // Four bytes at a time: len, family and port; the address; then sin_zero, zeros past 16.
+    const head = ((a.sin_len & 0xff) << 24) | ((a.sin_family & 0xff) << 16) | (a.sin_port & 0xffff);
+    const headB = ((b.sin_len & 0xff) << 24) | ((b.sin_family & 0xff) << 16) | (b.sin_port & 0xffff);
+    if ((head ^ headB) & prefixWord(n)) return false;
+    if ((a.sin_addr ^ b.sin_addr) & prefixWord(n - 4)) return false;
+    if (a.sin_zero === undefined && b.sin_zero === undefined) return true;
+  }
+  for (let i = 0; i < n; i++) if (saByte(a, i) !== saByte(b, i)) return false;
+  return true;
+}
+
+/** A normalized mask as the mask tree holds it, with what comparisons against it need. */
+interface mask_info<T> {
+  /** The mask handed out as radix_entry.mask: one frozen object per distinct mask. */
+  readonly sa: Sockaddr;
+  /** Its image, LEN(mask) bytes (none for rn_zeros). */
+  readonly bytes: Uint8Array;
+  /** Its one bits past byte 1: moreSpecific's rank. */
+  readonly bits: number;
+  /** The entries under this mask, by where their compare ends (see match_group). */
+  readonly groups: Map<number, match_group<T>>;
+}
+
+/**
+ * The entries with one mask whose compare ends at the same byte: rn_satisfies_leaf compares up
+ * to min(LEN(v), LEN(key), LEN(mask)), so with `end` = min(LEN(key), LEN(mask)) any query at
+ * least `end` long satisfies exactly the entries whose masked key bytes [off, end) equal its
+ * own, and those sit together in `byId`.
+ */
+interface match_group<T> {
+  readonly mask: mask_info<T>;
+  readonly end: number;
+  /** The mask's bytes off..off+3 within `end`, as a word: the masked id when !wide. */
+  readonly word: number;
+  /** Whether the compare runs past those four bytes (the id needs the bytes one by one). */
+  readonly wide: boolean;
+  /** Masked key id -> its entries, in table order. */
+  readonly byId: leaf_index<T>;
+  size: number;
+}
+
+/**
+ * A leaf of the table: its entry and what the table derives from the key and mask once, when
+ * the entry is added. Keys and masks are frozen then, so these cannot drift from them.
+ */
+interface leaf<T> {
+  readonly entry: radix_entry<T>;
+  /** Id of the key's image from the offset on: its duplicate-key chain, and its dump position. */
+  readonly kid: run_id;
+  /** One past the key's last non-zero byte at or after the offset. */
+  readonly ext: number;
+  readonly mask: mask_info<T> | null;
+  readonly group: match_group<T> | null;
+  /** Id of the key under the group's mask. */
+  readonly mid: run_id;
+  /** Position in table order (the flat list's order: insertion, each chain most specific first). */
+  order: number;
+  prev: leaf<T> | null;
+  next: leaf<T> | null;
+}
+
+/** Inserts `n` into `list` (kept in table order), scanning from the end where new leaves go. */
+function insertOrdered<T>(list: leaf<T>[], n: leaf<T>): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1].order > n.order) i--;
+  if (i === list.length) list.push(n);
+  else list.splice(i, 0, n);
+}
+
+function removeFrom<T>(list: leaf<T>[], n: leaf<T>): void {
+  const i = list.indexOf(n);
+  KASSERT(i >= 0, "radix: leaf missing from its index");
+  list.splice(i, 1);
+}
+
+/**
+ * Lists of leaves by id, each in table order. A list that empties stays in the Map until empty
+ * lists outnumber the others: a V8 Map whose key is deleted and set again, as adding and
+ * deleting one address over and over does, keeps every dead entry in that key's bucket until
+ * the whole table is rehashed, and lookups of the key walk them all.
+ */
+class leaf_index<T> {
+  #map = new Map<run_id, leaf<T>[]>();
+  #empty = 0;
+
+  /** The list for id; empty or undefined when no leaf has it. */
+  get(id: run_id): readonly leaf<T>[] | undefined {
+    return this.#map.get(id);
+  }
+
+  lists(): IterableIterator<readonly leaf<T>[]> {
+    return this.#map.values();
+  }
+
+  add(id: run_id, n: leaf<T>): void {
+    const list = this.#map.get(id);
+    if (list === undefined) this.#map.set(id, [n]);
+    else {
+      if (list.length === 0) this.#empty--;
+      insertOrdered(list, n);
+    }
+  }
+
+  remove(id: run_id, n: leaf<T>): void {
+    const list = this.#map.get(id);
+    KASSERT(list !== undefined, "radix: leaf missing from its index");
+    removeFrom(list, n);
+    if (list.length === 0 && ++this.#empty > 16 && this.#empty * 2 > this.#map.size) {
+      const live = new Map<run_id, leaf<T>[]>();
+      for (const [k, l] of this.#map) if (l.length > 0) live.set(k, l);
+      this.#map = live;
+      this.#empty = 0;
+    }
+  }
+}
+
+/** Host entries first, then masks with more bits set (rn_refines for contiguous masks). */
+function moreSpecific<T>(a: mask_info<T> | null, b: mask_info<T> | null): boolean {
+  if (a === null) return b !== null;
+  if (b === null) return false;
+  return a.bits > b.bits;
+}
 
 export class radix_node_head<T> {
   /** rnh_treetop->rn_offset: bytes of the key that are not compared. */
   readonly off: number;
-  readonly #masks = new Map<string, Sockaddr>();
-  /** Entries; for equal keys, most specific first (the rn_dupedkey order). */
-  readonly #entries: radix_entry<T>[] = [];
+  /** Normalized masks by the id of their bytes past the offset. */
+  readonly #masks = new Map<run_id, mask_info<T>>();
+  readonly #zeros: mask_info<T> = { sa: RN_ZEROS, bytes: new Uint8Array(0), bits: 0, groups: new Map() };
+  /** All leaves in table order, a doubly linked list: rn_match's ties go to the earliest. */
+  #first: leaf<T> | null = null;
+  #last: leaf<T> | null = null;
+  /** Leaves by key id (kid), in table order: each key's rn_dupedkey chain, most specific first. */
+  readonly #keys = new leaf_index<T>();
+  /** Match groups, most one bits first: rn_match tries them in this order. */
+  readonly #ranked: match_group<T>[] = [];
+  #hosts = 0;
+  /** How many leaves have each ext, and the largest: a key that long or longer finds its
+   * chain by id; a shorter one may equal keys that differ past its end, and scans. */
+  readonly #extCount: number[] = [];
+  #maxExt = 0;
+  /** Leaves and their entries in dump order (ascending kid, then table order). */
+  readonly #dump: leaf<T>[] = [];
+  #dumpEntries: radix_entry<T>[] = [];
+  /** Whether entries() handed #dumpEntries out: the next change copies it first, so a walk
+   * goes on over the table as it began. */
+  #dumpShared = false;
 
   constructor(off: number) {
     this.off = off;
@@ -194,21 +443,26 @@ export class radix_node_head<T> {
    * past the offset is rn_zeros. Equal masks share one object, as the mask tree makes them.
    */
   rn_addmask(netmask: Sockaddr): Sockaddr {
-    const nm = sa_image(netmask);
-    let mlen = Math.min(nm[0], MAX_KEYLEN);
+    return this.#addmask(netmask).sa;
+  }
+
+  #addmask(netmask: Sockaddr): mask_info<T> {
+    const mlen = Math.min(saByte(netmask, 0), MAX_KEYLEN);
     const skip = Math.max(this.off, 1);
-    if (mlen <= skip) return RN_ZEROS;
-    const key = new Uint8Array(MAX_KEYLEN);
-    key.fill(0xff, 1, skip);
-    for (let i = skip; i < mlen; i++) key[i] = byteAt(nm, i);
-    while (mlen > 0 && key[mlen - 1] === 0) mlen--;
-    if (mlen <= skip) return RN_ZEROS;
-    key[0] = mlen;
-    const img = key.slice(0, mlen);
-    const id = Array.from(img).join(",");
+    if (mlen <= skip) return this.#zeros;
+    // The bytes kept, trimmed, are all that tells normalized masks apart.
+    const id = runId(netmask, skip, mlen, null);
+    if (id === 0) return this.#zeros;
     let m = this.#masks.get(id);
     if (m === undefined) {
-      m = sa_from_image(img);
+      const len = skip + runLength(id);
+      const img = new Uint8Array(len);
+      img[0] = len;
+      img.fill(0xff, 1, skip);
+      for (let i = skip; i < len; i++) img[i] = saByte(netmask, i);
+      let bits = 0;
+      for (let i = 2; i < len; i++) for (let b = img[i]; b; b &= b - 1) bits++;
+      m = { sa: Object.freeze(sa_from_image(img)), bytes: img, bits, groups: new Map() };
       this.#masks.set(id, m);
     }
     return m;
@@ -221,37 +475,73 @@ export class radix_node_head<T> {
     return true;
   }
 
-  /** radix.c: rn_satisfies_leaf — v agrees with the entry's key under its mask. */
-  #satisfies(v: Sockaddr, e: radix_entry<T>): boolean {
-    if (e.mask === null) return this.#keyEqual(v, e.key);
-    const m = e.mask;
-    const length = Math.min(saByte(v, 0), saByte(e.key, 0), saByte(m, 0));
-    for (let i = this.off; i < length; i++)
-      if ((saByte(v, i) ^ saByte(e.key, i)) & saByte(m, i)) return false;
+  /** radix.c: rn_satisfies_leaf — v agrees with the leaf's key under its mask. */
+  #satisfies(v: Sockaddr, n: leaf<T>): boolean {
+    if (n.mask === null) return this.#keyEqual(v, n.entry.key);
+    const m = n.mask.bytes;
+    const length = Math.min(saByte(v, 0), saByte(n.entry.key, 0), m.length);
+    for (let i = this.off; i < length; i++) if ((saByte(v, i) ^ saByte(n.entry.key, i)) & m[i]) return false;
     return true;
+  }
+
+  /** The id of `key` over its own length: the chain it names (0 for the root leaf's). */
+  #chainId(key: Sockaddr): run_id {
+    return runId(key, this.off, Math.max(this.off, saByte(key, 0)), null);
+  }
+
+  /** Id of sa's bytes [off, g.end) under g's mask. */
+  #groupId(g: match_group<T>, sa: Sockaddr): run_id {
+    return g.wide ? runId(sa, this.off, g.end, g.mask.bytes) : (word(sa, this.off) & g.word) >>> 0;
+  }
+
+  /**
+   * The leaves whose keys equal `key` over its length (its rn_dupedkey chain), most specific
+   * first; the root leaf, which heads the chain when kid is 0, is left to the caller.
+   */
+  #chain(key: Sockaddr, kid: run_id): readonly leaf<T>[] {
+    if (saByte(key, 0) >= this.#maxExt) return this.#keys.get(kid) ?? [];
+    const same: leaf<T>[] = [];
+    for (let n = this.#first; n !== null; n = n.next) if (this.#keyEqual(key, n.entry.key)) same.push(n);
+    return same;
   }
 
   /** radix.c: rn_match — the most specific entry v satisfies. */
   rn_match(v: Sockaddr): radix_entry<T> | null {
-    let best: radix_entry<T> | null = null;
-    for (const e of this.#entries) {
-      if (!this.#satisfies(v, e)) continue;
-      if (best === null || moreSpecific(e.mask, best.mask)) best = e;
+    return this.#match(v)?.entry ?? null;
+  }
+
+  /** The most specific leaf v satisfies, the earliest in table order among equals. */
+  #match(v: Sockaddr): leaf<T> | null {
+    const len = saByte(v, 0);
+    if (this.#hosts > 0) {
+      if (len >= this.#maxExt) {
+        const chain = this.#keys.get(this.#chainId(v));
+        if (chain !== undefined) for (const n of chain) if (n.mask === null) return n;
+      } else {
+        for (let n = this.#first; n !== null; n = n.next)
+          if (n.mask === null && this.#keyEqual(v, n.entry.key)) return n;
+      }
+    }
+    let best: leaf<T> | null = null;
+    let bits = 0;
+    for (const g of this.#ranked) {
+      if (best !== null && g.mask.bits < bits) break;
+      const n = this.#matchGroup(g, v, len);
+      if (n !== null && (best === null || n.order < best.order)) {
+        best = n;
+        bits = g.mask.bits;
+      }
     }
     return best;
   }
 
-  /** Whether `key` equals rn_zeros over the compared bytes (the root leaf's key). */
-  #isZeroKey(key: Sockaddr): boolean {
-    const len = saByte(key, 0);
-    for (let i = this.off; i < len; i++) if (saByte(key, i) !== 0) return false;
-    return true;
-  }
-
-  /** The entries sharing `key`, most specific first (its rn_dupedkey chain), root leaf first. */
-  #chain(key: Sockaddr): chain_entry<T>[] {
-    const same: chain_entry<T>[] = this.#entries.filter((x) => this.#keyEqual(key, x.key));
-    return this.#isZeroKey(key) ? [ROOT, ...same] : same;
+  /** The earliest leaf of g that v satisfies. */
+  #matchGroup(g: match_group<T>, v: Sockaddr, len: number): leaf<T> | null {
+    if (len >= g.end) return g.byId.get(this.#groupId(g, v))?.[0] ?? null;
+    let best: leaf<T> | null = null;
+    for (const list of g.byId.lists())
+      for (const n of list) if ((best === null || n.order < best.order) && this.#satisfies(v, n)) best = n;
+    return best;
   }
 
   /**
@@ -260,21 +550,18 @@ export class radix_node_head<T> {
    * is byte-for-byte `v` (length and family included).
    */
   rn_lookup(v: Sockaddr, netmask: Sockaddr | null): radix_entry<T> | null {
-    const best = this.rn_match(v);
+    const best = this.#match(v);
     if (best === null) return null;
+    const key = best.entry.key;
     if (netmask === null) {
-      const a = sa_image(v);
-      const b = sa_image(best.key);
-      if (a[0] !== b[0]) return null;
-      for (let i = 0; i < a[0]; i++) if (byteAt(a, i) !== byteAt(b, i)) return null;
-      return best.mask === null ? best : null;
+      const len = saByte(v, 0);
+      if (len !== saByte(key, 0) || !sameBytes(v, key, len)) return null;
+      return best.mask === null ? best.entry : null;
     }
-    const m = this.rn_addmask(netmask);
-    const chain = this.#chain(best.key);
-    for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++) {
-      const e = chain[i];
-      if (e !== ROOT && e.mask === m) return e;
-    }
+    const m = this.#addmask(netmask);
+    const chain = this.#chain(key, this.#chainId(key));
+    for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++)
+      if (chain[i].mask === m) return chain[i].entry;
     return null;
   }
 
@@ -283,14 +570,122 @@ export class radix_node_head<T> {
    * exists. Entries with equal keys stay most specific first.
    */
   rn_addroute(key: Sockaddr, netmask: Sockaddr | null, value: T): radix_entry<T> | null {
-    const mask = netmask === null ? null : this.rn_addmask(netmask);
-    const chain = this.#chain(key);
-    if (chain.some((e) => (e === ROOT ? null : e.mask) === mask)) return null;
-    const entry: radix_entry<T> = { key, mask, value };
-    const before = chain.find((e): e is radix_entry<T> => e !== ROOT && moreSpecific(mask, e.mask));
-    if (before === undefined) this.#entries.push(entry);
-    else this.#entries.splice(this.#entries.indexOf(before), 0, entry);
+    const mask = netmask === null ? null : this.#addmask(netmask);
+    const cid = this.#chainId(key);
+    // The root leaf heads the all-zeros key's chain with no mask: no host route there.
+    if (cid === 0 && mask === null) return null;
+    const chain = this.#chain(key, cid);
+    let before: leaf<T> | null = null;
+    for (const n of chain) if (n.mask === mask) return null;
+    for (const n of chain)
+      if (moreSpecific(mask, n.mask)) {
+        before = n;
+        break;
+      }
+    const entry: radix_entry<T> = { key: Object.freeze(key), mask: mask === null ? null : mask.sa, value };
+    const kid = runId(key, this.off, Math.max(this.off, memEnd(key)), null);
+    let group: match_group<T> | null = null;
+    if (mask !== null) {
+      const end = Math.min(saByte(key, 0), mask.bytes.length);
+      group = mask.groups.get(end) ?? this.#newGroup(mask, end);
+    }
+    const n: leaf<T> = {
+      entry,
+      kid,
+      ext: this.off + runLength(kid),
+      mask,
+      group,
+      mid: group === null ? 0 : this.#groupId(group, key),
+      order: 0,
+      prev: null,
+      next: null,
+    };
+    this.#link(n, before);
+    this.#index(n);
     return entry;
+  }
+
+  #newGroup(mask: mask_info<T>, end: number): match_group<T> {
+    let w = 0;
+    for (let j = 0; j < 4; j++) {
+      const i = this.off + j;
+      w = (w << 8) | (i < end && i < mask.bytes.length ? mask.bytes[i] : 0);
+    }
+    const g: match_group<T> = {
+      mask,
+      end,
+      word: w >>> 0,
+      wide: end > this.off + 4,
+      byId: new leaf_index<T>(),
+      size: 0,
+    };
+    mask.groups.set(end, g);
+    let i = 0;
+    while (i < this.#ranked.length && this.#ranked[i].mask.bits >= mask.bits) i++;
+    this.#ranked.splice(i, 0, g);
+    return g;
+  }
+
+  /** Puts n in table order just before `before`, or last. */
+  #link(n: leaf<T>, before: leaf<T> | null): void {
+    if (before === null) {
+      n.prev = this.#last;
+      n.order = this.#last === null ? 0 : this.#last.order + 1;
+      if (this.#last === null) this.#first = n;
+      else this.#last.next = n;
+      this.#last = n;
+      return;
+    }
+    const p = before.prev;
+    let order = p === null ? before.order - 1 : (p.order + before.order) / 2;
+    if (p !== null && !(order > p.order && order < before.order)) {
+      // Halving ran out of precision: renumber (order is only ever compared, never stored).
+      let k = 0;
+      for (let x = this.#first; x !== null; x = x.next) x.order = k++;
+      order = before.order - 0.5;
+    }
+    n.order = order;
+    n.prev = p;
+    n.next = before;
+    before.prev = n;
+    if (p === null) this.#first = n;
+    else p.next = n;
+  }
+
+  #index(n: leaf<T>): void {
+    this.#keys.add(n.kid, n);
+    if (n.group === null) this.#hosts++;
+    else {
+      n.group.byId.add(n.mid, n);
+      n.group.size++;
+    }
+    this.#extCount[n.ext] = (this.#extCount[n.ext] ?? 0) + 1;
+    if (n.ext > this.#maxExt) this.#maxExt = n.ext;
+    const i = this.#dumpIndex(n);
+    this.#dump.splice(i, 0, n);
+    this.#writableDump().splice(i, 0, n.entry);
+  }
+
+  /** Where n goes in (or is found in) the dump: after smaller keys and earlier equal ones. */
+  #dumpIndex(n: leaf<T>): number {
+    let lo = 0;
+    let hi = this.#dump.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const x = this.#dump[mid];
+      const c = compareIds(x.kid, n.kid) || x.order - n.order;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #writableDump(): radix_entry<T>[] {
+    if (this.#dumpShared) {
+      this.#dumpEntries = this.#dumpEntries.slice();
+      this.#dumpShared = false;
+    }
+    return this.#dumpEntries;
   }
 
   /**
@@ -299,16 +694,42 @@ export class radix_node_head<T> {
    * when that is the root leaf).
    */
   rn_delete(v: Sockaddr, netmask: Sockaddr | null): radix_entry<T> | null {
-    const chain = this.#chain(v);
-    if (chain.length === 0) return null;
-    let e: chain_entry<T> | undefined = chain[0];
-    if (netmask !== null) {
-      const m = this.rn_addmask(netmask);
-      e = chain.find((x) => x !== ROOT && x.mask === m);
+    const cid = this.#chainId(v);
+    const chain = this.#chain(v, cid);
+    if (chain.length === 0 && cid !== 0) return null;
+    let n: leaf<T> | undefined;
+    if (netmask === null) n = cid === 0 ? undefined : chain[0];
+    else {
+      const m = this.#addmask(netmask);
+      n = chain.find((x) => x.mask === m);
     }
-    if (e === undefined || e === ROOT) return null;
-    this.#entries.splice(this.#entries.indexOf(e), 1);
-    return e;
+    if (n === undefined) return null;
+    this.#unindex(n);
+    return n.entry;
+  }
+
+  #unindex(n: leaf<T>): void {
+    const i = this.#dumpIndex(n);
+    KASSERT(this.#dump[i] === n, "radix: leaf missing from the dump");
+    this.#dump.splice(i, 1);
+    this.#writableDump().splice(i, 1);
+    const c = --this.#extCount[n.ext];
+    if (c === 0 && n.ext === this.#maxExt)
+      while (this.#maxExt > 0 && !this.#extCount[this.#maxExt]) this.#maxExt--;
+    if (n.group === null) this.#hosts--;
+    else {
+      const g = n.group;
+      g.byId.remove(n.mid, n);
+      if (--g.size === 0) {
+        g.mask.groups.delete(g.end);
+        this.#ranked.splice(this.#ranked.indexOf(g), 1);
+      }
+    }
+    this.#keys.remove(n.kid, n);
+    if (n.prev === null) this.#first = n.next;
+    else n.prev.next = n.next;
+    if (n.next === null) this.#last = n.prev;
+    else n.next.prev = n.prev;
   }
 
   /** radix.c: rn_walktree — every entry in key order, each chain most specific first. */
@@ -322,32 +743,7 @@ export class radix_node_head<T> {
 
   /** Entries in dump order: ascending key bytes, then most specific first (a radix walk). */
   entries(): readonly radix_entry<T>[] {
-    // Array.prototype.sort is stable: equal keys keep their chain order. Each key is imaged
-    // once, not once per comparison (in_ifadown walks the whole table on every delete).
-    const keyed = this.#entries.map((e) => ({ e, image: sa_image(e.key) }));
-    keyed.sort((a, b) => compareKeys(a.image, b.image, this.off));
-    return keyed.map((k) => k.e);
+    this.#dumpShared = true;
+    return this.#dumpEntries;
   }
-}
-
-function compareKeys(a: Uint8Array, b: Uint8Array, off: number): number {
-  const n = Math.max(a.length, b.length);
-  for (let i = off; i < n; i++) {
-    const d = byteAt(a, i) - byteAt(b, i);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-function maskBits(m: Sockaddr): number {
-  let n = 0;
-  for (const byte of sa_image(m).subarray(2, sockaddrLen(m))) for (let b = byte; b; b &= b - 1) n++;
-  return n;
-}
-
-/** Host entries first, then masks with more bits set (rn_refines for contiguous masks). */
-function moreSpecific(a: Sockaddr | null, b: Sockaddr | null): boolean {
-  if (a === null) return b !== null;
-  if (b === null) return false;
-  return maskBits(a) > maskBits(b);
 }

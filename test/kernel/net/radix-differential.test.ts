@@ -206,6 +206,31 @@ describe("the indexed table answers as the flat list did", () => {
     for (const off of [0, 1, 2, 8]) for (let seed = 100; seed < 110; seed++) run(seed, off, 300);
   });
 
+  test("200 ever more specific masks on one key, each going in front of the last", () => {
+    // Each new chain head goes between the same earlier entry and the last head: table order
+    // is bisected past a double's precision and must be renumbered without reordering.
+    const h = new radix_node_head<number>(INET_RN_OFFSET);
+    const o = new oracle_head<number>(INET_RN_OFFSET);
+    // Two entries ahead, so the gap's lower end is not 0 (halving towards 0 lasts much longer).
+    for (const [i, first] of [sockaddrIn(0x01000000), sockaddrIn(0x02000000)].entries()) {
+      h.rn_addroute(first, sockaddrIn(0xff000000), -1 - i);
+      o.rn_addroute(first, sockaddrIn(0xff000000), -1 - i);
+    }
+    const key = sockaddrIn(0x0a000000);
+    for (let k = 1; k <= 200; k++) {
+      const data = new Uint8Array(2 + Math.ceil(k / 8));
+      for (let b = 0; b < k; b++) data[2 + (b >> 3)] |= 0x80 >> (b & 7);
+      const mask: Sockaddr = { sa_len: 2 + data.length, sa_family: 0, sa_data: data };
+      expect(tag(h.rn_addroute(key, mask, k))).toBe(k);
+      o.rn_addroute(key, mask, k);
+      if (k % 50 === 0) agree(h, o, `mask ${k}`);
+    }
+    expect(tag(h.rn_match(sockaddrIn(0x0a000000)))).toBe(200);
+    expect(tag(h.rn_delete(sockaddrIn(0x0a000000), null))).toBe(200);
+    o.rn_delete(sockaddrIn(0x0a000000), null);
+    agree(h, o, "after the deletion");
+  });
+
   test("a large table: 1500 routes, lookups and deletes among them", () => {
     const r = seededRandom(7);
     const h = new radix_node_head<number>(INET_RN_OFFSET);
