@@ -85,22 +85,69 @@ export function hex(n: number, width = 0): string {
   return "0x" + (n >>> 0).toString(16).padStart(width, "0");
 }
 
+// Little-endian (amd64) integer fields read and written byte by byte. A DataView costs an
+// allocation per struct, and every ioctl, routing message and dump decodes several structs.
+
+export function getU16(bytes: Uint8Array, at: number): number {
+  return bytes[at] | (bytes[at + 1] << 8);
+}
+
+export function getI16(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] | (bytes[at + 1] << 8)) << 16) >> 16;
+}
+
+export function getI32(bytes: Uint8Array, at: number): number {
+  return bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
+}
+
+export function getU32(bytes: Uint8Array, at: number): number {
+  return getI32(bytes, at) >>> 0;
+}
+
+/** Writes the low 16 bits of `value`. */
+export function setU16(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+}
+
+/** Writes the low 32 bits of `value` (an int or an unsigned int, as C stores either). */
+export function setU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = (value >>> 24) & 0xff;
+}
+
 /**
  * A little-endian 64-bit unsigned field (u_long, uint64_t on amd64) as a bigint: every value
- * decodes, and exactly (the kernel leaves some, e.g. rtm_inits in NET_RT_DUMP, unset).
+ * decodes, and exactly (the kernel leaves some, e.g. rtm_inits in NET_RT_DUMP, unset). Zero, the
+ * common case, is the shared 0n rather than a new bigint.
  */
-export function getU64(view: DataView, offset: number): bigint {
-  return view.getBigUint64(offset, true);
+export function getU64(bytes: Uint8Array, at: number): bigint {
+  const lo = getU32(bytes, at);
+  const hi = getU32(bytes, at + 4);
+  if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+  return (BigInt(hi) << 32n) + BigInt(lo);
 }
 
 /** A little-endian 64-bit signed field (long, time_t, suseconds_t on amd64) as a bigint. */
-export function getI64(view: DataView, offset: number): bigint {
-  return view.getBigInt64(offset, true);
+export function getI64(bytes: Uint8Array, at: number): bigint {
+  const lo = getU32(bytes, at);
+  const hi = getI32(bytes, at + 4);
+  if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+  return (BigInt(hi) << 32n) + BigInt(lo);
 }
 
 /** Writes a 64-bit field; values are taken modulo 2^64, as a C store of a wider value would. */
-export function setU64(view: DataView, offset: number, value: bigint): void {
-  view.setBigUint64(offset, BigInt.asUintN(64, value), true);
+export function setU64(bytes: Uint8Array, at: number, value: bigint): void {
+  if (value >= 0n && value <= 0xffffffffn) {
+    setU32(bytes, at, Number(value));
+    setU32(bytes, at + 4, 0);
+    return;
+  }
+  const v = BigInt.asUintN(64, value);
+  setU32(bytes, at, Number(v & 0xffffffffn));
+  setU32(bytes, at + 4, Number(v >> 32n));
 }
 
 /** A 64-bit value for JSON and comparison: a number while it is exact, else its decimal digits. */

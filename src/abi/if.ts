@@ -4,12 +4,15 @@
 
 import {
   checkLength,
+  getI16,
+  getI32,
   getI64,
   getU64,
   outputBuffer,
   readCString,
+  setU16,
+  setU32,
   setU64,
-  viewOf,
   writeCString,
   type DecodeError,
 } from "./decode.ts";
@@ -198,9 +201,10 @@ export function encodeIfreq(ifr: Ifreq, into?: Uint8Array, offset = 0): Uint8Arr
   return out;
 }
 
-function ifru(fill: (v: DataView, b: Uint8Array) => void): Uint8Array {
+/** A fresh zeroed ifr_ifru, filled in by `fill`. */
+function ifruWith(fill: (b: Uint8Array) => void): Uint8Array {
   const b = new Uint8Array(IFRU_SIZE);
-  fill(viewOf(b), b);
+  fill(b);
   return b;
 }
 
@@ -216,7 +220,7 @@ export function ifreqWithAddr(name: string, sin: SockaddrIn): Ifreq {
 export function ifreqWithLladdr(name: string, lladdr: Uint8Array): Ifreq {
   return {
     ifr_name: name,
-    ifr_ifru: ifru((_, b) => {
+    ifr_ifru: ifruWith((b) => {
       b[0] = lladdr.length;
       b[1] = AF_LINK;
       b.set(lladdr.subarray(0, IFRU_SIZE - 2), 2);
@@ -228,16 +232,16 @@ export function ifreqWithLladdr(name: string, lladdr: Uint8Array): Ifreq {
 export function ifreqWithFlags(name: string, flags: number): Ifreq {
   return {
     ifr_name: name,
-    ifr_ifru: ifru((v) => {
-      v.setInt16(0, (flags << 16) >> 16, true);
-      v.setInt16(2, flags >> 16, true);
+    ifr_ifru: ifruWith((b) => {
+      setU16(b, 0, flags);
+      setU16(b, 2, flags >> 16);
     }),
   };
 }
 
 /** An ifreq carrying one int (ifr_metric, ifr_mtu, ifr_phys, ifr_media, ifr_fib, ifr_jid). */
 export function ifreqWithInt(name: string, value: number): Ifreq {
-  return { ifr_name: name, ifr_ifru: ifru((v) => v.setInt32(0, value | 0, true)) };
+  return { ifr_name: name, ifr_ifru: ifruWith((b) => setU32(b, 0, value)) };
 }
 
 /** An ifreq with a zeroed union (the kernel fills it, e.g. SIOCGIFADDR). */
@@ -252,12 +256,12 @@ export function ifrAddr(ifr: Ifreq): SockaddrIn {
 
 /** ifr_flags (short, sign-extended as C reads it). */
 export function ifrFlags(ifr: Ifreq): number {
-  return viewOf(ifr.ifr_ifru).getInt16(0, true);
+  return getI16(ifr.ifr_ifru, 0);
 }
 
 /** ifr_flagshigh (short). */
 export function ifrFlagshigh(ifr: Ifreq): number {
-  return viewOf(ifr.ifr_ifru).getInt16(2, true);
+  return getI16(ifr.ifr_ifru, 2);
 }
 
 /** The 32-bit flags as if.c combines them: (ifr_flags & 0xffff) | (ifr_flagshigh << 16). */
@@ -267,7 +271,7 @@ export function ifrFlagsAll(ifr: Ifreq): number {
 
 /** The union's first int: ifr_metric, ifr_mtu, ifr_phys, ifr_media, ifr_jid. */
 export function ifrInt(ifr: Ifreq): number {
-  return viewOf(ifr.ifr_ifru).getInt32(0, true);
+  return getI32(ifr.ifr_ifru, 0);
 }
 
 export const ifrMetric = ifrInt;
@@ -275,12 +279,12 @@ export const ifrMtu = ifrInt;
 
 /** ifr_curcap (int), next to ifr_reqcap in the union (SIOCGIFCAP). */
 export function ifrCurcap(ifr: Ifreq): number {
-  return viewOf(ifr.ifr_ifru).getInt32(IFREQ_OFFSETS.ifr_curcap - IFREQ_OFFSETS.ifr_ifru, true);
+  return getI32(ifr.ifr_ifru, IFREQ_OFFSETS.ifr_curcap - IFREQ_OFFSETS.ifr_ifru);
 }
 
 /** ifr_index (short). */
 export function ifrIndex(ifr: Ifreq): number {
-  return viewOf(ifr.ifr_ifru).getInt16(0, true);
+  return getI16(ifr.ifr_ifru, 0);
 }
 
 export function formatIfreq(ifr: Ifreq): string {
@@ -322,39 +326,23 @@ export const IF_DATA_OFFSETS = {
   ifi_lastchange: 136,
 } as const;
 
-const IF_DATA_BYTES = [
-  "ifi_type",
-  "ifi_physical",
-  "ifi_addrlen",
-  "ifi_hdrlen",
-  "ifi_link_state",
-  "ifi_vhid",
-  "ifi_baudrate_pf",
-  "ifi_datalen",
-] as const;
+/** The u_char fields (the first eight bytes). */
+type IfDataByte =
+  | "ifi_type"
+  | "ifi_physical"
+  | "ifi_addrlen"
+  | "ifi_hdrlen"
+  | "ifi_link_state"
+  | "ifi_vhid"
+  | "ifi_baudrate_pf"
+  | "ifi_datalen";
 
-const IF_DATA_LONGS = [
-  "ifi_mtu",
-  "ifi_metric",
-  "ifi_baudrate",
-  "ifi_ipackets",
-  "ifi_ierrors",
-  "ifi_opackets",
-  "ifi_oerrors",
-  "ifi_collisions",
-  "ifi_ibytes",
-  "ifi_obytes",
-  "ifi_imcasts",
-  "ifi_omcasts",
-  "ifi_iqdrops",
-  "ifi_noproto",
-  "ifi_hwassist",
-  "ifi_epoch",
-] as const;
+/** The longs before ifi_lastchange: u_long, uint64_t ifi_hwassist, time_t ifi_epoch. */
+type IfDataLong = Exclude<keyof typeof IF_DATA_OFFSETS, IfDataByte | "ifi_lastchange">;
 
 /** The u_char fields are numbers; every long (u_long, time_t, timeval) a bigint, so any value round-trips. */
-export type IfData = Record<(typeof IF_DATA_BYTES)[number], number> &
-  Record<(typeof IF_DATA_LONGS)[number], bigint> & {
+export type IfData = Record<IfDataByte, number> &
+  Record<IfDataLong, bigint> & {
     ifi_lastchange: { tv_sec: bigint; tv_usec: bigint };
   };
 
@@ -390,30 +378,75 @@ export function emptyIfData(): IfData {
   };
 }
 
+// Field by field, in emptyIfData's key order: every RTM_IFINFO and iflist entry carries one.
 // time_t ifi_epoch and the timeval are signed longs; the rest are u_long or uint64_t.
-const SIGNED_LONGS: ReadonlySet<string> = new Set(["ifi_epoch"]);
 
 export function decodeIfData(bytes: Uint8Array, offset = 0): IfData | DecodeError {
   const short = checkLength("if_data", bytes, offset, IF_DATA_SIZE);
   if (short !== null) return short;
-  const v = viewOf(bytes);
-  const d = emptyIfData();
-  for (const k of IF_DATA_BYTES) d[k] = bytes[offset + IF_DATA_OFFSETS[k]];
-  for (const k of IF_DATA_LONGS) {
-    const at = offset + IF_DATA_OFFSETS[k];
-    d[k] = SIGNED_LONGS.has(k) ? getI64(v, at) : getU64(v, at);
-  }
-  d.ifi_lastchange.tv_sec = getI64(v, offset + IF_DATA_OFFSETS.ifi_lastchange);
-  d.ifi_lastchange.tv_usec = getI64(v, offset + IF_DATA_OFFSETS.ifi_lastchange + 8);
-  return d;
+  const o = offset;
+  const at = IF_DATA_OFFSETS;
+  return {
+    ifi_lastchange: {
+      tv_sec: getI64(bytes, o + at.ifi_lastchange),
+      tv_usec: getI64(bytes, o + at.ifi_lastchange + 8),
+    },
+    ifi_type: bytes[o + at.ifi_type],
+    ifi_physical: bytes[o + at.ifi_physical],
+    ifi_addrlen: bytes[o + at.ifi_addrlen],
+    ifi_hdrlen: bytes[o + at.ifi_hdrlen],
+    ifi_link_state: bytes[o + at.ifi_link_state],
+    ifi_vhid: bytes[o + at.ifi_vhid],
+    ifi_baudrate_pf: bytes[o + at.ifi_baudrate_pf],
+    ifi_datalen: bytes[o + at.ifi_datalen],
+    ifi_mtu: getU64(bytes, o + at.ifi_mtu),
+    ifi_metric: getU64(bytes, o + at.ifi_metric),
+    ifi_baudrate: getU64(bytes, o + at.ifi_baudrate),
+    ifi_ipackets: getU64(bytes, o + at.ifi_ipackets),
+    ifi_ierrors: getU64(bytes, o + at.ifi_ierrors),
+    ifi_opackets: getU64(bytes, o + at.ifi_opackets),
+    ifi_oerrors: getU64(bytes, o + at.ifi_oerrors),
+    ifi_collisions: getU64(bytes, o + at.ifi_collisions),
+    ifi_ibytes: getU64(bytes, o + at.ifi_ibytes),
+    ifi_obytes: getU64(bytes, o + at.ifi_obytes),
+    ifi_imcasts: getU64(bytes, o + at.ifi_imcasts),
+    ifi_omcasts: getU64(bytes, o + at.ifi_omcasts),
+    ifi_iqdrops: getU64(bytes, o + at.ifi_iqdrops),
+    ifi_noproto: getU64(bytes, o + at.ifi_noproto),
+    ifi_hwassist: getU64(bytes, o + at.ifi_hwassist),
+    ifi_epoch: getI64(bytes, o + at.ifi_epoch),
+  };
 }
 
 export function encodeIfData(d: IfData, into?: Uint8Array, offset = 0): Uint8Array {
   const out = outputBuffer("if_data", IF_DATA_SIZE, into, offset);
-  const v = viewOf(out);
-  for (const k of IF_DATA_BYTES) out[offset + IF_DATA_OFFSETS[k]] = d[k] & 0xff;
-  for (const k of IF_DATA_LONGS) setU64(v, offset + IF_DATA_OFFSETS[k], d[k]);
-  setU64(v, offset + IF_DATA_OFFSETS.ifi_lastchange, d.ifi_lastchange.tv_sec);
-  setU64(v, offset + IF_DATA_OFFSETS.ifi_lastchange + 8, d.ifi_lastchange.tv_usec);
+  const o = offset;
+  const at = IF_DATA_OFFSETS;
+  out[o + at.ifi_type] = d.ifi_type;
+  out[o + at.ifi_physical] = d.ifi_physical;
+  out[o + at.ifi_addrlen] = d.ifi_addrlen;
+  out[o + at.ifi_hdrlen] = d.ifi_hdrlen;
+  out[o + at.ifi_link_state] = d.ifi_link_state;
+  out[o + at.ifi_vhid] = d.ifi_vhid;
+  out[o + at.ifi_baudrate_pf] = d.ifi_baudrate_pf;
+  out[o + at.ifi_datalen] = d.ifi_datalen;
+  setU64(out, o + at.ifi_mtu, d.ifi_mtu);
+  setU64(out, o + at.ifi_metric, d.ifi_metric);
+  setU64(out, o + at.ifi_baudrate, d.ifi_baudrate);
+  setU64(out, o + at.ifi_ipackets, d.ifi_ipackets);
+  setU64(out, o + at.ifi_ierrors, d.ifi_ierrors);
+  setU64(out, o + at.ifi_opackets, d.ifi_opackets);
+  setU64(out, o + at.ifi_oerrors, d.ifi_oerrors);
+  setU64(out, o + at.ifi_collisions, d.ifi_collisions);
+  setU64(out, o + at.ifi_ibytes, d.ifi_ibytes);
+  setU64(out, o + at.ifi_obytes, d.ifi_obytes);
+  setU64(out, o + at.ifi_imcasts, d.ifi_imcasts);
+  setU64(out, o + at.ifi_omcasts, d.ifi_omcasts);
+  setU64(out, o + at.ifi_iqdrops, d.ifi_iqdrops);
+  setU64(out, o + at.ifi_noproto, d.ifi_noproto);
+  setU64(out, o + at.ifi_hwassist, d.ifi_hwassist);
+  setU64(out, o + at.ifi_epoch, d.ifi_epoch);
+  setU64(out, o + at.ifi_lastchange, d.ifi_lastchange.tv_sec);
+  setU64(out, o + at.ifi_lastchange + 8, d.ifi_lastchange.tv_usec);
   return out;
 }

@@ -2,7 +2,15 @@
 // the 16-byte sockaddr_in as it sits inside ioctl structs, and in_aliasreq in the seed's
 // layout (with ifra_vhid) and the 9.x layout behind OSIOCAIFADDR (without).
 
-import { checkLength, outputBuffer, readCString, viewOf, writeCString, type DecodeError } from "./decode.ts";
+import {
+  checkLength,
+  getI32,
+  outputBuffer,
+  readCString,
+  setU32,
+  writeCString,
+  type DecodeError,
+} from "./decode.ts";
 import { SOCKADDR_IN_SIZE, sockaddrInFromImage, sockaddrInImage, type SockaddrIn } from "./socket.ts";
 
 export const IPPROTO_IP = 0;
@@ -163,11 +171,8 @@ function decodeAliasreq(
     ifra_addr: sinAt(bytes, offset + o.ifra_addr),
     ifra_broadaddr: sinAt(bytes, offset + o.ifra_broadaddr),
     ifra_mask: sinAt(bytes, offset + o.ifra_mask),
-    // int, little-endian on amd64; read without a DataView, as every SIOCAIFADDR decodes it.
-    ifra_vhid:
-      size === IN_ALIASREQ_SIZE
-        ? bytes[v] | (bytes[v + 1] << 8) | (bytes[v + 2] << 16) | (bytes[v + 3] << 24)
-        : 0,
+    // int, little-endian on amd64
+    ifra_vhid: size === IN_ALIASREQ_SIZE ? getI32(bytes, v) : 0,
   };
 }
 
@@ -188,7 +193,7 @@ function encodeAliasreq(
   out.set(sockaddrInImage(req.ifra_addr), offset + o.ifra_addr);
   out.set(sockaddrInImage(req.ifra_broadaddr), offset + o.ifra_broadaddr);
   out.set(sockaddrInImage(req.ifra_mask), offset + o.ifra_mask);
-  if (size === IN_ALIASREQ_SIZE) viewOf(out).setInt32(offset + o.ifra_vhid, req.ifra_vhid, true);
+  if (size === IN_ALIASREQ_SIZE) setU32(out, offset + o.ifra_vhid, req.ifra_vhid);
   return out;
 }
 

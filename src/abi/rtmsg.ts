@@ -8,13 +8,17 @@
 import {
   checkLength,
   decodeError,
+  getI32,
+  getU16,
+  getU32,
   getU64,
   hex,
   isDecodeError,
   outputBuffer,
   readCString,
+  setU16,
+  setU32,
   setU64,
-  viewOf,
   writeCString,
   type DecodeError,
 } from "./decode.ts";
@@ -88,30 +92,53 @@ export type RtMetrics = Record<(typeof RMX_FIELDS)[number], bigint> & {
   rmx_filler: [bigint, bigint, bigint];
 };
 
+/** All zeros; a literal of one fixed shape (every rt_msghdr carries one), keys in the order they always had. */
 export function emptyRtMetrics(): RtMetrics {
-  const m = { rmx_filler: [0n, 0n, 0n] } as unknown as RtMetrics;
-  for (const k of RMX_FIELDS) m[k] = 0n;
-  return m;
+  return {
+    rmx_filler: [0n, 0n, 0n],
+    rmx_locks: 0n,
+    rmx_mtu: 0n,
+    rmx_hopcount: 0n,
+    rmx_expire: 0n,
+    rmx_recvpipe: 0n,
+    rmx_sendpipe: 0n,
+    rmx_ssthresh: 0n,
+    rmx_rtt: 0n,
+    rmx_rttvar: 0n,
+    rmx_pksent: 0n,
+    rmx_weight: 0n,
+  };
 }
 
 export function decodeRtMetrics(bytes: Uint8Array, offset = 0): RtMetrics | DecodeError {
   const short = checkLength("rt_metrics", bytes, offset, RT_METRICS_SIZE);
   if (short !== null) return short;
-  const v = viewOf(bytes);
-  const m = emptyRtMetrics();
-  for (let i = 0; i < 14; i++) {
-    const n = getU64(v, offset + 8 * i);
-    if (i < RMX_FIELDS.length) m[RMX_FIELDS[i]] = n;
-    else m.rmx_filler[i - RMX_FIELDS.length] = n;
-  }
-  return m;
+  const o = offset;
+  const at = RT_METRICS_OFFSETS;
+  return {
+    rmx_filler: [
+      getU64(bytes, o + at.rmx_filler),
+      getU64(bytes, o + at.rmx_filler + 8),
+      getU64(bytes, o + at.rmx_filler + 16),
+    ],
+    rmx_locks: getU64(bytes, o + at.rmx_locks),
+    rmx_mtu: getU64(bytes, o + at.rmx_mtu),
+    rmx_hopcount: getU64(bytes, o + at.rmx_hopcount),
+    rmx_expire: getU64(bytes, o + at.rmx_expire),
+    rmx_recvpipe: getU64(bytes, o + at.rmx_recvpipe),
+    rmx_sendpipe: getU64(bytes, o + at.rmx_sendpipe),
+    rmx_ssthresh: getU64(bytes, o + at.rmx_ssthresh),
+    rmx_rtt: getU64(bytes, o + at.rmx_rtt),
+    rmx_rttvar: getU64(bytes, o + at.rmx_rttvar),
+    rmx_pksent: getU64(bytes, o + at.rmx_pksent),
+    rmx_weight: getU64(bytes, o + at.rmx_weight),
+  };
 }
 
 export function encodeRtMetrics(m: RtMetrics, into?: Uint8Array, offset = 0): Uint8Array {
   const out = outputBuffer("rt_metrics", RT_METRICS_SIZE, into, offset);
-  const v = viewOf(out);
-  RMX_FIELDS.forEach((k, i) => setU64(v, offset + 8 * i, m[k]));
-  m.rmx_filler.forEach((n, i) => setU64(v, offset + 88 + 8 * i, n));
+  for (let i = 0; i < RMX_FIELDS.length; i++) setU64(out, offset + 8 * i, m[RMX_FIELDS[i]]);
+  for (let i = 0; i < 3; i++) setU64(out, offset + 88 + 8 * i, m.rmx_filler[i]);
   return out;
 }
 
@@ -318,21 +345,21 @@ export function decodeRtAddrs(
   return out;
 }
 
-function decodeRtMsghdr(v: DataView, bytes: Uint8Array, o: number): RtMsghdr | DecodeError {
+function decodeRtMsghdr(bytes: Uint8Array, o: number): RtMsghdr | DecodeError {
   const rmx = decodeRtMetrics(bytes, o + 40);
   if (isDecodeError(rmx)) return rmx;
   return {
-    rtm_msglen: v.getUint16(o, true),
+    rtm_msglen: getU16(bytes, o),
     rtm_version: bytes[o + 2],
     rtm_type: bytes[o + 3],
-    rtm_index: v.getUint16(o + 4, true),
-    rtm_flags: v.getUint32(o + 8, true),
-    rtm_addrs: v.getUint32(o + 12, true),
-    rtm_pid: v.getInt32(o + 16, true),
-    rtm_seq: v.getInt32(o + 20, true),
-    rtm_errno: v.getInt32(o + 24, true),
-    rtm_fmask: v.getUint32(o + 28, true),
-    rtm_inits: getU64(v, o + 32),
+    rtm_index: getU16(bytes, o + 4),
+    rtm_flags: getU32(bytes, o + 8),
+    rtm_addrs: getU32(bytes, o + 12),
+    rtm_pid: getI32(bytes, o + 16),
+    rtm_seq: getI32(bytes, o + 20),
+    rtm_errno: getI32(bytes, o + 24),
+    rtm_fmask: getU32(bytes, o + 28),
+    rtm_inits: getU64(bytes, o + 32),
     rtm_rmx: rmx,
   };
 }
@@ -345,8 +372,7 @@ function decodeRtMsghdr(v: DataView, bytes: Uint8Array, o: number): RtMsghdr | D
 export function decodeRoutingMessage(bytes: Uint8Array, offset = 0): RoutingMessage | DecodeError {
   const short = checkLength("routing message", bytes, offset, 4);
   if (short !== null) return short;
-  const v = viewOf(bytes);
-  const msglen = v.getUint16(offset, true);
+  const msglen = getU16(bytes, offset);
   const version = bytes[offset + 2];
   const type = bytes[offset + 3];
   if (version !== RTM_VERSION) {
@@ -364,7 +390,7 @@ export function decodeRoutingMessage(bytes: Uint8Array, offset = 0): RoutingMess
   const o = offset;
   switch (kind) {
     case "rt": {
-      const hdr = decodeRtMsghdr(v, bytes, o);
+      const hdr = decodeRtMsghdr(bytes, o);
       if (isDecodeError(hdr)) return hdr;
       const addrs = decodeRtAddrs(bytes, o + hsize, end, hdr.rtm_addrs);
       return isDecodeError(addrs) ? addrs : { kind, hdr, addrs };
@@ -374,10 +400,10 @@ export function decodeRoutingMessage(bytes: Uint8Array, offset = 0): RoutingMess
         ifam_msglen: msglen,
         ifam_version: version,
         ifam_type: type,
-        ifam_addrs: v.getUint32(o + 4, true),
-        ifam_flags: v.getUint32(o + 8, true),
-        ifam_index: v.getUint16(o + 12, true),
-        ifam_metric: v.getInt32(o + 16, true),
+        ifam_addrs: getU32(bytes, o + 4),
+        ifam_flags: getU32(bytes, o + 8),
+        ifam_index: getU16(bytes, o + 12),
+        ifam_metric: getI32(bytes, o + 16),
       };
       const addrs = decodeRtAddrs(bytes, o + hsize, end, hdr.ifam_addrs);
       return isDecodeError(addrs) ? addrs : { kind, hdr, addrs };
@@ -389,9 +415,9 @@ export function decodeRoutingMessage(bytes: Uint8Array, offset = 0): RoutingMess
         ifm_msglen: msglen,
         ifm_version: version,
         ifm_type: type,
-        ifm_addrs: v.getUint32(o + 4, true),
-        ifm_flags: v.getUint32(o + 8, true),
-        ifm_index: v.getUint16(o + 12, true),
+        ifm_addrs: getU32(bytes, o + 4),
+        ifm_flags: getU32(bytes, o + 8),
+        ifm_index: getU16(bytes, o + 12),
         ifm_data: data,
       };
       const addrs = decodeRtAddrs(bytes, o + hsize, end, hdr.ifm_addrs);
@@ -402,9 +428,9 @@ export function decodeRoutingMessage(bytes: Uint8Array, offset = 0): RoutingMess
         ifmam_msglen: msglen,
         ifmam_version: version,
         ifmam_type: type,
-        ifmam_addrs: v.getUint32(o + 4, true),
-        ifmam_flags: v.getUint32(o + 8, true),
-        ifmam_index: v.getUint16(o + 12, true),
+        ifmam_addrs: getU32(bytes, o + 4),
+        ifmam_flags: getU32(bytes, o + 8),
+        ifmam_index: getU16(bytes, o + 12),
       };
       const addrs = decodeRtAddrs(bytes, o + hsize, end, hdr.ifmam_addrs);
       return isDecodeError(addrs) ? addrs : { kind, hdr, addrs };
@@ -416,9 +442,9 @@ export function decodeRoutingMessage(bytes: Uint8Array, offset = 0): RoutingMess
           ifan_msglen: msglen,
           ifan_version: version,
           ifan_type: type,
-          ifan_index: v.getUint16(o + 4, true),
+          ifan_index: getU16(bytes, o + 4),
           ifan_name: readCString(bytes, o + 6, IFNAMSIZ),
-          ifan_what: v.getUint16(o + 22, true),
+          ifan_what: getU16(bytes, o + 22),
         },
       };
   }
@@ -434,7 +460,7 @@ export function splitRoutingMessages(buf: Uint8Array): Uint8Array[] | DecodeErro
   while (at < buf.length) {
     const short = checkLength("routing message", buf, at, 2);
     if (short !== null) return short;
-    const len = viewOf(buf).getUint16(at, true);
+    const len = getU16(buf, at);
     if (len < 4) return decodeError("routing message", at, `msglen ${len} is too small`);
     if (at + len > buf.length) {
       return decodeError("routing message", at, `msglen ${len} runs past the ${buf.length - at} bytes left`);
@@ -504,22 +530,21 @@ export function encodeRoutingMessage(msg: RoutingMessage, opts: EncodeRoutingOpt
   const addrs: RtAddrs = msg.kind === "ifannounce" ? {} : msg.addrs;
   const len = routingMessageLength(msg.kind, addrs, opts);
   const out = new Uint8Array(len);
-  const v = viewOf(out);
   const mask = rtAddrsMask(addrs);
-  v.setUint16(0, len, true);
+  setU16(out, 0, len);
   switch (msg.kind) {
     case "rt": {
       const h = msg.hdr;
       out[2] = h.rtm_version;
       out[3] = h.rtm_type;
-      v.setUint16(4, h.rtm_index, true);
-      v.setInt32(8, h.rtm_flags, true);
-      v.setInt32(12, mask, true);
-      v.setInt32(16, h.rtm_pid, true);
-      v.setInt32(20, h.rtm_seq, true);
-      v.setInt32(24, h.rtm_errno, true);
-      v.setInt32(28, h.rtm_fmask, true);
-      setU64(v, 32, h.rtm_inits);
+      setU16(out, 4, h.rtm_index);
+      setU32(out, 8, h.rtm_flags);
+      setU32(out, 12, mask);
+      setU32(out, 16, h.rtm_pid);
+      setU32(out, 20, h.rtm_seq);
+      setU32(out, 24, h.rtm_errno);
+      setU32(out, 28, h.rtm_fmask);
+      setU64(out, 32, h.rtm_inits);
       encodeRtMetrics(h.rtm_rmx, out, 40);
       break;
     }
@@ -527,19 +552,19 @@ export function encodeRoutingMessage(msg: RoutingMessage, opts: EncodeRoutingOpt
       const h = msg.hdr;
       out[2] = h.ifam_version;
       out[3] = h.ifam_type;
-      v.setInt32(4, mask, true);
-      v.setInt32(8, h.ifam_flags, true);
-      v.setUint16(12, h.ifam_index, true);
-      v.setInt32(16, h.ifam_metric, true);
+      setU32(out, 4, mask);
+      setU32(out, 8, h.ifam_flags);
+      setU16(out, 12, h.ifam_index);
+      setU32(out, 16, h.ifam_metric);
       break;
     }
     case "if": {
       const h = msg.hdr;
       out[2] = h.ifm_version;
       out[3] = h.ifm_type;
-      v.setInt32(4, mask, true);
-      v.setInt32(8, h.ifm_flags, true);
-      v.setUint16(12, h.ifm_index, true);
+      setU32(out, 4, mask);
+      setU32(out, 8, h.ifm_flags);
+      setU16(out, 12, h.ifm_index);
       encodeIfData(h.ifm_data, out, IF_MSGHDR_OFFSETS.ifm_data);
       break;
     }
@@ -547,18 +572,18 @@ export function encodeRoutingMessage(msg: RoutingMessage, opts: EncodeRoutingOpt
       const h = msg.hdr;
       out[2] = h.ifmam_version;
       out[3] = h.ifmam_type;
-      v.setInt32(4, mask, true);
-      v.setInt32(8, h.ifmam_flags, true);
-      v.setUint16(12, h.ifmam_index, true);
+      setU32(out, 4, mask);
+      setU32(out, 8, h.ifmam_flags);
+      setU16(out, 12, h.ifmam_index);
       break;
     }
     case "ifannounce": {
       const h = msg.hdr;
       out[2] = h.ifan_version;
       out[3] = h.ifan_type;
-      v.setUint16(4, h.ifan_index, true);
+      setU16(out, 4, h.ifan_index);
       writeCString(out, 6, IFNAMSIZ, h.ifan_name);
-      v.setUint16(22, h.ifan_what, true);
+      setU16(out, 22, h.ifan_what);
       break;
     }
   }

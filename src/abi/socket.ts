@@ -2,7 +2,7 @@
 // sys/netinet/in.h), plus the variable-length sockaddr codec used inside routing messages,
 // where each sockaddr occupies sa_len bytes rounded up by SA_SIZE.
 
-import { checkLength, decodeError, outputBuffer, viewOf, type DecodeError } from "./decode.ts";
+import { checkLength, decodeError, outputBuffer, setU16, type DecodeError } from "./decode.ts";
 
 // 10.4 sys/sys/socket.h AF_*
 export const AF_UNSPEC = 0;
@@ -210,7 +210,7 @@ function sockaddrDlImage(sdl: SockaddrDl): Uint8Array {
   const b = new Uint8Array(SDL_DATA_OFFSET + sdl.sdl_data.length);
   b[0] = sdl.sdl_len & 0xff;
   b[1] = sdl.sdl_family & 0xff;
-  viewOf(b).setUint16(2, sdl.sdl_index & 0xffff, true);
+  setU16(b, 2, sdl.sdl_index); // u_short, little-endian on amd64
   b[4] = sdl.sdl_type & 0xff;
   b[5] = sdl.sdl_nlen & 0xff;
   b[6] = sdl.sdl_alen & 0xff;

@@ -1,7 +1,7 @@
 // sysctl names for the routing dumps (10.4 sys/sys/socket.h NET_RT_*, sys/sys/sysctl.h CTL_*)
 // and the int codec: sysctl int values are 4-byte little-endian on amd64.
 
-import { checkLength, outputBuffer, viewOf, type DecodeError } from "./decode.ts";
+import { checkLength, getI32, outputBuffer, setU32, type DecodeError } from "./decode.ts";
 import { PF_ROUTE } from "./socket.ts";
 
 export { PF_ROUTE } from "./socket.ts";
@@ -80,11 +80,11 @@ export const SYSCTL_INT_SIZE = 4;
 export function decodeSysctlInt(bytes: Uint8Array, offset = 0): number | DecodeError {
   const short = checkLength("sysctl int", bytes, offset, SYSCTL_INT_SIZE);
   if (short !== null) return short;
-  return viewOf(bytes).getInt32(offset, true);
+  return getI32(bytes, offset);
 }
 
 export function encodeSysctlInt(value: number, into?: Uint8Array, offset = 0): Uint8Array {
   const out = outputBuffer("sysctl int", SYSCTL_INT_SIZE, into, offset);
-  viewOf(out).setInt32(offset, value | 0, true);
+  setU32(out, offset, value);
   return out;
 }
