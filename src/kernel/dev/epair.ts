@@ -27,7 +27,7 @@ import {
 } from "../../abi/sockio.ts";
 import { writeCString } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
-import { M_BCAST, M_MCAST, m_gethdr, type Mbuf } from "../kern/mbuf.ts";
+import { M_BCAST, M_MCAST, m_dupdata, m_gethdr, type Mbuf } from "../kern/mbuf.ts";
 import { frames } from "../net/frames.ts";
 import { if_alloc, if_free, if_link_state_change, ifunit } from "../net/if.ts";
 import {
@@ -222,7 +222,7 @@ function epair_transmit(ifp: ifnet, m: Mbuf): number {
   }
   const len = m.data.length;
   const mflags = m.m_flags;
-  const delivered = m_gethdr(m.data.slice(), 0, oifp);
+  const delivered = m_gethdr(m_dupdata(m.data), 0, oifp);
   frames().queue(() => epair_nh_sintr(delivered));
   ifp.if_data.ifi_opackets++;
   ifp.if_data.ifi_obytes += BigInt(len);

@@ -29,7 +29,7 @@ import {
   type Sockaddr,
 } from "../../abi/socket.ts";
 import { KASSERT } from "../kern/invariant.ts";
-import { m_gethdr, type Mbuf } from "../kern/mbuf.ts";
+import { m_dupdata, m_gethdr, type Mbuf } from "../kern/mbuf.ts";
 import { frames } from "../net/frames.ts";
 import {
   if_alloc,
@@ -225,7 +225,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** if_transmit as if_attach installs it: onto if_snd for the reader (recorded here). */
 function tun_transmit(ifp: ifnet, m: Mbuf): number {
   // A forwarded packet is a view into the frame it arrived in: the log gets bytes of its own.
-  frames().record(ifp, m.data.slice());
+  frames().record(ifp, m_dupdata(m.data));
   ifp.if_data.ifi_obytes += BigInt(m.data.length);
   return 0;
 }
@@ -246,7 +246,7 @@ export function tunwrite(ifp: ifnet, bytes: Uint8Array): number {
   if (family !== AF_INET) return EAFNOSUPPORT;
   ifp.if_data.ifi_ibytes += BigInt(payload.length);
   ifp.if_data.ifi_ipackets++;
-  ip_input(m_gethdr(payload.slice(), 0, ifp));
+  ip_input(m_gethdr(m_dupdata(payload), 0, ifp));
   return 0;
 }
 

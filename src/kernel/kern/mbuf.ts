@@ -17,3 +17,36 @@ export interface Mbuf {
 export function m_gethdr(data: Uint8Array, m_flags = 0, rcvif: ifnet | null = null): Mbuf {
   return { data, m_flags, rcvif };
 }
+
+/** mbuf.h MCLBYTES: the cluster size, and the slab packet storage is carved from. */
+export const MCLBYTES = 2048;
+/** V8 keeps a typed array's bytes in its own object up to this many; past it, off the heap. */
+const IN_HEAP_MAX = 64;
+
+let slab = new ArrayBuffer(MCLBYTES);
+let slabUsed = 0;
+
+/**
+ * Storage for a packet of `len` bytes, zero-filled: what m_getcl's cluster is to the C code.
+ * V8 gives a typed array over 64 bytes an off-heap store of its own, which costs several times
+ * the copy that fills it; packets that size are views into a shared MCLBYTES slab instead, the
+ * way clusters come from one zone. A region is handed out once (fresh ArrayBuffer bytes are
+ * zero) and never reused, so no two packets share bytes; the slab goes with its last packet.
+ */
+export function m_data(len: number): Uint8Array {
+  if (len <= IN_HEAP_MAX || len > MCLBYTES) return new Uint8Array(len);
+  if (slabUsed + len > MCLBYTES) {
+    slab = new ArrayBuffer(MCLBYTES);
+    slabUsed = 0;
+  }
+  const data = new Uint8Array(slab, slabUsed, len);
+  slabUsed += len;
+  return data;
+}
+
+/** A copy of `bytes` in packet storage of its own (m_data), as m_dup gives a packet its own bytes. */
+export function m_dupdata(bytes: Uint8Array): Uint8Array {
+  const data = m_data(bytes.length);
+  data.set(bytes);
+  return data;
+}

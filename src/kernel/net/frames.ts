@@ -4,6 +4,7 @@
 
 import { ENXIO } from "../../abi/errno.ts";
 import { KASSERT } from "../kern/invariant.ts";
+import { m_dupdata } from "../kern/mbuf.ts";
 import type { ifnet } from "./if_var.ts";
 import { VNET, VNET_DEFINE, type vnet } from "./vnet.ts";
 
@@ -74,7 +75,7 @@ export class FrameIO {
   inject(ifp: ifnet, frame: Uint8Array): number {
     const rx = this.#devices.get(ifp);
     if (rx === undefined) return ENXIO;
-    rx(ifp, frame.slice());
+    rx(ifp, m_dupdata(frame));
     this.drain();
     return 0;
   }

@@ -49,7 +49,7 @@ import {
 } from "../../wire/ethernet.ts";
 import { viewOf } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
-import { M_BCAST, M_MCAST, type Mbuf } from "../kern/mbuf.ts";
+import { M_BCAST, M_MCAST, m_data, m_dupdata, type Mbuf } from "../kern/mbuf.ts";
 import { AF_ARP, arp_ifinit, arpintr, arpresolve } from "../netinet/if_ether.ts";
 import { ip_input } from "../netinet/ip_input.ts";
 import { if_attach, if_detach } from "./if.ts";
@@ -166,7 +166,7 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
   }
 
   // M_PREPEND of the header: the frame is one new buffer, written in place.
-  const frame = new Uint8Array(ETHER_HDR_LEN + m.data.length);
+  const frame = m_data(ETHER_HDR_LEN + m.data.length);
   ether_addr_put(frame, ETHERNET.DST, edst);
   ether_addr_put(frame, ETHERNET.SRC, esrc);
   frame[ETHERNET.ETHERTYPE] = type >>> 8;
@@ -178,7 +178,7 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
   // it is addressed to our own MAC, to the input path instead.
   if (ifp.if_flags & IFF_SIMPLEX && loop_copy) {
     if (m.m_flags & M_BCAST) {
-      const n: Mbuf = { data: frame.slice(), m_flags: m.m_flags, rcvif: m.rcvif };
+      const n: Mbuf = { data: m_dupdata(frame), m_flags: m.m_flags, rcvif: m.rcvif };
       if_simloop(ifp, n, family, ETHER_HDR_LEN);
     } else if (macEquals(edst, esrc)) {
       if_simloop(ifp, m, family, ETHER_HDR_LEN);
