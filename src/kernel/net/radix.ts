@@ -16,7 +16,10 @@
 import type { Sockaddr, SockaddrDl, SockaddrIn } from "../../abi/socket.ts";
 import {
   AF_INET,
+  AF_LINK,
   decodeSockaddr,
+  SDL_DATA_OFFSET,
+  sockaddrDlFromImage,
   isSockaddrDl,
   isSockaddrIn,
   sockaddrInImage,
@@ -119,10 +122,51 @@ function sdlByte(sdl: SockaddrDl, i: number): number {
   return sdl.sdl_data[i - 8] ?? 0;
 }
 
+/** Bytes [0, n) of a big-endian word as ones (n clamped to 0..4). */
+function prefixWord(n: number): number {
+  if (n <= 0) return 0;
+  return n >= 4 ? 0xffffffff : (0xffffffff << (32 - 8 * n)) >>> 0;
+}
+
+/** offsetof(struct sockaddr_in, sin_addr). */
+const SIN_ADDR_OFFSET = 4;
+
+/**
+ * Bytes off..off+3 of a sockaddr's image, big-endian, zero past it: at offset 4, what
+ * satosin(sa)->sin_addr reads, whatever the family (a sockaddr_in's own sin_addr without an image).
+ */
+export function sa_word(sa: Sockaddr, off: number): number {
+  if (off === SIN_ADDR_OFFSET && "sin_addr" in sa) return sa.sin_addr >>> 0;
+  return (
+    ((saByte(sa, off) << 24) |
+      (saByte(sa, off + 1) << 16) |
+      (saByte(sa, off + 2) << 8) |
+      saByte(sa, off + 3)) >>>
+    0
+  );
+}
+
+/** Bytes [0, n) of two sockaddrs' images are equal (bcmp, reading zeros past an image). */
+function sameBytes(a: Sockaddr, b: Sockaddr, n: number): boolean {
+  if ("sin_addr" in a && "sin_addr" in b) {
+    // Four bytes at a time: len, family and port; the address; then sin_zero, zeros past 16.
+    const head = ((a.sin_len & 0xff) << 24) | ((a.sin_family & 0xff) << 16) | (a.sin_port & 0xffff);
+    const headB = ((b.sin_len & 0xff) << 24) | ((b.sin_family & 0xff) << 16) | (b.sin_port & 0xffff);
+    if ((head ^ headB) & prefixWord(n)) return false;
+    if ((a.sin_addr ^ b.sin_addr) & prefixWord(n - 4)) return false;
+    if (a.sin_zero === undefined && b.sin_zero === undefined) return true;
+  }
+  for (let i = 0; i < n; i++) if (saByte(a, i) !== saByte(b, i)) return false;
+  return true;
+}
+
 /** A sockaddr made from `len` bytes of memory (as the kernel would read a struct there). */
 export function sa_from_image(img: Uint8Array): Sockaddr {
   const len = img[0] ?? 0;
   if (len >= 2 && len <= 16 && img[1] === AF_INET) return sinFromImage(img, len);
+  // decodeSockaddr's sockaddr_dl, without the padded copy (route gateways are copied this way).
+  if (len >= SDL_DATA_OFFSET && img[1] === AF_LINK && img.length >= len)
+    return sockaddrDlFromImage(img.subarray(0, len));
   const buf = new Uint8Array(Math.max(len, 2, img.length));
   buf.set(img);
   const sa = decodeSockaddr(buf.subarray(0, Math.max(len, 2)), 0);
@@ -165,11 +209,7 @@ function imageByte(img: Uint8Array, len: number, i: number): number {
 
 /** if.c sa_equal: bcmp over a1's sa_len. */
 export function sa_equal(a1: Sockaddr, a2: Sockaddr): boolean {
-  const x = sa_image(a1);
-  const y = sa_image(a2);
-  const n = sockaddrLen(a1);
-  for (let i = 0; i < n; i++) if (byteAt(x, i) !== byteAt(y, i)) return false;
-  return true;
+  return sameBytes(a1, a2, sockaddrLen(a1));
 }
 
 /**
@@ -177,6 +217,10 @@ export function sa_equal(a1: Sockaddr, a2: Sockaddr): boolean {
  * shorter of the two lengths, zero after that up to src's sa_len.
  */
 export function rt_maskedcopy(src: Sockaddr, netmask: Sockaddr): Sockaddr {
+  if ("sin_addr" in src && (src.sin_family & 0xff) === AF_INET) {
+    const len = src.sin_len & 0xff;
+    if (len >= 2 && len <= 16) return sinMaskedCopy(src, len, Math.min(saByte(netmask, 0), len), netmask);
+  }
   const s = sa_image(src);
   const m = sa_image(netmask);
   const lim2 = s[0];
@@ -186,6 +230,28 @@ export function rt_maskedcopy(src: Sockaddr, netmask: Sockaddr): Sockaddr {
   out[1] = byteAt(s, 1);
   for (let i = 2; i < lim; i++) out[i] = byteAt(s, i) & byteAt(m, i);
   return sa_from_image(out);
+}
+
+/**
+ * rt_maskedcopy of a sockaddr_in no longer than 16 bytes, as sa_from_image reads the copy back:
+ * bytes [2, lim) ANDed, zeros after them, sin_zero kept only when some byte is left.
+ */
+function sinMaskedCopy(src: SockaddrIn, len: number, lim: number, netmask: Sockaddr): SockaddrIn {
+  const head = (src.sin_port & 0xffff & sa_word(netmask, 0) & prefixWord(lim)) >>> 0;
+  const out: SockaddrIn = {
+    sin_len: len,
+    sin_family: AF_INET,
+    sin_port: head & 0xffff,
+    sin_addr: (src.sin_addr & sa_word(netmask, SIN_ADDR_OFFSET) & prefixWord(lim - SIN_ADDR_OFFSET)) >>> 0,
+  };
+  if (src.sin_zero !== undefined && lim > 8) {
+    const zero = new Uint8Array(8);
+    let nonzero = false;
+    for (let i = 8; i < lim; i++)
+      if ((zero[i - 8] = saByte(src, i) & saByte(netmask, i)) !== 0) nonzero = true;
+    if (nonzero) out.sin_zero = zero;
+  }
+  return out;
 }
 
 /** The radix offset of AF_INET keys: rn_inithead(head, 32) in in_rmx.c in_inithead, in bytes. */
@@ -208,24 +274,6 @@ function memEnd(sa: Sockaddr): number {
   if ("sin_addr" in sa) return 16;
   if (isSockaddrDl(sa)) return 8 + sa.sdl_data.length;
   return 2 + sa.sa_data.length;
-}
-
-/** Bytes [0, n) of a big-endian word as ones (n clamped to 0..4). */
-function prefixWord(n: number): number {
-  if (n <= 0) return 0;
-  return n >= 4 ? 0xffffffff : (0xffffffff << (32 - 8 * n)) >>> 0;
-}
-
-/** Bytes off..off+3 of a sockaddr's image, big-endian: a sockaddr_in's sin_addr at offset 4. */
-function word(sa: Sockaddr, off: number): number {
-  if (off === INET_RN_OFFSET && "sin_addr" in sa) return sa.sin_addr >>> 0;
-  return (
-    ((saByte(sa, off) << 24) |
-      (saByte(sa, off + 1) << 16) |
-      (saByte(sa, off + 2) << 8) |
-      saByte(sa, off + 3)) >>>
-    0
-  );
 }
 
 /**
@@ -280,20 +328,6 @@ function compareIds(a: run_id, b: run_id): number {
     if (d !== 0) return d;
   }
   return 0;
-}
-
-/** Bytes [0, n) of two sockaddrs' images are equal (bcmp, reading zeros past an image). */
-function sameBytes(a: Sockaddr, b: Sockaddr, n: number): boolean {
-  if ("sin_addr" in a && "sin_addr" in b) {
-    // Four bytes at a time: len, family and port; the address; then sin_zero, zeros past 16.
-    const head = ((a.sin_len & 0xff) << 24) | ((a.sin_family & 0xff) << 16) | (a.sin_port & 0xffff);
-    const headB = ((b.sin_len & 0xff) << 24) | ((b.sin_family & 0xff) << 16) | (b.sin_port & 0xffff);
-    if ((head ^ headB) & prefixWord(n)) return false;
-    if ((a.sin_addr ^ b.sin_addr) & prefixWord(n - 4)) return false;
-    if (a.sin_zero === undefined && b.sin_zero === undefined) return true;
-  }
-  for (let i = 0; i < n; i++) if (saByte(a, i) !== saByte(b, i)) return false;
-  return true;
 }
 
 /** A normalized mask as the mask tree holds it, with what comparisons against it need. */
@@ -491,7 +525,7 @@ export class radix_node_head<T> {
 
   /** Id of sa's bytes [off, g.end) under g's mask. */
   #groupId(g: match_group<T>, sa: Sockaddr): run_id {
-    return g.wide ? runId(sa, this.off, g.end, g.mask.bytes) : (word(sa, this.off) & g.word) >>> 0;
+    return g.wide ? runId(sa, this.off, g.end, g.mask.bytes) : (sa_word(sa, this.off) & g.word) >>> 0;
   }
 
   /**

@@ -2,7 +2,6 @@
 // (RTF_BROADCAST, RTF_LOCAL, RTF_MULTICAST, the MTU), the aging of dynamic routes, and
 // in_ifadown, which clears out the routes through an address that goes away.
 
-import { viewOf } from "../../abi/decode.ts";
 import {
   RTF_BROADCAST,
   RTF_HOST,
@@ -16,14 +15,14 @@ import {
   RTM_DELETE,
 } from "../../abi/route_defs.ts";
 import { IN_MULTICAST } from "../../abi/in.ts";
-import { AF_INET, isSockaddrIn, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
+import { AF_INET, sockaddrFamily, type Sockaddr } from "../../abi/socket.ts";
 import { Callout } from "../kern/clock.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { log, LOG_WARNING } from "../kern/syslog.ts";
 import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT } from "../kern/sysctl.ts";
 import type { ifaddr } from "../net/if_var.ts";
 import { IFA_ROUTE } from "../net/if_var.ts";
-import { INET_RN_OFFSET, radix_node_head, sa_image } from "../net/radix.ts";
+import { INET_RN_OFFSET, radix_node_head, sa_word } from "../net/radix.ts";
 import {
   rn_addroute,
   rn_match,
@@ -103,9 +102,9 @@ function in_addroute(rt: rtentry, netmask: Sockaddr | null, head: rib_head): boo
   return rn_addroute(rt, netmask, head);
 }
 
-/** Bytes 4..8 of a sockaddr's image, big-endian; a sockaddr_in's are its sin_addr (no image built). */
+/** satosin(sa)->sin_addr: bytes 4..8 of a sockaddr's image, big-endian, whatever its family. */
 function sin_addr_bytes(sa: Sockaddr): number {
-  return isSockaddrIn(sa) ? sa.sin_addr >>> 0 : viewOf(sa_image(sa)).getUint32(4, false);
+  return sa_word(sa, 4);
 }
 
 // in_rmx.c: in_matroute — a route found again is no longer aging.

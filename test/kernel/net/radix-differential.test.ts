@@ -18,7 +18,9 @@ import {
   radix_node_head,
   rt_maskedcopy,
   sa_equal,
+  sa_from_image,
   sa_image,
+  sa_word,
   type radix_entry,
 } from "../../../src/kernel/net/radix.ts";
 import { seededRandom } from "../../wire/helpers.ts";
@@ -26,7 +28,9 @@ import {
   oracle_head,
   oracle_rt_maskedcopy,
   oracle_sa_equal,
+  oracle_sa_from_image,
   oracle_sa_image,
+  oracle_sa_word,
   type oracle_entry,
 } from "./radix-oracle.ts";
 
@@ -256,7 +260,7 @@ describe("the indexed table answers as the flat list did", () => {
 });
 
 describe("sockaddr helpers agree with the byte-by-byte definitions", () => {
-  test("sa_image, sa_equal and rt_maskedcopy over random sockaddrs (odd lengths, sin_zero, other families)", () => {
+  test("sa_image, sa_equal, rt_maskedcopy and sa_word over random sockaddrs (odd lengths, sin_zero, other families)", () => {
     const r = seededRandom(42);
     for (let i = 0; i < 20000; i++) {
       const a = randomSa(r, r() < 0.5 ? ADDRS : MASKS);
@@ -265,6 +269,19 @@ describe("sockaddr helpers agree with the byte-by-byte definitions", () => {
       expect(sa_equal(a, b)).toBe(oracle_sa_equal(a, b));
       // rt_maskedcopy reads a key and a mask of any family; lengths past 255 do not occur.
       expect(rt_maskedcopy(a, b)).toEqual(oracle_rt_maskedcopy(a, b));
+      const off = Math.floor(r() * 14);
+      expect(sa_word(a, off)).toBe(oracle_sa_word(a, off));
+    }
+  });
+
+  test("sa_from_image over random images (any length and family, shorter or longer than sa_len)", () => {
+    const r = seededRandom(43);
+    for (let i = 0; i < 20000; i++) {
+      const len = pick(r, [0, 1, 2, 5, 7, 8, 12, 16, 17, 20, 24, 40]);
+      const img = bytes(r, Math.max(1, pick(r, [len, len, len + 3, len - 1, 2])), 0.5);
+      img[0] = len;
+      if (img.length > 1) img[1] = pick(r, [AF_INET, AF_INET, AF_LINK, AF_LINK, 0, 0xff]);
+      expect(sa_from_image(img)).toEqual(oracle_sa_from_image(img));
     }
   });
 });

@@ -3,14 +3,15 @@
 // as the oracle the indexed table must agree with, operation for operation, on any input
 // (radix-differential.test.ts). It is the definition of the observable semantics, not a port.
 
+import { isDecodeError } from "../../../src/abi/decode.ts";
 import {
+  decodeSockaddr,
   isSockaddrDl,
   isSockaddrIn,
   sockaddrInImage,
   sockaddrLen,
   type Sockaddr,
 } from "../../../src/abi/socket.ts";
-import { sa_from_image } from "../../../src/kernel/net/radix.ts";
 
 /** The bytes a sockaddr occupies in memory: at least sa_len, plus what its struct holds beyond. */
 export function oracle_sa_image(sa: Sockaddr): Uint8Array {
@@ -74,6 +75,29 @@ function saByte(sa: Sockaddr, i: number): number {
   return sa.sa_data[i - 2] ?? 0;
 }
 
+/** A sockaddr made from an image: decodeSockaddr over its sa_len bytes, zeros past the image. */
+export function oracle_sa_from_image(img: Uint8Array): Sockaddr {
+  const len = img[0] ?? 0;
+  const buf = new Uint8Array(Math.max(len, 2, img.length));
+  buf.set(img);
+  const sa = decodeSockaddr(buf.subarray(0, Math.max(len, 2)), 0);
+  if (isDecodeError(sa)) throw new Error("undecodable image");
+  if (len === 0) return { sa_len: 0, sa_family: buf[1], sa_data: new Uint8Array(0) };
+  return sa;
+}
+
+/** Bytes off..off+3 of the image, big-endian, zero past it. */
+export function oracle_sa_word(sa: Sockaddr, off: number): number {
+  const img = oracle_sa_image(sa);
+  return (
+    ((byteAt(img, off) << 24) |
+      (byteAt(img, off + 1) << 16) |
+      (byteAt(img, off + 2) << 8) |
+      byteAt(img, off + 3)) >>>
+    0
+  );
+}
+
 /** if.c sa_equal: bcmp over a1's sa_len. */
 export function oracle_sa_equal(a1: Sockaddr, a2: Sockaddr): boolean {
   const x = oracle_sa_image(a1);
@@ -93,7 +117,7 @@ export function oracle_rt_maskedcopy(src: Sockaddr, netmask: Sockaddr): Sockaddr
   out[0] = s[0];
   out[1] = byteAt(s, 1);
   for (let i = 2; i < lim; i++) out[i] = byteAt(s, i) & byteAt(m, i);
-  return sa_from_image(out);
+  return oracle_sa_from_image(out);
 }
 
 const MAX_KEYLEN = 32;
@@ -132,7 +156,7 @@ export class oracle_head<T> {
     const id = Array.from(img).join(",");
     let m = this.#masks.get(id);
     if (m === undefined) {
-      m = sa_from_image(img);
+      m = oracle_sa_from_image(img);
       this.#masks.set(id, m);
     }
     return m;
