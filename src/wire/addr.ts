@@ -12,17 +12,42 @@ export function macToString(mac: Uint8Array): string {
   return formatLladdr(mac);
 }
 
-/** Six colon- or dash-separated hex octets; an error value on anything else. */
+/**
+ * Six colon- or dash-separated octets of one or two hex digits each; an error value on anything
+ * else. Scanned a character at a time (every Kernel boot parses its devices' MACs).
+ */
 export function parseMac(s: string): Uint8Array | WireError {
-  const parts = s.split(/[:-]/);
-  if (parts.length !== ETHER_ADDR_LEN || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
-    return wireError(
-      "mac",
-      0,
-      `not a MAC address: ${JSON.stringify(s)} (want six hex octets, e.g. 02:00:00:00:00:01)`,
-    );
+  const out = new Uint8Array(ETHER_ADDR_LEN);
+  let octets = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : -1;
+    if (c === -1 || c === 0x3a /* : */ || c === 0x2d /* - */) {
+      if (digits === 0 || octets === ETHER_ADDR_LEN) return notMac(s);
+      octets++;
+      digits = 0;
+      continue;
+    }
+    const h = hexDigit(c);
+    if (h < 0 || ++digits > 2) return notMac(s);
+    out[octets] = out[octets] * 16 + h;
   }
-  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
+  return octets === ETHER_ADDR_LEN ? out : notMac(s);
+}
+
+/** The value of an ASCII hex digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+function notMac(s: string): WireError {
+  return wireError(
+    "mac",
+    0,
+    `not a MAC address: ${JSON.stringify(s)} (want six hex octets, e.g. 02:00:00:00:00:01)`,
+  );
 }
 
 /** parseMac for literals in suites and tests: a malformed literal is a programming error. */

@@ -8,10 +8,22 @@ describe("MAC addresses", () => {
     expect([...m]).toEqual([0x52, 0x54, 0x00, 0x12, 0x34, 0x5e]);
     expect(macToString(m)).toBe("52:54:00:12:34:5e");
     expect([...mac("02-00-00-00-00-0A")]).toEqual([2, 0, 0, 0, 0, 10]);
+    // One or two digits per octet, either separator, mixed.
+    expect([...mac("2:0-0:fF:0:A")]).toEqual([2, 0, 0, 255, 0, 10]);
   });
 
   it("rejects malformed text with an error value", () => {
-    for (const s of ["", "02:00:00:00:00", "02:00:00:00:00:00:00", "0g:00:00:00:00:00", "002:0:0:0:0:0"]) {
+    for (const s of [
+      "",
+      "02:00:00:00:00",
+      "02:00:00:00:00:00:00",
+      "0g:00:00:00:00:00",
+      "002:0:0:0:0:0",
+      "02:00:00:00:00:01:",
+      ":02:00:00:00:00:01",
+      "02::00:00:00:01",
+      "02:00:00:00:00:0 ",
+    ]) {
       expect(isWireError(parseMac(s))).toBe(true);
     }
     expect(() => mac("nope")).toThrow(/not a MAC address/);
