@@ -550,7 +550,8 @@ export function arpresolve(
   }
   const st = VNET(V_arp);
   const llt = lltable_of(ifp);
-  const now = () => curvnet().clock.time_uptime;
+  // time_uptime is read where the C reads it (it cannot move during the call).
+  const clock = curvnet().clock;
   let flags = 0;
   let la: llentry;
   let renew: boolean;
@@ -572,11 +573,11 @@ export function arpresolve(
     KASSERT(found !== LLE_DELETED_PTR, "arpresolve: lookup without LLE_DELETE returned (void *)-1");
     la = found;
 
-    if (la.la_flags & LLE_VALID && (la.la_flags & LLE_STATIC || la.la_expire > now())) {
+    if (la.la_flags & LLE_VALID && (la.la_flags & LLE_STATIC || la.la_expire > clock.time_uptime)) {
       desten.set(la.ll_addr.subarray(0, ifp.if_addrlen));
       // Expiry approaching: refresh within the preempt window, one request per call.
       renew = false;
-      if (!(la.la_flags & LLE_STATIC) && now() + la.la_preempt > la.la_expire) {
+      if (!(la.la_flags & LLE_STATIC) && clock.time_uptime + la.la_preempt > la.la_expire) {
         renew = true;
         la.la_preempt--;
       }
@@ -589,7 +590,7 @@ export function arpresolve(
       return { error: EINVAL, lle: null };
     }
 
-    renew = la.la_asked === 0 || la.la_expire !== now();
+    renew = la.la_asked === 0 || la.la_expire !== clock.time_uptime;
     if ((renew || m !== null) && (flags & LLE_EXCLUSIVE) === 0) {
       flags |= LLE_EXCLUSIVE;
       continue;
@@ -616,9 +617,9 @@ export function arpresolve(
 
   if (renew) {
     LLE_ADDREF(la);
-    la.la_expire = now();
+    la.la_expire = clock.time_uptime;
     const entry = la;
-    if (la.la_timer.callout_reset(curvnet().clock.hz * st.arpt_down, () => arptimer(entry))) LLE_REMREF(la);
+    if (la.la_timer.callout_reset(clock.hz * st.arpt_down, () => arptimer(entry))) LLE_REMREF(la);
     la.la_asked++;
     arprequest(ifp, null, dst.sin_addr, null);
   }
