@@ -166,7 +166,7 @@ export function sa_from_image(img: Uint8Array): Sockaddr {
   if (len >= 2 && len <= 16 && img[1] === AF_INET) return sinFromImage(img, len);
   // decodeSockaddr's sockaddr_dl, without the padded copy (route gateways are copied this way).
   if (len >= SDL_DATA_OFFSET && img[1] === AF_LINK && img.length >= len)
-    return sockaddrDlFromImage(img.subarray(0, len));
+    return sockaddrDlFromImage(img.length === len ? img : img.subarray(0, len));
   const buf = new Uint8Array(Math.max(len, 2, img.length));
   buf.set(img);
   const sa = decodeSockaddr(buf.subarray(0, Math.max(len, 2)), 0);
@@ -463,9 +463,11 @@ export class radix_node_head<T> {
   /** Leaves and their entries in dump order (ascending kid, then table order). */
   readonly #dump: leaf<T>[] = [];
   #dumpEntries: radix_entry<T>[] = [];
-  /** Whether entries() handed #dumpEntries out: the next change copies it first, so a walk
-   * goes on over the table as it began. */
+  /** Whether entries() handed #dumpEntries out: the next change copies it first. */
   #dumpShared = false;
+  /** Walks going on over #dumpEntries: a change during one copies it first, so the walk goes
+   * on over the table as it began (a copy is no walk's, and starts unpinned). */
+  #dumpPinned = 0;
 
   constructor(off: number) {
     this.off = off;
@@ -715,9 +717,10 @@ export class radix_node_head<T> {
   }
 
   #writableDump(): radix_entry<T>[] {
-    if (this.#dumpShared) {
+    if (this.#dumpShared || this.#dumpPinned > 0) {
       this.#dumpEntries = this.#dumpEntries.slice();
       this.#dumpShared = false;
+      this.#dumpPinned = 0;
     }
     return this.#dumpEntries;
   }
@@ -768,11 +771,17 @@ export class radix_node_head<T> {
 
   /** radix.c: rn_walktree — every entry in key order, each chain most specific first. */
   rn_walktree(f: (e: radix_entry<T>) => number): number {
-    for (const e of this.entries()) {
-      const error = f(e);
-      if (error) return error;
+    const list = this.#dumpEntries;
+    this.#dumpPinned++;
+    try {
+      for (const e of list) {
+        const error = f(e);
+        if (error) return error;
+      }
+      return 0;
+    } finally {
+      if (this.#dumpEntries === list) this.#dumpPinned--;
     }
-    return 0;
   }
 
   /** Entries in dump order: ascending key bytes, then most specific first (a radix walk). */

@@ -210,6 +210,47 @@ describe("the indexed table answers as the flat list did", () => {
     for (const off of [0, 1, 2, 8]) for (let seed = 100; seed < 110; seed++) run(seed, off, 300);
   });
 
+  test("walks and entries() are snapshots: nested walks, a held entries(), a callback that throws", () => {
+    const h = new radix_node_head<number>(INET_RN_OFFSET);
+    const keys = [0x0a000000, 0x0b000000, 0x0c000000, 0x0d000000].map((a) => sockaddrIn(a));
+    const mask = sockaddrIn(0xff000000);
+    keys.forEach((k, i) => h.rn_addroute(k, mask, i));
+    const held = h.entries();
+    const outer: number[] = [];
+    const inner: number[][] = [];
+    h.rn_walktree((e) => {
+      outer.push(e.value);
+      if (e.value === 0) h.rn_delete(keys[2], mask);
+      const seen: number[] = [];
+      h.rn_walktree((x) => {
+        seen.push(x.value);
+        if (e.value === 1 && x.value === 0) h.rn_delete(keys[3], mask);
+        return 0;
+      });
+      inner.push(seen);
+      return 0;
+    });
+    // The outer walk sees all four; each inner walk the table as it was when it began.
+    expect(outer).toEqual([0, 1, 2, 3]);
+    expect(inner).toEqual([
+      [0, 1, 3],
+      [0, 1, 3],
+      [0, 1],
+      [0, 1],
+    ]);
+    expect(held.map((e) => e.value)).toEqual([0, 1, 2, 3]);
+    // A callback that throws leaves no walk pinned: later changes do not disturb a held dump.
+    expect(() =>
+      h.rn_walktree(() => {
+        throw new Error("callback");
+      }),
+    ).toThrow("callback");
+    const after = h.entries();
+    h.rn_addroute(keys[2], mask, 9);
+    expect(after.map((e) => e.value)).toEqual([0, 1]);
+    expect(h.entries().map((e) => e.value)).toEqual([0, 1, 9]);
+  });
+
   test("200 ever more specific masks on one key, each going in front of the last", () => {
     // Each new chain head goes between the same earlier entry and the last head: table order
     // is bisected past a double's precision and must be renumbered without reordering.
