@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ipv4MulticastMac, isMulticastMac, mac, macToString, parseMac } from "../../src/wire/addr.ts";
+import {
+  ipv4MulticastMac,
+  isMulticastMac,
+  mac,
+  macEquals,
+  macToString,
+  parseMac,
+} from "../../src/wire/addr.ts";
 import { isWireError } from "../../src/wire/error.ts";
 
 describe("MAC addresses", () => {
@@ -27,6 +34,12 @@ describe("MAC addresses", () => {
       expect(isWireError(parseMac(s))).toBe(true);
     }
     expect(() => mac("nope")).toThrow(/not a MAC address/);
+  });
+
+  it("macEquals: same length and every byte", () => {
+    expect(macEquals(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:01"))).toBe(true);
+    expect(macEquals(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"))).toBe(false);
+    expect(macEquals(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:01").subarray(0, 5))).toBe(false);
   });
 
   it("maps IPv4 groups to 01:00:5e plus the low 23 bits (RFC 1112 section 6.4)", () => {
