@@ -900,7 +900,10 @@ function garp_timer_start(ia: in_ifaddr): void {
 
 /** Addresses a pending GARP retransmission holds a reference on (for the Kernel's ifa audit). */
 export function garp_holders(): in_ifaddr[] {
-  return [...VNET(V_arp).garp].filter(([, g]) => g.ia_garp_timer.callout_pending()).map(([ia]) => ia);
+  // A plain walk: the Kernel's self-check asks after every op of a run, and the map is mostly empty.
+  const holders: in_ifaddr[] = [];
+  for (const [ia, g] of VNET(V_arp).garp) if (g.ia_garp_timer.callout_pending()) holders.push(ia);
+  return holders;
 }
 
 /**
