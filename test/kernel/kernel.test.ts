@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { EADDRNOTAVAIL, EINVAL, ENOTTY, ENXIO, EPERM } from "../../src/abi/errno.ts";
+import { EADDRNOTAVAIL, EFAULT, EINVAL, ENOTTY, ENXIO, EPERM } from "../../src/abi/errno.ts";
 import { encodeInAliasreq, inAliasreq } from "../../src/abi/in.ts";
 import { sockaddrIn } from "../../src/abi/socket.ts";
 import {
@@ -16,7 +16,14 @@ import {
 import { isDecodeError } from "../../src/abi/decode.ts";
 import { RTM_IFANNOUNCE, RTM_IFINFO } from "../../src/abi/route_defs.ts";
 import { isSockaddrDl, LLADDR } from "../../src/abi/socket.ts";
-import { IOCTLS, SIOCAIFADDR, SIOCGIFADDR, SIOCGIFCAP, SIOCGIFFLAGS } from "../../src/abi/sockio.ts";
+import {
+  IOCTLS,
+  SIOCAIFADDR,
+  SIOCGIFADDR,
+  SIOCGIFCAP,
+  SIOCGIFFLAGS,
+  SIOCIFGCLONERS,
+} from "../../src/abi/sockio.ts";
 import { createTwinBackend } from "../../src/backends/twin.ts";
 import { GUEST_DEVICES } from "../../src/backends/twin-kernel.ts";
 import { toHex, type Op } from "../../src/harness/ops.ts";
@@ -90,6 +97,57 @@ describe("Kernel", () => {
     expect(r.errno).toBe(EADDRNOTAVAIL);
     expect([...r.data]).toEqual([...req]);
     expect(r.data).not.toBe(req);
+  });
+
+  test("ioctl copyout only on success, even when the kernel wrote the buffer before failing", () => {
+    // SIOCIFGCLONERS (struct if_clonereq: int ifcr_total, int ifcr_count, char *ifcr_buffer).
+    // 10.4 if_clone.c if_clone_list: EINVAL for a negative count before anything is written;
+    // else ifcr_total is set, then min(total, count) names are copied out to ifcr_buffer, which
+    // for none succeeds whatever the pointer (amd64 support.S copyout: zero length returns at
+    // once) and for some faults on NULL. sys_ioctl copies the struct back only on success.
+    const k = new Kernel();
+    const req = (count: number, buffer: bigint): Uint8Array => {
+      const b = new Uint8Array(16).fill(0xee, 0, 4);
+      const v = new DataView(b.buffer);
+      v.setInt32(4, count, true);
+      v.setBigUint64(8, buffer, true);
+      return b;
+    };
+    const asked = k.ioctl(Kernel.root(), SIOCIFGCLONERS, req(0, 0n));
+    expect(asked.errno).toBe(0);
+    const total = new DataView(asked.data.buffer, asked.data.byteOffset).getInt32(0, true);
+    expect(total).toBeGreaterThanOrEqual(1); // lo (if_loop.c) at least
+    expect([...asked.data.subarray(4)]).toEqual([...req(0, 0n).subarray(4)]);
+    expect(k.ioctl(Kernel.root(), SIOCIFGCLONERS, req(0, 0x1000n)).errno).toBe(0);
+    for (const [r, errno] of [
+      [req(1, 0n), EFAULT], // ifcr_total was written, then the copyout to NULL faulted
+      [req(1, 0x1000n), EFAULT],
+      [req(-1, 0n), EINVAL],
+    ] as const) {
+      const got = k.ioctl(Kernel.root(), SIOCIFGCLONERS, r);
+      expect(got.errno).toBe(errno);
+      expect([...got.data]).toEqual([...r]);
+    }
+  });
+
+  test("ioctl of a command that copies nothing out: the caller's bytes come back, never written", () => {
+    const k = new Kernel();
+    const req = encodeInAliasreq(
+      inAliasreq("lo0", sockaddrIn(0x7f000002), sockaddrIn(0xff000000), sockaddrIn(0, 0)),
+    );
+    const before = [...req];
+    const r = k.ioctl(Kernel.root(), SIOCAIFADDR, req); // _IOW: IOC_IN only
+    expect(r.errno).toBe(0);
+    expect([...r.data]).toEqual(before);
+    expect([...req]).toEqual(before);
+    // A longer buffer: its first IOCPARM_LEN bytes; a shorter one: zero-padded to that length.
+    const long = new Uint8Array(80).fill(7);
+    long.set(req);
+    expect([...k.ioctl(Kernel.root(), SIOCAIFADDR, long).data]).toEqual(before);
+    expect([...k.ioctl(Kernel.root(), SIOCAIFADDR, req.subarray(0, 20)).data]).toEqual([
+      ...before.slice(0, 20),
+      ...new Array<number>(48).fill(0),
+    ]);
   });
 
   test("ioctl copyin: each call's kernel buffer holds only its own bytes", () => {

@@ -5,7 +5,7 @@
 
 import { EEXIST, EFAULT, EINVAL, ENOSPC, ENXIO, EOPNOTSUPP } from "../../abi/errno.ts";
 import { IFNAMSIZ, IF_MAXUNIT } from "../../abi/if.ts";
-import { readCString, viewOf, writeCString } from "../../abi/decode.ts";
+import { getI32, readCString, setU32, writeCString } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { if_rele, ifunit, ifunit_ref } from "./if.ts";
 import type { ifnet } from "./if_var.ts";
@@ -212,13 +212,17 @@ export function if_clone_destroy(name: string): number {
 
 /**
  * if_clone.c: if_clone_list (SIOCIFGCLONERS on struct if_clonereq: int ifcr_total, int
- * ifcr_count, char *ifcr_buffer). With a NULL buffer it only reports the total; the twin has
- * no user memory to copy names to, so any other buffer is EFAULT, as an unmapped one would be.
+ * ifcr_count, char *ifcr_buffer). A negative count is EINVAL before anything is written; then
+ * ifcr_total is set and min(total, count) names are copied out to ifcr_buffer. Copying none
+ * succeeds whatever the pointer (amd64 support.S copyout returns at once for a zero length);
+ * copying some faults on NULL, and the twin has no user memory behind any other pointer, so
+ * EFAULT, as an unmapped one would be.
  */
 export function if_clone_list(ifcr: Uint8Array): number {
-  const v = viewOf(ifcr);
-  v.setInt32(0, VNET(V_if_cloners).length, true);
-  if (v.getBigUint64(8, true) === 0n) return 0;
-  if (v.getInt32(4, true) < 0) return EINVAL;
-  return EFAULT;
+  const ifcr_count = getI32(ifcr, 4);
+  if (ifcr_count < 0) return EINVAL;
+  const total = VNET(V_if_cloners).length;
+  const buf_count = Math.min(total, ifcr_count);
+  setU32(ifcr, 0, total);
+  return buf_count === 0 ? 0 : EFAULT;
 }
