@@ -179,6 +179,16 @@ function copyOf(bytes: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
+/**
+ * The caller's buffer after a call that copied nothing out to it: its own `size` bytes, the
+ * very object when it is that long (the kernel never writes to it), zero-padded when shorter.
+ * No copy on the common path: a typed array over 64 bytes (an in_aliasreq) costs an off-heap
+ * allocation of its own.
+ */
+function unchanged(user: Uint8Array, size: number): Uint8Array {
+  return user.length === size ? user : copyOf(user, size);
+}
+
 function parseMac(mac: string): Uint8Array {
   const parts = mac.split(":").map((h) => Number.parseInt(h, 16));
   if (parts.length !== 6 || parts.some((b) => !(b >= 0 && b <= 255)))
@@ -283,8 +293,9 @@ export class Kernel {
    * buffer's length; the guest agent (vm/agent/inconf-agent.c do_ioctl) backs a short buffer with
    * zeros, so bytes past `data` read as zeros here too, and bytes past IOCPARM_LEN are never
    * read. The returned data is the IOCPARM_LEN-byte buffer as the caller sees it afterwards:
-   * copied out on success for commands that return data, else the caller's own bytes. ENOTTY
-   * for malformed commands.
+   * a fresh buffer with what was copied out on success for commands that return data, else the
+   * caller's own bytes (`data` itself, or a view of its first IOCPARM_LEN bytes, when it is long
+   * enough; `data` is never written). ENOTTY for malformed commands.
    */
   ioctl(anyCred: AnyCred, cmd: number, data: Uint8Array): IoctlResult {
     const cred = Kernel.credential(anyCred);
@@ -292,25 +303,43 @@ export class Kernel {
     const size = IOCPARM_LEN(cmd);
     // The caller's buffer as sys_ioctl reaches it: IOCPARM_LEN bytes, zeros past a short one.
     const user = data.length > size ? data.subarray(0, size) : data;
-    if (typeof cred === "number") return { errno: cred, data: copyOf(user, size) };
+    if (typeof cred === "number") return { errno: cred, data: unchanged(user, size) };
     if (
       size > IOCPARM_MAX ||
       (cmd & (IOC_VOID | IOC_IN | IOC_OUT)) === 0 ||
       (cmd & IOC_OUT && size === 0) ||
       (cmd & IOC_VOID && size > 0 && size !== 4)
     )
-      return { errno: ENOTTY, data: copyOf(user, size) };
+      return { errno: ENOTTY, data: unchanged(user, size) };
     // An int argument passed by value (IOC_VOID with a length): sys_ioctl sets size to 0, so
     // nothing is copied in or out; the pointer itself is the argument, and the twin has none.
-    const byValue = size > 0 && (cmd & IOC_VOID) !== 0;
-    const small = (byValue || size <= SYS_IOCTL_SMALL_SIZE) && !smalldataBusy;
-    const buf = small ? smalldata(byValue ? 4 : size) : new Uint8Array(byValue ? 4 : size);
-    if (!byValue && cmd & IOC_IN) {
-      // copyin of IOCPARM_LEN bytes; the kernel works on its own copy.
+    if (size > 0 && cmd & IOC_VOID) return this.#ioctlSmall(cmd, size, user, cred, false);
+    if (!(cmd & IOC_OUT)) return this.#ioctlSmall(cmd, size, user, cred, true);
+    // A command that copies out: the buffer handed back doubles as the kernel's. It starts as
+    // the copyin (IOC_IN) or as sys_ioctl's bzero (a fresh buffer's zeros), and on an error the
+    // caller's own bytes are put back, which is what copying out only on success leaves.
+    const buf = cmd & IOC_IN ? copyOf(user, size) : new Uint8Array(size);
+    const errno = this.#kern_ioctl(cmd, buf, { td_ucred: cred });
+    if (errno !== 0) {
       buf.set(user);
-      if (user.length < size) buf.fill(0, user.length);
+      buf.fill(0, user.length);
+    }
+    return { errno, data: buf };
+  }
+
+  /**
+   * A command that copies nothing out (IOC_IN alone, or an int by value): the kernel works on
+   * sys_ioctl's smalldata, copied in when `copyin` (else the by-value int, 0 here), and the
+   * caller's buffer comes back as it was.
+   */
+  #ioctlSmall(cmd: number, size: number, user: Uint8Array, cred: Ucred, copyin: boolean): IoctlResult {
+    const len = copyin ? size : 4;
+    const small = len <= SYS_IOCTL_SMALL_SIZE && !smalldataBusy;
+    const buf = small ? smalldata(len) : new Uint8Array(len);
+    if (copyin) {
+      buf.set(user);
+      buf.fill(0, user.length);
     } else {
-      // IOC_OUT: sys_ioctl bzero()s the kernel buffer (and the by-value int is 0 here).
       buf.fill(0);
     }
     let errno: number;
@@ -320,8 +349,7 @@ export class Kernel {
     } finally {
       if (small) smalldataBusy = false;
     }
-    // copyout on success; otherwise the caller's buffer is as it was.
-    return { errno, data: copyOf(errno === 0 && cmd & IOC_OUT && !byValue ? buf : user, size) };
+    return { errno, data: unchanged(user, size) };
   }
 
   // sys_generic.c kern_ioctl + sys_socket.c soo_ioctl, under CURVNET_SET, draining the netisr
