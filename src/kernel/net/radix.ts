@@ -769,13 +769,18 @@ export class radix_node_head<T> {
     else n.next.prev = n.prev;
   }
 
-  /** radix.c: rn_walktree — every entry in key order, each chain most specific first. */
-  rn_walktree(f: (e: radix_entry<T>) => number): number {
+  /**
+   * radix.c: rn_walktree — f(entry, w) for every entry in key order, each chain most specific
+   * first, until f returns non-zero; w is the walker's argument (rnh_walktree's void *w).
+   */
+  rn_walktree(f: (e: radix_entry<T>) => number): number;
+  rn_walktree<W>(f: (e: radix_entry<T>, w: W) => number, w: W): number;
+  rn_walktree<W>(f: (e: radix_entry<T>, w?: W) => number, w?: W): number {
     const list = this.#dumpEntries;
     this.#dumpPinned++;
     try {
       for (const e of list) {
-        const error = f(e);
+        const error = f(e, w);
         if (error) return error;
       }
       return 0;

@@ -22,7 +22,7 @@ import { log, LOG_WARNING } from "../kern/syslog.ts";
 import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT } from "../kern/sysctl.ts";
 import type { ifaddr } from "../net/if_var.ts";
 import { IFA_ROUTE } from "../net/if_var.ts";
-import { INET_RN_OFFSET, radix_node_head, sa_word } from "../net/radix.ts";
+import { INET_RN_OFFSET, radix_node_head, sa_word, type radix_entry } from "../net/radix.ts";
 import {
   rn_addroute,
   rn_match,
@@ -140,7 +140,8 @@ interface rtqk_arg {
 }
 
 // in_rmx.c: in_rtqkill — deletes aged dynamic routes, or shortens their lifetime when updating.
-function in_rtqkill(rt: rtentry, ap: rtqk_arg): number {
+function in_rtqkill(rn: radix_entry<rtentry>, ap: rtqk_arg): number {
+  const rt = rn.value;
   if (!(rt.rt_flags & RTPRF_OURS)) return 0;
   const now = curvnet().clock.time_uptime;
   const q = VNET(V_rtq);
@@ -176,7 +177,7 @@ function in_rtqtimo_one(head: rib_head): void {
     found: 0,
     nextstop: now + q.rtq_timeout,
   };
-  head.rnh.rn_walktree((e) => in_rtqkill(e.value, arg));
+  head.rnh.rn_walktree(in_rtqkill, arg);
   if (
     arg.found - arg.killed > q.rtq_toomany &&
     now - q.last_adjusted_timeout >= q.rtq_timeout &&
@@ -185,7 +186,7 @@ function in_rtqtimo_one(head: rib_head): void {
     q.rtq_reallyold = Math.max(Math.trunc((2 * q.rtq_reallyold) / 3), q.rtq_minreallyold);
     q.last_adjusted_timeout = now;
     const upd: rtqk_arg = { draining: false, updating: true, killed: 0, found: 0, nextstop: arg.nextstop };
-    head.rnh.rn_walktree((e) => in_rtqkill(e.value, upd));
+    head.rnh.rn_walktree(in_rtqkill, upd);
   }
 }
 
@@ -221,24 +222,33 @@ export function in_inithead(): rib_head {
   return head;
 }
 
+interface in_ifadown_arg {
+  ifa: ifaddr;
+  del: number;
+}
+
+// in_rmx.c: in_ifadownkill — expunges a route through ap.ifa (a static one only when ap.del).
+function in_ifadownkill(rn: radix_entry<rtentry>, ap: in_ifadown_arg): number {
+  const rt = rn.value;
+  if (rt.rt_ifa === ap.ifa && (ap.del || !(rt.rt_flags & RTF_STATIC))) {
+    rt.rt_refcnt++;
+    rtexpunge(rt);
+    RTFREE(rt);
+  }
+  return 0;
+}
+
 /**
  * in_rmx.c: in_ifadown — removes the routes through `ifa` (static ones only when `del`), and
  * clears IFA_ROUTE. Returns 1 for a non-IPv4 address.
  */
 export function in_ifadown(ifa: ifaddr, del: number): number {
   if (sockaddrFamily(ifa.ifa_addr) !== AF_INET) return 1;
+  const arg: in_ifadown_arg = { ifa, del };
   for (let fib = 0; fib < rt_numfibs; fib++) {
     const rnh = rt_tables_get_rnh(fib, AF_INET);
     KASSERT(rnh !== null, "in_ifadown: no AF_INET table");
-    rnh.rnh.rn_walktree((e) => {
-      const rt = e.value;
-      if (rt.rt_ifa === ifa && (del || !(rt.rt_flags & RTF_STATIC))) {
-        rt.rt_refcnt++;
-        rtexpunge(rt);
-        RTFREE(rt);
-      }
-      return 0;
-    });
+    rnh.rnh.rn_walktree(in_ifadownkill, arg);
     ifa.ifa_flags &= ~IFA_ROUTE;
   }
   return 0;

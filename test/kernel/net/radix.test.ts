@@ -348,6 +348,16 @@ describe("rn_walktree", () => {
     expect(walk(h)).toEqual([]);
   });
 
+  test("the walker's argument reaches every call (rnh_walktree's w, radix.c:1092, 1119)", () => {
+    const h = new radix_node_head<string>(INET_RN_OFFSET);
+    h.rn_addroute(sin(0x0b000000), sin(0xff000000), "b");
+    h.rn_addroute(sin(0x0a000000), sin(0xff000000), "a");
+    const w = { seen: [] as string[] };
+    const f = (e: { value: string }, arg: typeof w): number => (arg.seen.push(e.value), 0);
+    expect(h.rn_walktree(f, w)).toBe(0);
+    expect(w.seen).toEqual(["a", "b"]);
+  });
+
   test("a non-zero return stops the walk and is its result (radix.c:1119-1121)", () => {
     const h = new radix_node_head<string>(INET_RN_OFFSET);
     h.rn_addroute(sin(0x0a000000), sin(0xff000000), "a");
