@@ -603,7 +603,9 @@ export class radix_node_head<T> {
 
   /**
    * radix.c: rn_addroute — null (EEXIST for the caller) when an entry with this key and mask
-   * exists. Entries with equal keys stay most specific first.
+   * exists. Entries with equal keys stay most specific first. The table keeps `key` itself, as
+   * the tree keeps rt_key's storage, and freezes it: its bytes are indexed from now on (the
+   * bytes of its sin_zero or sa_data array cannot be frozen, and must not change either).
    */
   rn_addroute(key: Sockaddr, netmask: Sockaddr | null, value: T): radix_entry<T> | null {
     const mask = netmask === null ? null : this.#addmask(netmask);
