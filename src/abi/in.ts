@@ -11,7 +11,7 @@ import {
   writeCString,
   type DecodeError,
 } from "./decode.ts";
-import { SOCKADDR_IN_SIZE, sockaddrInFromImage, sockaddrInImage, type SockaddrIn } from "./socket.ts";
+import { SOCKADDR_IN_SIZE, sockaddrInAt, sockaddrInImage, type SockaddrIn } from "./socket.ts";
 
 export const IPPROTO_IP = 0;
 export const IPPROTO_ICMP = 1;
@@ -103,7 +103,7 @@ export function maskToPrefix(mask: number): number | null {
 export function decodeSockaddrIn(bytes: Uint8Array, offset = 0): SockaddrIn | DecodeError {
   const short = checkLength("sockaddr_in", bytes, offset, SOCKADDR_IN_SIZE);
   if (short !== null) return short;
-  return sockaddrInFromImage(bytes.subarray(offset, offset + SOCKADDR_IN_SIZE));
+  return sockaddrInAt(bytes, offset, SOCKADDR_IN_SIZE);
 }
 
 /** Encodes all 16 bytes of a sockaddr_in, whatever sin_len says (ioctl structs are fixed). */
@@ -177,7 +177,7 @@ function decodeAliasreq(
 }
 
 function sinAt(bytes: Uint8Array, at: number): SockaddrIn {
-  return sockaddrInFromImage(bytes.subarray(at, at + SOCKADDR_IN_SIZE));
+  return sockaddrInAt(bytes, at, SOCKADDR_IN_SIZE);
 }
 
 function encodeAliasreq(

@@ -182,23 +182,29 @@ export function writeSockaddrIn(sin: SockaddrIn, into: Uint8Array, offset: numbe
 
 /** Reads a sockaddr_in from up to 16 bytes; bytes beyond `image.length` read as zero. */
 export function sockaddrInFromImage(image: Uint8Array): SockaddrIn {
-  // Byte by byte, without a padded copy or a DataView: every ioctl and route decodes these.
-  const n = Math.min(image.length, SOCKADDR_IN_SIZE);
+  return sockaddrInAt(image, 0, Math.min(image.length, SOCKADDR_IN_SIZE));
+}
+
+/**
+ * The sockaddr_in whose first `n` bytes (at most 16) sit at `bytes[at]`; the rest read as zero.
+ * Byte by byte, without a view, a padded copy or a DataView: every ioctl and route decodes these.
+ */
+export function sockaddrInAt(bytes: Uint8Array, at: number, n: number): SockaddrIn {
   const sin: SockaddrIn = {
-    sin_len: byteOrZero(image, n, 0),
-    sin_family: byteOrZero(image, n, 1),
-    sin_port: (byteOrZero(image, n, 2) << 8) | byteOrZero(image, n, 3),
+    sin_len: byteOrZero(bytes, at, n, 0),
+    sin_family: byteOrZero(bytes, at, n, 1),
+    sin_port: (byteOrZero(bytes, at, n, 2) << 8) | byteOrZero(bytes, at, n, 3),
     sin_addr:
-      ((byteOrZero(image, n, 4) << 24) |
-        (byteOrZero(image, n, 5) << 16) |
-        (byteOrZero(image, n, 6) << 8) |
-        byteOrZero(image, n, 7)) >>>
+      ((byteOrZero(bytes, at, n, 4) << 24) |
+        (byteOrZero(bytes, at, n, 5) << 16) |
+        (byteOrZero(bytes, at, n, 6) << 8) |
+        byteOrZero(bytes, at, n, 7)) >>>
       0,
   };
   for (let i = 8; i < n; i++) {
-    if (image[i] !== 0) {
+    if (bytes[at + i] !== 0) {
       const zero = new Uint8Array(8);
-      zero.set(image.subarray(8, n));
+      zero.set(bytes.subarray(at + 8, at + n));
       sin.sin_zero = zero;
       break;
     }
@@ -206,8 +212,8 @@ export function sockaddrInFromImage(image: Uint8Array): SockaddrIn {
   return sin;
 }
 
-function byteOrZero(image: Uint8Array, n: number, i: number): number {
-  return i < n ? image[i] : 0;
+function byteOrZero(bytes: Uint8Array, at: number, n: number, i: number): number {
+  return i < n ? bytes[at + i] : 0;
 }
 
 function sockaddrDlImage(sdl: SockaddrDl): Uint8Array {

@@ -121,7 +121,8 @@ const { IOC_IN, IOC_OUT, IOC_VOID, IOCGROUP, IOCPARM_LEN, IOCPARM_MAX } = ioccom
 const GROUP_IF = 0x69;
 const GROUP_ROUTE = 0x72;
 
-// 10.4 sys_generic.c: commands up to this many bytes use sys_ioctl's stack buffer.
+// 10.4 sys_generic.c: commands up to this many bytes use sys_ioctl's stack buffer. The twin
+// uses it for those that copy nothing out; the others work in the buffer handed back.
 const SYS_IOCTL_SMALL_SIZE = 128;
 
 /**
