@@ -295,6 +295,7 @@ export function if_attach(ifp: ifnet): void {
     ifa_flags: 0,
     ifa_refcnt: 0,
     ifa_metric: 0,
+    ifa_live: -1,
   });
   ifp.if_addr = ifa;
   ifp.if_addrhead.unshift(ifa);

@@ -131,6 +131,8 @@ export interface ifaddr {
   ifa_flags: number;
   ifa_refcnt: number;
   ifa_metric: number;
+  /** Twin bookkeeping: the address's slot in its VNET's ifaddrs_live, -1 when not there. */
+  ifa_live: number;
 }
 
 // if_var.h: ifa_flags bits
@@ -166,6 +168,7 @@ export class in_ifaddr implements ifaddr {
   ifa_flags = 0;
   ifa_refcnt = 0;
   ifa_metric = 0;
+  ifa_live = -1;
   /** Host order. */
   ia_subnet = 0;
   /** Host order. */

@@ -29,7 +29,7 @@ export class vnet {
   /** V_in_ifaddrhashtbl: bucket number → addresses, newest first (LIST_INSERT_HEAD). */
   readonly in_ifaddrhashtbl = new Map<number, in_ifaddr[]>();
   /** Every ifaddr allocated and not yet freed, for leak checks. */
-  readonly ifaddrs_live = new Set<ifaddr>();
+  readonly ifaddrs_live = new ifaddr_registry();
   /** Per-VNET variables by VnetKey.slot; undefined until first read. */
   readonly #vars: unknown[] = [];
 
@@ -86,5 +86,43 @@ export function withVnet<T>(v: vnet, fn: () => T): T {
     return fn();
   } finally {
     CURVNET_RESTORE(prev);
+  }
+}
+
+/**
+ * The ifaddrs of a VNET allocated and not yet freed. Each member keeps its slot (ifa_live), so
+ * adding and removing cost no hashing: the seed leaks an address on every SIOCAIFADDR, and a
+ * Set of them rehashed as it grew. Removal moves the last member into the hole, so members come
+ * in no particular order.
+ */
+export class ifaddr_registry implements Iterable<ifaddr> {
+  readonly #members: ifaddr[] = [];
+
+  add(ifa: ifaddr): void {
+    KASSERT(ifa.ifa_live < 0, "ifaddr_registry: address already registered");
+    ifa.ifa_live = this.#members.length;
+    this.#members.push(ifa);
+  }
+
+  delete(ifa: ifaddr): void {
+    KASSERT(this.has(ifa), "ifaddr_registry: address not registered");
+    const last = this.#members.pop() as ifaddr;
+    if (last !== ifa) {
+      this.#members[ifa.ifa_live] = last;
+      last.ifa_live = ifa.ifa_live;
+    }
+    ifa.ifa_live = -1;
+  }
+
+  has(ifa: ifaddr): boolean {
+    return ifa.ifa_live >= 0 && this.#members[ifa.ifa_live] === ifa;
+  }
+
+  get size(): number {
+    return this.#members.length;
+  }
+
+  [Symbol.iterator](): Iterator<ifaddr> {
+    return this.#members[Symbol.iterator]();
   }
 }

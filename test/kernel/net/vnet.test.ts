@@ -5,9 +5,12 @@ import {
   CURVNET_SET,
   VNET,
   VNET_DEFINE,
+  ifaddr_registry,
   vnet,
   withVnet,
 } from "../../../src/kernel/net/vnet.ts";
+import { Kernel } from "../../../src/kernel/kernel.ts";
+import type { ifaddr } from "../../../src/kernel/net/if_var.ts";
 
 describe("per-VNET variables (vnet.h VNET_DEFINE / VNET)", () => {
   test("each VNET makes its own value once, on first read", () => {
@@ -44,5 +47,38 @@ describe("per-VNET variables (vnet.h VNET_DEFINE / VNET)", () => {
     expect(VNET(V_k)).toBe(1);
     CURVNET_RESTORE(prev);
     expect(() => VNET(V_k)).toThrow(InvariantError);
+  });
+});
+
+describe("ifaddr_registry (the VNET's live ifaddrs)", () => {
+  const k = new Kernel();
+  const [lo0] = k.interfaces;
+  const make = (): ifaddr => ({ ...lo0.if_addrhead[0], ifa_refcnt: 1, ifa_live: -1 });
+
+  test("add, has, delete and size; a removed slot is refilled by the last member", () => {
+    const r = new ifaddr_registry();
+    const [a, b, c] = [make(), make(), make()];
+    for (const x of [a, b, c]) r.add(x);
+    expect(r.size).toBe(3);
+    r.delete(a);
+    expect(r.has(a)).toBe(false);
+    expect(a.ifa_live).toBe(-1);
+    expect(r.has(b) && r.has(c)).toBe(true);
+    expect(new Set(r)).toEqual(new Set([b, c]));
+    r.delete(c);
+    r.delete(b);
+    expect(r.size).toBe(0);
+  });
+
+  test("an address of another registry is not a member, and cannot be deleted or added twice", () => {
+    const r1 = new ifaddr_registry();
+    const r2 = new ifaddr_registry();
+    const a = make();
+    const b = make();
+    r1.add(a);
+    r2.add(b);
+    expect(r1.has(b)).toBe(false);
+    expect(() => r1.delete(b)).toThrow(/not registered/);
+    expect(() => r1.add(a)).toThrow(/already registered/);
   });
 });
