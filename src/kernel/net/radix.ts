@@ -19,6 +19,7 @@ import {
   AF_LINK,
   decodeSockaddr,
   SDL_DATA_OFFSET,
+  SOCKADDR_IN_SIZE,
   sockaddrDlFromImage,
   isSockaddrDl,
   isSockaddrIn,
@@ -173,6 +174,30 @@ export function sa_from_image(img: Uint8Array): Sockaddr {
   KASSERT(!isDecodeError(sa), "sa_from_image: undecodable image");
   if (len === 0) return { sa_len: 0, sa_family: buf[1], sa_data: new Uint8Array(0) };
   return sa;
+}
+
+/**
+ * A copy of a sockaddr as the kernel copies one into storage of its own and reads it back:
+ * sa_from_image(sa_image(sa)). The common case, a 16-byte sockaddr_in, is copied field by field
+ * (sin_zero kept only when not all zeros, as sinFromImage does); every route's key or gateway is
+ * made this way.
+ */
+export function sa_copy(sa: Sockaddr): Sockaddr {
+  if ("sin_addr" in sa && sa.sin_len === SOCKADDR_IN_SIZE && sa.sin_family === AF_INET) {
+    const sin: SockaddrIn = {
+      sin_len: SOCKADDR_IN_SIZE,
+      sin_family: AF_INET,
+      sin_port: sa.sin_port & 0xffff,
+      sin_addr: sa.sin_addr >>> 0,
+    };
+    const zero = sa.sin_zero;
+    if (zero !== undefined && zero.subarray(0, 8).some((b) => b !== 0)) {
+      sin.sin_zero = new Uint8Array(8);
+      sin.sin_zero.set(zero.subarray(0, 8));
+    }
+    return sin;
+  }
+  return sa_from_image(sa_image(sa));
 }
 
 /**

@@ -46,7 +46,7 @@ import {
 } from "./if.ts";
 import type { ifaddr, ifnet } from "./if_var.ts";
 import { IFA_RTSELF } from "./if_var.ts";
-import { radix_node_head, rt_maskedcopy, sa_from_image, sa_image, type radix_entry } from "./radix.ts";
+import { radix_node_head, rt_maskedcopy, sa_copy, type radix_entry } from "./radix.ts";
 import { rt_missmsg_fib, rt_newaddrmsg_fib } from "./rtsock.ts";
 import { VNET, VNET_DEFINE } from "./vnet.ts";
 import { list_remove } from "../sys/queue.ts";
@@ -357,7 +357,7 @@ export function rtexpunge(rt: rtentry): number {
  * SA_SIZE(gate) bytes into storage of its own; the twin copies the sockaddr's image.
  */
 export function rt_setgate(rt: { rt_gateway: Sockaddr }, gate: Sockaddr): void {
-  rt.rt_gateway = sa_from_image(sa_image(gate));
+  rt.rt_gateway = sa_copy(gate);
 }
 
 /**
@@ -421,10 +421,7 @@ export function rtrequest1_fib(
       const ifa = info.rti_ifa;
       KASSERT(ifa !== null && gateway !== null, "rtrequest1_fib: RTM_ADD without ifa or gateway");
       const rt: rtentry = {
-        rt_key:
-          netmask !== null
-            ? rt_maskedcopy(dst, netmask)
-            : sa_from_image(sa_image(dst).slice(0, sockaddrLen(dst))),
+        rt_key: netmask !== null ? rt_maskedcopy(dst, netmask) : sa_copy(dst),
         rt_mask: null,
         rt_gateway: gateway,
         rt_ifp: ifa.ifa_ifp,

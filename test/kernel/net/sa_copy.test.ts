@@ -1,0 +1,65 @@
+import { describe, expect, test } from "vitest";
+import { AF_INET, AF_LINK, type Sockaddr, type SockaddrIn } from "../../../src/abi/socket.ts";
+import { sa_copy, sa_from_image, sa_image } from "../../../src/kernel/net/radix.ts";
+
+// A deterministic generator (mulberry32) so a failure names its seed.
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomSin(r: () => number): SockaddrIn {
+  const lens = [0, 1, 2, 7, 8, 12, 16, 16, 16, 20];
+  const sin: SockaddrIn = {
+    sin_len: lens[Math.floor(r() * lens.length)],
+    sin_family: r() < 0.8 ? AF_INET : Math.floor(r() * 256),
+    sin_port: Math.floor(r() * 0x10000),
+    sin_addr: Math.floor(r() * 0x100000000) >>> 0,
+  };
+  if (r() < 0.4) sin.sin_zero = Uint8Array.from({ length: 8 }, () => (r() < 0.6 ? 0 : Math.floor(r() * 256)));
+  return sin;
+}
+
+describe("sa_copy: what rt_setgate and a host route's key keep of a sockaddr", () => {
+  test("equals reading back the sockaddr's image, for random sockaddr_in of any length and sin_zero", () => {
+    const r = rng(12);
+    for (let i = 0; i < 2000; i++) {
+      const sin = randomSin(r);
+      expect(sa_copy(sin), JSON.stringify({ ...sin, sin_zero: sin.sin_zero && [...sin.sin_zero] })).toEqual(
+        sa_from_image(sa_image(sin)),
+      );
+    }
+  });
+
+  test("copies: the result shares no storage with the original", () => {
+    const sin: SockaddrIn = {
+      sin_len: 16,
+      sin_family: AF_INET,
+      sin_port: 0,
+      sin_addr: 0xc0000201,
+      sin_zero: Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0),
+    };
+    const c = sa_copy(sin) as SockaddrIn;
+    expect(c).not.toBe(sin);
+    expect(c.sin_zero).not.toBe(sin.sin_zero);
+    const sdl: Sockaddr = {
+      sdl_len: 54,
+      sdl_family: AF_LINK,
+      sdl_index: 3,
+      sdl_type: 6,
+      sdl_nlen: 0,
+      sdl_alen: 0,
+      sdl_slen: 0,
+      sdl_data: new Uint8Array(46),
+    };
+    const d = sa_copy(sdl);
+    expect(d).toEqual(sdl);
+    expect("sdl_data" in d && d.sdl_data).not.toBe(sdl.sdl_data);
+  });
+});
