@@ -139,7 +139,7 @@ export function vtnet_attach(unit: number, mac: Uint8Array): vtnet_softc {
   ifp.if_baudrate = 10 * 1000 * 1000 * 1000; // IF_Gbps(10), "Approx."
   ifp.if_softc = sc;
   ifp.if_flags = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
-  ifp.if_init = () => vtnet_init(sc);
+  ifp.if_init = vtnet_init;
   ifp.if_ioctl = vtnet_ioctl;
   ifp.if_transmit = vtnet_txq_mq_start;
   ifp.if_qflush = () => undefined;
@@ -159,9 +159,9 @@ function softc(ifp: ifnet): vtnet_softc {
   return sc;
 }
 
-// if_vtnet.c: vtnet_init
-function vtnet_init(sc: vtnet_softc): void {
-  vtnet_init_locked(sc);
+// if_vtnet.c: vtnet_init — if_init, called with the if_softc vtnet_attach set (void *xsc in C).
+function vtnet_init(xsc: unknown): void {
+  vtnet_init_locked(xsc as vtnet_softc);
 }
 
 // if_vtnet.c: vtnet_init_locked — reset the device, program it, mark running, check the link.
