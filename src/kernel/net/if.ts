@@ -76,7 +76,7 @@ import { in_control, in_ifdetach } from "../netinet/in.ts";
 import { carp_attach_p } from "../netinet/ip_carp.ts";
 import { if_clone_create, if_clone_destroy, if_clone_list } from "./if_clone.ts";
 import { ifnet, type IoctlData, type ifaddr, type ifmultiaddr } from "./if_var.ts";
-import { sa_equal, sa_from_image, sa_image } from "./radix.ts";
+import { sa_equal, sa_from_image, sa_image, saByte } from "./radix.ts";
 import {
   rtalloc1_fib,
   RTFREE,
@@ -462,22 +462,20 @@ export function ifa_ifwithdstaddr(addr: Sockaddr): ifaddr | null {
 /** Whether `addr` falls in ifa's network: sa_data bytes compared under the netmask's bytes. */
 function inNetwork(addr: Sockaddr, ifa: ifaddr): boolean {
   const nm = ifa.ifa_netmask as Sockaddr;
-  const a = sa_image(addr);
-  const b = sa_image(ifa.ifa_addr);
-  const m = sa_image(nm);
-  for (let i = 2; i < sockaddrLen(nm); i++) if (((a[i] ?? 0) ^ (b[i] ?? 0)) & (m[i] ?? 0)) return false;
+  const n = sockaddrLen(nm);
+  for (let i = 2; i < n; i++) if ((saByte(addr, i) ^ saByte(ifa.ifa_addr, i)) & saByte(nm, i)) return false;
   return true;
 }
 
 /** radix.c rn_refines: m refines n when every bit of n is in m and they differ. */
 function rn_refines(m: Sockaddr, n: Sockaddr): boolean {
-  const a = sa_image(m);
-  const b = sa_image(n);
-  const len = Math.max(a[0], b[0]);
+  const mlen = saByte(m, 0);
+  const nlen = saByte(n, 0);
+  const len = Math.max(mlen, nlen);
   let masksDiffer = false;
   for (let i = 1; i < len; i++) {
-    const x = i < a[0] ? a[i] : 0;
-    const y = i < b[0] ? b[i] : 0;
+    const x = i < mlen ? saByte(m, i) : 0;
+    const y = i < nlen ? saByte(n, i) : 0;
     if ((x & y) !== y) return false;
     if (x !== y) masksDiffer = true;
   }

@@ -70,7 +70,7 @@ function byteAt(img: Uint8Array, i: number): number {
  * byteAt(sa_image(sa), i) without building the image: the table compares keys byte by byte on
  * every lookup, and an image per comparison dominated adding and deleting addresses.
  */
-function saByte(sa: Sockaddr, i: number): number {
+export function saByte(sa: Sockaddr, i: number): number {
   // isSockaddrIn's test, written out: an imported function costs a getter call per byte here.
   if ("sin_addr" in sa) {
     // writeSockaddrIn's layout: len, family, port and address big-endian, sin_zero; zeros past.
