@@ -117,7 +117,10 @@ export function LLADDR(sdl: SockaddrDl): Uint8Array {
 
 /** The interface name stored at the start of sdl_data. */
 export function sdlName(sdl: SockaddrDl): string {
-  return String.fromCharCode(...sdl.sdl_data.subarray(0, sdl.sdl_nlen));
+  const n = Math.min(sdl.sdl_nlen, sdl.sdl_data.length);
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(sdl.sdl_data[i]);
+  return s;
 }
 
 /**

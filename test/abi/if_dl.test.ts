@@ -6,6 +6,7 @@ import {
   SOCKADDR_DL_SIZE,
   decodeSockaddrDl,
   encodeSockaddrDl,
+  formatLladdr,
   formatSockaddrDl,
   sockaddrDl,
 } from "../../src/abi/if_dl.ts";
@@ -50,5 +51,14 @@ describe("sockaddr_dl (fixed struct)", () => {
 
   it("errors on truncation", () => {
     expect(isDecodeError(decodeSockaddrDl(bytes.subarray(0, 53)))).toBe(true);
+  });
+});
+
+describe("formatLladdr", () => {
+  it("writes each byte as two lower-case hex digits, colon-separated", () => {
+    expect(formatLladdr(hexBytes("52 54 00 12 34 5a"))).toBe("52:54:00:12:34:5a");
+    expect(formatLladdr(hexBytes("ff 00 0f f0"))).toBe("ff:00:0f:f0");
+    expect(formatLladdr(hexBytes("0a"))).toBe("0a");
+    expect(formatLladdr(new Uint8Array(0))).toBe("");
   });
 });
