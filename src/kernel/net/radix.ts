@@ -179,8 +179,8 @@ export function sa_from_image(img: Uint8Array): Sockaddr {
 /**
  * A copy of a sockaddr as the kernel copies one into storage of its own and reads it back:
  * sa_from_image(sa_image(sa)). The common case, a 16-byte sockaddr_in, is copied field by field
- * (sin_zero kept only when not all zeros, as sinFromImage does); every route's key or gateway is
- * made this way.
+ * (sin_zero kept only when not all zeros, as sinFromImage does), and so is a sockaddr_dl whose
+ * data is exactly sdl_len; every route's key or gateway is made this way.
  */
 export function sa_copy(sa: Sockaddr): Sockaddr {
   if ("sin_addr" in sa && sa.sin_len === SOCKADDR_IN_SIZE && sa.sin_family === AF_INET) {
@@ -197,6 +197,18 @@ export function sa_copy(sa: Sockaddr): Sockaddr {
     }
     return sin;
   }
+  // A sockaddr_dl whose sdl_len covers exactly its data: interface routes' gateways.
+  if ("sdl_index" in sa && sa.sdl_family === AF_LINK && sa.sdl_len === SDL_DATA_OFFSET + sa.sdl_data.length)
+    return {
+      sdl_len: sa.sdl_len & 0xff,
+      sdl_family: AF_LINK,
+      sdl_index: sa.sdl_index & 0xffff,
+      sdl_type: sa.sdl_type & 0xff,
+      sdl_nlen: sa.sdl_nlen & 0xff,
+      sdl_alen: sa.sdl_alen & 0xff,
+      sdl_slen: sa.sdl_slen & 0xff,
+      sdl_data: sa.sdl_data.slice(),
+    };
   return sa_from_image(sa_image(sa));
 }
 

@@ -37,6 +37,24 @@ describe("sa_copy: what rt_setgate and a host route's key keep of a sockaddr", (
     }
   });
 
+  test("equals reading back the image for sockaddr_dl of every length against their data", () => {
+    const r = rng(7);
+    for (let i = 0; i < 500; i++) {
+      const dataLen = [0, 6, 12, 46, 46][Math.floor(r() * 5)];
+      const sdl: Sockaddr = {
+        sdl_len: r() < 0.6 ? 8 + dataLen : Math.floor(r() * 64),
+        sdl_family: r() < 0.9 ? AF_LINK : Math.floor(r() * 256),
+        sdl_index: Math.floor(r() * 0x10000),
+        sdl_type: Math.floor(r() * 256),
+        sdl_nlen: Math.floor(r() * 8),
+        sdl_alen: Math.floor(r() * 8),
+        sdl_slen: 0,
+        sdl_data: Uint8Array.from({ length: dataLen }, () => Math.floor(r() * 256)),
+      };
+      expect(sa_copy(sdl)).toEqual(sa_from_image(sa_image(sdl)));
+    }
+  });
+
   test("copies: the result shares no storage with the original", () => {
     const sin: SockaddrIn = {
       sin_len: 16,
