@@ -27,14 +27,12 @@ let slab = new ArrayBuffer(MCLBYTES);
 let slabUsed = 0;
 
 /**
- * Storage for a packet of `len` bytes, zero-filled: what m_getcl's cluster is to the C code.
- * V8 gives a typed array over 64 bytes an off-heap store of its own, which costs several times
- * the copy that fills it; packets that size are views into a shared MCLBYTES slab instead, the
+ * `len` zeroed bytes of a shared MCLBYTES slab (bigger packets get an array of their own), the
  * way clusters come from one zone. A region is handed out once (fresh ArrayBuffer bytes are
  * zero) and never reused, so no two packets share bytes; the slab goes with its last packet.
  */
-export function m_data(len: number): Uint8Array {
-  if (len <= IN_HEAP_MAX || len > MCLBYTES) return new Uint8Array(len);
+function m_slab(len: number): Uint8Array {
+  if (len > MCLBYTES) return new Uint8Array(len);
   if (slabUsed + len > MCLBYTES) {
     slab = new ArrayBuffer(MCLBYTES);
     slabUsed = 0;
@@ -44,9 +42,24 @@ export function m_data(len: number): Uint8Array {
   return data;
 }
 
-/** A copy of `bytes` in packet storage of its own (m_data), as m_dup gives a packet its own bytes. */
+/**
+ * Storage for a packet of `len` bytes, zero-filled: what m_getcl's cluster is to the C code.
+ * V8 gives a typed array over 64 bytes an off-heap store of its own, which costs several times
+ * the copy that fills it, so packets that size come from a slab (m_slab); smaller ones stay in
+ * the array object, the cheapest storage for a frame that is only built and sent.
+ */
+export function m_data(len: number): Uint8Array {
+  return len <= IN_HEAP_MAX ? new Uint8Array(len) : m_slab(len);
+}
+
+/**
+ * A copy of `bytes` in packet storage of its own, as m_dup gives a packet its own bytes: for a
+ * packet about to be received, whatever its size. Input takes views of it (m_adj, the headers'
+ * subarrays), and the first view of an array kept in its object moves its bytes off the heap,
+ * which costs as much as the off-heap store m_data avoids.
+ */
 export function m_dupdata(bytes: Uint8Array): Uint8Array {
-  const data = m_data(bytes.length);
+  const data = m_slab(bytes.length);
   data.set(bytes);
   return data;
 }

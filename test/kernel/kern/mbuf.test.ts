@@ -31,6 +31,16 @@ test("m_data: packets over 64 bytes share MCLBYTES slabs, so a slab holds severa
   expect(m_data(64).buffer.byteLength).toBe(64);
 });
 
+test("m_dupdata: a received packet's copy is slab storage whatever its size; m_data keeps small ones in the array", () => {
+  // A whole-cluster packet uses up its slab: the copies after it share the next one.
+  m_data(MCLBYTES);
+  const small = m_dupdata(new Uint8Array(60));
+  const next = m_dupdata(new Uint8Array(42));
+  expect(small.buffer).toBe(next.buffer);
+  expect([small.buffer.byteLength, small.byteOffset, next.byteOffset]).toEqual([MCLBYTES, 0, 60]);
+  expect(m_data(60).buffer.byteLength).toBe(60);
+});
+
 test("m_dupdata: a copy the original's later writes do not reach", () => {
   for (const n of [10, 100, 3000]) {
     const orig = Uint8Array.from({ length: n }, (_, i) => i & 0xff);
