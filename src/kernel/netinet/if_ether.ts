@@ -174,9 +174,36 @@ const V_arp = VNET_DEFINE("arp", (): arp_vnet => ({
 
 type arpstat_counter = Exclude<keyof arpstat, "arp_spares">;
 
-// if_arp.h: ARPSTAT_ADD / ARPSTAT_INC
+// if_arp.h: ARPSTAT_ADD / ARPSTAT_INC. One store per counter: a single `arpstat[name] += val`
+// would see every counter's name at one site, and V8 then looks the field up by name each time.
 export function ARPSTAT_ADD(name: arpstat_counter, val: number): void {
-  VNET(V_arp).arpstat[name] += val;
+  const st = VNET(V_arp).arpstat;
+  switch (name) {
+    case "txrequests":
+      st.txrequests += val;
+      return;
+    case "txreplies":
+      st.txreplies += val;
+      return;
+    case "rxrequests":
+      st.rxrequests += val;
+      return;
+    case "rxreplies":
+      st.rxreplies += val;
+      return;
+    case "received":
+      st.received += val;
+      return;
+    case "dropped":
+      st.dropped += val;
+      return;
+    case "timeouts":
+      st.timeouts += val;
+      return;
+    case "dupips":
+      st.dupips += val;
+      return;
+  }
 }
 
 export function ARPSTAT_INC(name: arpstat_counter): void {
