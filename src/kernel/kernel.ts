@@ -502,7 +502,8 @@ function collectProblems(v: vnet): string[] {
     add(ifa);
     allocrefs++;
   }
-  if (allocrefs !== in_aifaddr_allocref_count())
+  // The rest were let go at that last reference (ifaddrs_live.leaked, if.ts ifa_free).
+  if (allocrefs + v.ifaddrs_live.leaked !== in_aifaddr_allocref_count())
     problems.push("an address holding the seed's unreleased ifa_alloc reference was freed");
   // Held by a FreeBSD leak: 10.4 rtsock.c route_output RTM_CHANGE (see rtm_change_leakrefs).
   for (const [ifa, n] of rtm_change_leakrefs()) for (let i = 0; i < n; i++) add(ifa);

@@ -75,7 +75,7 @@ import { arp_ifinit } from "../netinet/if_ether.ts";
 import { in_control, in_ifdetach } from "../netinet/in.ts";
 import { carp_attach_p } from "../netinet/ip_carp.ts";
 import { if_clone_create, if_clone_destroy, if_clone_list } from "./if_clone.ts";
-import { ifnet, type IoctlData, type ifaddr, type ifmultiaddr } from "./if_var.ts";
+import { ifnet, in_ifaddr, type IoctlData, type ifaddr, type ifmultiaddr } from "./if_var.ts";
 import { sa_equal, sa_from_image, sa_image, saByte } from "./radix.ts";
 import {
   rtalloc1_fib,
@@ -137,6 +137,11 @@ export function ifa_free(ifa: ifaddr): void {
   if (ifa.ifa_refcnt <= 0) throw new InvariantError("ifa_free: reference count underflow");
   ifa.ifa_refcnt--;
   if (ifa.ifa_refcnt === 0) ifa.ifa_ifp.if_vnet.ifaddrs_live.delete(ifa);
+  // Down to the seed's unreleased ifa_alloc reference (in.ts in_aifaddr_allocref_held): the
+  // address is off every list and unreachable, as the C leaks it. Keeping it would make every
+  // SIOCAIFADDR+SIOCDIFADDR pair retain an in_ifaddr for good.
+  else if (ifa.ifa_refcnt === 1 && ifa instanceof in_ifaddr && ifa.ia_allocref)
+    ifa.ifa_ifp.if_vnet.ifaddrs_live.release(ifa);
 }
 
 // ---------------------------------------------------------------------------------------------

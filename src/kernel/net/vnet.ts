@@ -97,6 +97,11 @@ export function withVnet<T>(v: vnet, fn: () => T): T {
  */
 export class ifaddr_registry implements Iterable<ifaddr> {
   readonly #members: ifaddr[] = [];
+  /**
+   * Addresses let go while still counted: their only reference left is one FreeBSD never
+   * releases (if.ts ifa_free), so nothing can reach them again and the twin keeps no copy.
+   */
+  leaked = 0;
 
   add(ifa: ifaddr): void {
     KASSERT(ifa.ifa_live < 0, "ifaddr_registry: address already registered");
@@ -112,6 +117,12 @@ export class ifaddr_registry implements Iterable<ifaddr> {
       last.ifa_live = ifa.ifa_live;
     }
     ifa.ifa_live = -1;
+  }
+
+  /** Lets go of a member whose remaining reference is leaked, counting it in `leaked`. */
+  release(ifa: ifaddr): void {
+    this.delete(ifa);
+    this.leaked++;
   }
 
   has(ifa: ifaddr): boolean {

@@ -203,6 +203,17 @@ describe("a new address on an Ethernet interface", () => {
     // if_addrhead + in_ifaddrhead + prefix route + the unreleased ifa_alloc reference.
     expect(ia.ifa_refcnt).toBe(4);
   });
+
+  test("deleted, the address keeps that one reference, and the twin lets it go and counts it", () => {
+    const leaked = k.vnet.ifaddrs_live.leaked;
+    expect(aifaddr(k, em.name, { addr: "192.0.2.1", mask: "255.255.255.0" })).toBe(0);
+    const [ia] = inAddrs(em.ifp);
+    expect(difaddr(k, em.name, "192.0.2.1")).toBe(0);
+    expect(ia.ifa_refcnt).toBe(1);
+    expect(k.vnet.ifaddrs_live.has(ia)).toBe(false);
+    expect(k.vnet.ifaddrs_live.leaked).toBe(leaked + 1);
+    expect(k.checkInvariants()).toEqual([]);
+  });
 });
 
 describe("netmask: given, or guessed from the class (seed 368-387)", () => {
