@@ -449,6 +449,14 @@ class arphdr {
     out.set(this.b.subarray(off, off + n));
     return out;
   }
+  /**
+   * bcopy of `n` bytes from `from` to a later offset `to` in the packet. Being later, a target
+   * that does not fit makes set() throw whether or not the source does, and one that fits has
+   * its source inside the packet: bytes(from, n) would give the same bytes through a copy.
+   */
+  bcopy(from: number, to: number, n: number): void {
+    this.b.set(this.b.subarray(from, from + n), to);
+  }
   /** An IPv4 address at `off`, host order; bytes past the buffer read as zero, as in bytes(). */
   inaddr(off: number): number {
     const b = this.b;
@@ -687,6 +695,13 @@ export function arpintr(m: Mbuf): void {
   if (ar.ar_pro === ETHERTYPE_IP) in_arpinput(m);
 }
 
+/** macEquals(a, b.subarray(0, a.length)) without the subarray: `b` begins with the bytes of `a`. */
+function lladdr_starts(b: Uint8Array, a: Uint8Array): boolean {
+  if (b.length < a.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 // in_arpinput's `match`: which of our addresses the packet is about (no bridges or CARP here).
 function arp_match_ia(ifp: ifnet, itaddr: number, isaddr: number): in_ifaddr | null {
   const v = curvnet();
@@ -743,7 +758,7 @@ export function in_arpinput(m: Mbuf): void {
 
   if (macEquals(sha, enaddr)) return; // our own packet looped back
   KASSERT(ifp.if_broadcastaddr !== null, "in_arpinput: interface has no broadcast address");
-  if (macEquals(sha, ifp.if_broadcastaddr.subarray(0, ifp.if_addrlen))) {
+  if (lladdr_starts(ifp.if_broadcastaddr, sha)) {
     ARP_LOG(LOG_NOTICE, `link address is broadcast for IP address ${inet_ntoa(isaddr)}!`);
     return;
   }
@@ -773,13 +788,13 @@ export function in_arpinput(m: Mbuf): void {
   const hln = ah.ar_hln;
   if (itaddr === myaddr) {
     // The receiving interface is the target.
-    m.data.set(ah.bytes(ah.sha, hln), ah.tha);
+    ah.bcopy(ah.sha, ah.tha, hln);
     m.data.set(enaddr.subarray(0, hln), ah.sha);
   } else {
     const lle = lla_lookup(lltable_of(ifp), 0, sockaddrIn(itaddr));
     KASSERT(lle !== LLE_DELETED_PTR, "in_arpinput: lookup without LLE_DELETE returned (void *)-1");
     if (lle !== null && lle.la_flags & LLE_PUB) {
-      m.data.set(ah.bytes(ah.sha, hln), ah.tha);
+      ah.bcopy(ah.sha, ah.tha, hln);
       m.data.set(lle.ll_addr.subarray(0, hln), ah.sha);
     } else {
       if (!st.arp_proxyall) return;
@@ -791,7 +806,7 @@ export function in_arpinput(m: Mbuf): void {
         return;
       }
       RTFREE(rt);
-      m.data.set(ah.bytes(ah.sha, hln), ah.tha);
+      ah.bcopy(ah.sha, ah.tha, hln);
       m.data.set(enaddr.subarray(0, hln), ah.sha);
       // And only for requesters on the interface we expect them on.
       rt = rtalloc1(sockaddrIn(isaddr), 0, 0);
@@ -815,7 +830,7 @@ export function in_arpinput(m: Mbuf): void {
   } else {
     m.m_flags &= ~(M_BCAST | M_MCAST);
   }
-  m.data.set(ah.bytes(ah.spa, ah.ar_pln), ah.tpa);
+  ah.bcopy(ah.spa, ah.tpa, ah.ar_pln);
   ah.setinaddr(ah.spa, itaddr);
   ah.ar_op = ARPOP_REPLY;
   ah.ar_pro = ETHERTYPE_IP;
