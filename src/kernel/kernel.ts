@@ -26,6 +26,7 @@ import {
   decodeIfreq,
 } from "../abi/if.ts";
 import { isDecodeError } from "../abi/decode.ts";
+import { parseMac as parseMacBytes } from "../wire/addr.ts";
 import {
   device_attach,
   nic_create,
@@ -190,11 +191,11 @@ function unchanged(user: Uint8Array, size: number): Uint8Array {
   return user.length === size ? user : copyOf(user, size);
 }
 
+/** "aa:bb:cc:dd:ee:ff" as six bytes (wire/addr.ts parseMac); RangeError for anything else. */
 function parseMac(mac: string): Uint8Array {
-  const parts = mac.split(":").map((h) => Number.parseInt(h, 16));
-  if (parts.length !== 6 || parts.some((b) => !(b >= 0 && b <= 255)))
-    throw new RangeError(`bad MAC address ${mac}`);
-  return new Uint8Array(parts);
+  const bytes = parseMacBytes(mac);
+  if (!(bytes instanceof Uint8Array)) throw new RangeError(`bad MAC address ${mac}`);
+  return bytes;
 }
 
 export interface KernelOptions {

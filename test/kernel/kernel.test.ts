@@ -251,6 +251,17 @@ describe("a Kernel booted like the guests (devices, then lo0) and the agent's ni
     expect([...LLADDR(sdl)]).toEqual([2, 0, 0, 0, 0, 1]);
   });
 
+  test("MACs: boot devices and nic ops take six hex octets; anything else is a RangeError", () => {
+    const k = new Kernel({ devices: [{ driver: "vtnet", unit: 0, mac: "52:54:00:Ab:cd:0F" }] });
+    const sdl = k.interfaces.find((i) => i.if_xname === "vtnet0")?.if_addr?.ifa_addr;
+    if (sdl === undefined || !isSockaddrDl(sdl)) throw new Error("vtnet0 has no link-level address");
+    expect([...LLADDR(sdl)]).toEqual([0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f]);
+    for (const bad of ["52:54:00:00:00", "52:54:00:00:00:100", "52:54:00:00:00:0g", ""]) {
+      expect(() => new Kernel({ devices: [{ driver: "vtnet", unit: 0, mac: bad }] })).toThrow(RangeError);
+      expect(() => k.attachNic("vtnet", "vtnet1", bad)).toThrow(RangeError);
+    }
+  });
+
   test("nic on a clone announces it: epair arrivals, as on the guests (if.c if_attach)", () => {
     const k = new Kernel({ devices: GUEST_DEVICES });
     const so = k.routeSocketOpen();
