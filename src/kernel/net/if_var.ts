@@ -22,6 +22,15 @@ export type if_ioctl_t = (ifp: ifnet, cmd: number, data: IoctlData) => number;
 /** if_resolvemulti: 0 and `llsa` (the link-layer group, or null for none), or an errno. */
 export type if_resolvemulti_t = (ifp: ifnet, sa: Sockaddr) => { error: number; llsa: Sockaddr | null };
 
+/**
+ * A u_long read into an int: its low 32 bits, signed. Values below 2^31 (every real MTU and
+ * metric) convert directly; BigInt.asIntN makes a new bigint, and ether_output reads if_mtu
+ * for every frame.
+ */
+function uLongToInt(v: bigint): number {
+  return v < 0x80000000n ? Number(v) : Number(BigInt.asIntN(32, v));
+}
+
 // if_var.h: struct ifnet
 export class ifnet {
   if_softc: unknown = null;
@@ -74,7 +83,7 @@ export class ifnet {
   // if_var.h aliases into if_data. ifi_mtu and ifi_metric are u_long, stored from and read into
   // ints (ifr_mtu, ifr_metric, ifa_metric): a negative int sign-extends, and reads truncate.
   get if_mtu(): number {
-    return Number(BigInt.asIntN(32, this.if_data.ifi_mtu));
+    return uLongToInt(this.if_data.ifi_mtu);
   }
   set if_mtu(v: number) {
     this.if_data.ifi_mtu = BigInt.asUintN(64, BigInt(v));
@@ -98,7 +107,7 @@ export class ifnet {
     this.if_data.ifi_hdrlen = v;
   }
   get if_metric(): number {
-    return Number(BigInt.asIntN(32, this.if_data.ifi_metric));
+    return uLongToInt(this.if_data.ifi_metric);
   }
   set if_metric(v: number) {
     this.if_data.ifi_metric = BigInt.asUintN(64, BigInt(v));
@@ -242,6 +251,6 @@ export interface ifmultiaddr {
 /** if_var.h IF_LLADDR: the interface's own link-level address (its first ifaddr, AF_LINK). */
 export function IF_LLADDR(ifp: ifnet): Uint8Array {
   const ifa = ifp.if_addr;
-  KASSERT(ifa !== null && isSockaddrDl(ifa.ifa_addr), `${ifp.if_xname}: no link-level address`);
+  KASSERT(ifa !== null && isSockaddrDl(ifa.ifa_addr), "IF_LLADDR: interface has no link-level address");
   return LLADDR(ifa.ifa_addr);
 }

@@ -350,7 +350,7 @@ export function rtsock_routemsg(
 
 // route.c: rt_addrmsg
 export function rt_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number {
-  KASSERT(cmd === RTM_ADD || cmd === RTM_DELETE, `rt_addrmsg: unexpected cmd ${cmd}`);
+  KASSERT(cmd === RTM_ADD || cmd === RTM_DELETE, "rt_addrmsg: cmd is neither RTM_ADD nor RTM_DELETE");
   return rtsock_addrmsg(cmd, ifa, fibnum);
 }
 
@@ -362,7 +362,7 @@ export function rt_routemsg(
   rt: rtentry_view,
   fibnum: number,
 ): number {
-  KASSERT(cmd === RTM_ADD || cmd === RTM_DELETE, `rt_routemsg: unexpected cmd ${cmd}`);
+  KASSERT(cmd === RTM_ADD || cmd === RTM_DELETE, "rt_routemsg: cmd is neither RTM_ADD nor RTM_DELETE");
   return rtsock_routemsg(cmd, ifp, error, rt, fibnum);
 }
 
@@ -377,7 +377,7 @@ export function rt_newaddrmsg_fib(
   rt: rtentry_view | null,
   fibnum: number,
 ): void {
-  KASSERT(cmd === RTM_ADD || cmd === RTM_DELETE, `rt_newaddrmsg_fib: unexpected cmd ${cmd}`);
+  KASSERT(cmd === RTM_ADD || cmd === RTM_DELETE, "rt_newaddrmsg_fib: cmd is neither RTM_ADD nor RTM_DELETE");
   if (cmd === RTM_ADD) {
     rt_addrmsg(cmd, ifa, fibnum);
     if (rt !== null) rt_routemsg(cmd, ifa.ifa_ifp, error, rt, fibnum);

@@ -836,7 +836,8 @@ function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla
     const created = in_lltable_new(l3addr, flags);
     created.la_flags = flags & ~LLE_CREATE;
     if ((flags & (LLE_CREATE | LLE_IFADDR)) === (LLE_CREATE | LLE_IFADDR)) {
-      created.ll_addr.set(IF_LLADDR(ifp).subarray(0, ifp.if_addrlen));
+      const lladdr = IF_LLADDR(ifp);
+      for (let i = 0; i < ifp.if_addrlen && i < lladdr.length; i++) created.ll_addr[i] = lladdr[i];
       created.la_flags |= LLE_VALID | LLE_STATIC;
     }
     created.lle_tbl = llt;

@@ -98,6 +98,19 @@ describe("ifioctl / ifhwioctl (10.4 sys/net/if.c)", () => {
     expect(so.read().map((m) => m[3])).toEqual([RTM_IFINFO]);
   });
 
+  test("if_metric and if_mtu read the u_long ifi_ fields as ints: low 32 bits, signed", () => {
+    const [lo0] = new Kernel().interfaces;
+    lo0.if_metric = -5;
+    expect(lo0.if_data.ifi_metric).toBe(0xfffffffffffffffbn);
+    expect(lo0.if_metric).toBe(-5);
+    lo0.if_data.ifi_metric = 0x100000005n;
+    expect(lo0.if_metric).toBe(5);
+    lo0.if_data.ifi_mtu = 0xffffffffn;
+    expect(lo0.if_mtu).toBe(-1);
+    lo0.if_data.ifi_mtu = 0x7fffffffn;
+    expect(lo0.if_mtu).toBe(0x7fffffff);
+  });
+
   test("SIOCSIFMETRIC needs privilege and is read back by SIOCGIFMETRIC", () => {
     const k = new Kernel();
     expect(ifr(k, SIOCSIFMETRIC, ifreqWithInt("lo0", 5), USER).errno).toBe(EPERM);
