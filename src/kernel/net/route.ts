@@ -373,8 +373,9 @@ export function rtrequest1_fib(
 ): number {
   let dst = info.rti_info[RTAX_DST];
   KASSERT(dst !== null, "rtrequest1_fib: no destination");
-  if (sockaddrFamily(dst) !== AF_INET) fibnum = RT_DEFAULT_FIB;
-  const rnh = rt_tables_get_rnh(fibnum, sockaddrFamily(dst));
+  const family = sockaddrFamily(dst);
+  if (family !== AF_INET) fibnum = RT_DEFAULT_FIB;
+  const rnh = rt_tables_get_rnh(fibnum, family);
   if (rnh === null) return EAFNOSUPPORT;
   info.rti_flags &= ~RTF_RNH_LOCKED;
   const flags = info.rti_flags;
@@ -405,13 +406,8 @@ export function rtrequest1_fib(
       return 0;
     case RTM_ADD: {
       if (flags & RTF_GATEWAY && gateway === null) return EINVAL;
-      if (
-        gateway !== null &&
-        sockaddrFamily(dst) !== sockaddrFamily(gateway) &&
-        sockaddrFamily(gateway) !== AF_UNSPEC &&
-        sockaddrFamily(gateway) !== AF_LINK
-      )
-        return EINVAL;
+      const gwfamily = gateway === null ? AF_UNSPEC : sockaddrFamily(gateway);
+      if (gwfamily !== family && gwfamily !== AF_UNSPEC && gwfamily !== AF_LINK) return EINVAL;
       if (info.rti_ifa === null) {
         const error = rt_getifa_fib(info, fibnum);
         if (error) return error;
