@@ -188,10 +188,13 @@ export class in_ifaddr implements ifaddr {
   readonly #dstaddr = sinZero();
   readonly #sockmask = sinZero();
 
-  /** The zeroed record ifa_alloc hands back, with the ifaddr pointers unset as in C. */
+  /**
+   * The zeroed record ifa_alloc hands back, with the ifaddr pointers unset as in C (ifa_addr,
+   * which cannot be null here, points at the still-zero ia_addr storage in.c points it at).
+   */
   constructor(ifp: ifnet) {
     this.ifa_ifp = ifp;
-    this.ifa_addr = sinZero();
+    this.ifa_addr = this.#addr;
     this.ifa_dstaddr = null;
     this.ifa_netmask = null;
   }
