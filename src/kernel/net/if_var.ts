@@ -158,8 +158,10 @@ function sin_copy(to: SockaddrIn, from: SockaddrIn): void {
   to.sin_family = from.sin_family;
   to.sin_port = from.sin_port;
   to.sin_addr = from.sin_addr >>> 0;
-  if (from.sin_zero === undefined) delete to.sin_zero;
-  else to.sin_zero = from.sin_zero.slice();
+  // `delete` is a runtime call even when there is nothing to delete: test first.
+  if (from.sin_zero === undefined) {
+    if (to.sin_zero !== undefined) delete to.sin_zero;
+  } else to.sin_zero = from.sin_zero.slice();
 }
 
 /**
