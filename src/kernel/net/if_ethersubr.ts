@@ -96,8 +96,8 @@ export function ether_ifattach(ifp: ifnet, lla: Uint8Array): void {
   sdl.sdl_type = IFT_ETHER;
   sdl.sdl_alen = ifp.if_addrlen;
   KASSERT(sdl.sdl_data.length >= sdl.sdl_nlen + ETHER_ADDR_LEN, `${ifp.if_xname}: lladdr does not fit`);
-  sdl.sdl_data.set(lla.subarray(0, ETHER_ADDR_LEN), sdl.sdl_nlen);
-  if (ifp.if_hw_addr !== null) ifp.if_hw_addr.set(lla.subarray(0, ifp.if_addrlen));
+  lladdr_copy(sdl.sdl_data, sdl.sdl_nlen, lla, ETHER_ADDR_LEN);
+  if (ifp.if_hw_addr !== null) lladdr_copy(ifp.if_hw_addr, 0, lla, ifp.if_addrlen);
 }
 
 // if_ethersubr.c: ether_ifdetach
@@ -167,8 +167,8 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
 
   // M_PREPEND of the header: the frame is one new buffer, written in place.
   const frame = m_data(ETHER_HDR_LEN + m.data.length);
-  ether_addr_put(frame, ETHERNET.DST, edst);
-  ether_addr_put(frame, ETHERNET.SRC, esrc);
+  lladdr_copy(frame, ETHERNET.DST, edst, ETHER_ADDR_LEN);
+  lladdr_copy(frame, ETHERNET.SRC, esrc, ETHER_ADDR_LEN);
   frame[ETHERNET.ETHERTYPE] = type >>> 8;
   frame[ETHERNET.ETHERTYPE + 1] = type;
   frame.set(m.data, ETHERNET.PAYLOAD);
@@ -194,11 +194,13 @@ function arTha(ah: Uint8Array): Uint8Array {
 }
 
 /**
- * Copies the ETHER_ADDR_LEN bytes of `addr` to `frame` at `off` (the header's bcopy); a shorter
- * `addr` leaves the frame's zeros, as set() of a short subarray would.
+ * bcopy of `n` bytes of the link address `src` to `dst` at `off`; a shorter `src` gives what it
+ * has, as set() of its subarray would. Byte by byte: the first subarray of a small array moves
+ * its bytes off the heap, which costs more than the copy.
  */
-function ether_addr_put(frame: Uint8Array, off: number, addr: Uint8Array): void {
-  for (let i = 0; i < ETHER_ADDR_LEN; i++) frame[off + i] = addr[i];
+function lladdr_copy(dst: Uint8Array, off: number, src: Uint8Array, n: number): void {
+  const len = Math.min(n, src.length);
+  for (let i = 0; i < len; i++) dst[off + i] = src[i];
 }
 
 // if_ethersubr.c: ether_output_frame — the frame goes to the driver.
