@@ -131,8 +131,8 @@ export function rn_addroute(rt: rtentry, netmask: Sockaddr | null, head: rib_hea
 }
 
 interface RouteState {
-  /** V_rt_tables[0][af], made by each domain's dom_rtattach. */
-  tables: Map<number, rib_head>;
+  /** V_rt_tables[0][af], made by each domain's dom_rtattach; indexed by family, as in C. */
+  tables: (rib_head | undefined)[];
   /**
    * V_rttrash: entries out of the table but not yet freed, for leak checks. Rarely more than
    * one at a time (a delete holds its route only until rtinit1 frees it), so a plain array:
@@ -143,15 +143,15 @@ interface RouteState {
 }
 
 const V_route = VNET_DEFINE<RouteState>("rt_tables", () => {
-  const tables = new Map<number, rib_head>();
-  for (const dom of domains) if (dom.dom_rtattach !== null) tables.set(dom.dom_family, dom.dom_rtattach());
+  const tables: (rib_head | undefined)[] = [];
+  for (const dom of domains) if (dom.dom_rtattach !== null) tables[dom.dom_family] = dom.dom_rtattach();
   return { tables, rttrash: [], rts_unreach: 0 };
 });
 
 // route.c: rt_tables_get_rnh
 export function rt_tables_get_rnh(fibnum: number, fam: number): rib_head | null {
   KASSERT(fibnum >= 0 && fibnum < rt_numfibs, "rt_tables_get_rnh: fib out of bounds");
-  return VNET(V_route).tables.get(fam) ?? null;
+  return VNET(V_route).tables[fam] ?? null;
 }
 
 /** Routes removed from the table whose storage is still referenced (V_rttrash). */
