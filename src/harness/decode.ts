@@ -231,42 +231,68 @@ function rtMsgObs(m: RoutingMessage, names: IfNames): RtMsgObs {
       if (isIpv6Sockaddr(sa) && (m.kind !== "ifma" || slot === "ifa")) ipv6 = true;
     }
   }
-  const base = { addrs, pid: 0, seq: 0, errno: 0, ipv6, text: formatRoutingMessage(m) };
+  const text = formatRoutingMessage(m);
+  // One literal per kind, keys in one order (addrs, pid, seq, errno, ipv6, text, type, ifname,
+  // flags): observations are compared and written out as JSON.
   switch (m.kind) {
-    case "rt":
+    case "rt": {
+      const h = m.hdr;
       return {
-        ...base,
-        type: rtmTypeName(m.hdr.rtm_type),
-        ifname: ifname(names, m.hdr.rtm_index),
-        flags: formatRtFlags(m.hdr.rtm_flags),
-        pid: m.hdr.rtm_pid,
-        seq: m.hdr.rtm_seq,
-        errno: m.hdr.rtm_errno,
+        addrs,
+        pid: h.rtm_pid,
+        seq: h.rtm_seq,
+        errno: h.rtm_errno,
+        ipv6,
+        text,
+        type: rtmTypeName(h.rtm_type),
+        ifname: ifname(names, h.rtm_index),
+        flags: formatRtFlags(h.rtm_flags),
       };
+    }
     case "ifa":
       return {
-        ...base,
+        addrs,
+        pid: 0,
+        seq: 0,
+        errno: 0,
+        ipv6,
+        text,
         type: rtmTypeName(m.hdr.ifam_type),
         ifname: ifname(names, m.hdr.ifam_index),
         flags: formatIfFlags(m.hdr.ifam_flags),
       };
     case "if":
       return {
-        ...base,
+        addrs,
+        pid: 0,
+        seq: 0,
+        errno: 0,
+        ipv6,
+        text,
         type: rtmTypeName(m.hdr.ifm_type),
         ifname: ifname(names, m.hdr.ifm_index),
         flags: formatIfFlags(m.hdr.ifm_flags),
       };
     case "ifma":
       return {
-        ...base,
+        addrs,
+        pid: 0,
+        seq: 0,
+        errno: 0,
+        ipv6,
+        text,
         type: rtmTypeName(m.hdr.ifmam_type),
         ifname: ifname(names, m.hdr.ifmam_index),
         flags: "",
       };
     case "ifannounce":
       return {
-        ...base,
+        addrs,
+        pid: 0,
+        seq: 0,
+        errno: 0,
+        ipv6,
+        text,
         type: rtmTypeName(m.hdr.ifan_type),
         ifname: m.hdr.ifan_name,
         flags: m.hdr.ifan_what === 0 ? "ARRIVAL" : "DEPARTURE",
