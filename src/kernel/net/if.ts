@@ -617,11 +617,13 @@ export function ifa_del_loopback_route(ifa: ifaddr, ia: Sockaddr): number {
   const info = rt_addrinfo_zero();
   info.rti_flags = ifa.ifa_flags | RTF_HOST | RTF_STATIC;
   info.rti_info[RTAX_DST] = ia;
-  info.rti_info[RTAX_GATEWAY] = sockaddrDl({
-    index: ifa.ifa_ifp.if_index,
-    type: ifa.ifa_ifp.if_type,
-    len: 54,
-  });
+  // null_sdl with the interface's index and type. A delete never reads the gateway's data
+  // bytes, so they stay null_sdl's (which nothing writes).
+  info.rti_info[RTAX_GATEWAY] = {
+    ...null_sdl,
+    sdl_index: ifa.ifa_ifp.if_index,
+    sdl_type: ifa.ifa_ifp.if_type,
+  };
   const error = rtrequest1_fib(RTM_DELETE, info, null, ifa.ifa_ifp.if_fib);
   if (error !== 0) log(LOG_DEBUG, `ifa_del_loopback_route: deletion failed: ${error}`);
   return error;
