@@ -7,10 +7,12 @@
 // inside the twin Kernel's calls (boot, ops, route sockets, dumps), measured by wrapping the
 // TwinKernel the backend drives, with the Kernel's self-check (checkInvariants) apart. The rest
 // is the harness: lowering, the backend's hex encoding, decoding, normalization, expectations.
-// Garbage collection counts on whichever side is running when it happens, so the split is
-// approximate; the timer's own cost is measured and printed beside it.
+// Garbage collection runs whenever an allocation finds the heap full, on whichever side is
+// running then, so it is taken out of both (node's "gc" performance entries, each placed inside
+// a Kernel call or not by its start time) and printed on its own line. The timer's own cost is
+// measured and printed too.
 
-import { performance } from "node:perf_hooks";
+import { performance, PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { createTwinBackend } from "../src/backends/twin.ts";
 import { createKernel, type TwinKernel, type TwinRouteSocket } from "../src/backends/twin-kernel.ts";
 import { compare, conform } from "../src/harness/runner.ts";
@@ -22,23 +24,20 @@ if (!Number.isInteger(rounds) || rounds <= 0) {
   process.exit(2);
 }
 
-/** Milliseconds inside the twin Kernel, and how many calls were timed. */
-interface TwinTime {
-  kernel: number;
-  checks: number;
-  calls: number;
-}
+type Bucket = "kernel" | "checks";
 
-const spent: TwinTime = { kernel: 0, checks: 0, calls: 0 };
+/** The timed calls of the current round, in order: start, end (performance.now ms) and bucket. */
+const spans: { start: number[]; end: number[]; bucket: Bucket[] } = { start: [], end: [], bucket: [] };
 
-function timed<A extends unknown[], R>(bucket: "kernel" | "checks", f: (...args: A) => R): (...args: A) => R {
+function timed<A extends unknown[], R>(bucket: Bucket, f: (...args: A) => R): (...args: A) => R {
   return (...args) => {
     const t0 = performance.now();
     try {
       return f(...args);
     } finally {
-      spent[bucket] += performance.now() - t0;
-      spent.calls++;
+      spans.start.push(t0);
+      spans.end.push(performance.now());
+      spans.bucket.push(bucket);
     }
   };
 }
@@ -55,8 +54,9 @@ function timedSocket(so: TwinRouteSocket): TwinRouteSocket {
 const timedKernel: typeof createKernel = async (opts) => {
   const t0 = performance.now();
   const k = await createKernel(opts);
-  spent.kernel += performance.now() - t0;
-  spent.calls++;
+  spans.start.push(t0);
+  spans.end.push(performance.now());
+  spans.bucket.push("kernel");
   const timedK: TwinKernel = {
     attachNic: timed("kernel", (driver, name, mac) => k.attachNic(driver, name, mac)),
     ioctl: timed("kernel", (cred, cmd, data) => k.ioctl(cred, cmd, data)),
@@ -73,15 +73,65 @@ const timedKernel: typeof createKernel = async (opts) => {
   return timedK;
 };
 
+const gcEntries: PerformanceEntry[] = [];
+new PerformanceObserver((list) => gcEntries.push(...list.getEntries())).observe({ entryTypes: ["gc"] });
+
+/** Lets the observer deliver the collections of the round just run. */
+async function settleGc(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** One round: its wall time and where it went, in milliseconds. */
+interface Round {
+  ms: number;
+  kernel: number;
+  checks: number;
+  gc: number;
+  gcInKernel: number;
+  calls: number;
+}
+
+/** The timed call containing `t`, by binary search over the round's ordered spans; -1 if none. */
+function spanAt(t: number): number {
+  let lo = 0;
+  let hi = spans.start.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans.start[mid] <= t) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return hi >= 0 && t < spans.end[hi] ? hi : -1;
+}
+
+async function round(run: () => Promise<unknown>): Promise<Round> {
+  await settleGc();
+  gcEntries.length = 0;
+  spans.start.length = spans.end.length = spans.bucket.length = 0;
+  const start = performance.now();
+  await run();
+  const end = performance.now();
+  await settleGc();
+  const r: Round = { ms: end - start, kernel: 0, checks: 0, gc: 0, gcInKernel: 0, calls: spans.start.length };
+  for (let i = 0; i < spans.start.length; i++) r[spans.bucket[i]] += spans.end[i] - spans.start[i];
+  for (const e of gcEntries) {
+    if (e.startTime < start || e.startTime >= end) continue;
+    r.gc += e.duration;
+    const i = spanAt(e.startTime);
+    if (i < 0) continue;
+    r[spans.bucket[i]] -= e.duration;
+    r.gcInKernel += e.duration;
+  }
+  return r;
+}
+
 /** What one timer start/stop pair costs here, so the twin figure can be read with it in mind. */
 function timerOverheadUs(): number {
   const n = 200_000;
   const nop = timed("checks", () => 0);
-  const saved = { ...spent };
   const t0 = performance.now();
   for (let i = 0; i < n; i++) nop();
   const perCall = ((performance.now() - t0) * 1000) / n;
-  Object.assign(spent, saved);
+  spans.start.length = spans.end.length = spans.bucket.length = 0;
   return perCall;
 }
 
@@ -90,35 +140,35 @@ const a = createTwinBackend();
 const b = createTwinBackend();
 const timedTwin = createTwinBackend({ makeKernel: timedKernel });
 
-/** Best of `rounds` wall times in milliseconds (the least disturbed run), with its twin time. */
-async function best(run: () => Promise<unknown>): Promise<{ ms: number; twin: TwinTime }> {
-  let fastest = { ms: Infinity, twin: { ...spent } };
-  for (let i = 0; i < rounds; i++) {
-    Object.assign(spent, { kernel: 0, checks: 0, calls: 0 });
-    const start = performance.now();
-    await run();
-    const ms = performance.now() - start;
-    if (ms < fastest.ms) fastest = { ms, twin: { ...spent } };
-  }
-  return fastest;
-}
+/** The faster of two rounds: the least disturbed run. */
+const faster = (x: Round | null, y: Round): Round => (x === null || y.ms < x.ms ? y : x);
 
 // Warm-up, so the first measured figure is not the one that pays for the JIT.
 for (let i = 0; i < 2; i++) await conform(programs, a, []);
 
+// Plain and timed rounds alternate, so both see the same load; best of `rounds` each.
 let errored = 0;
-const plain = await best(async () => {
-  const results = await conform(programs, a, []);
-  errored = results.filter((r) => r.status === "error").length;
-});
-const timedRun = await best(() => conform(programs, timedTwin, []));
-const compareMs = (await best(() => compare(programs, a, b, []))).ms;
+let plain: Round | null = null;
+let timedRun: Round | null = null;
+for (let i = 0; i < rounds; i++) {
+  plain = faster(
+    plain,
+    await round(async () => {
+      const results = await conform(programs, a, []);
+      errored = results.filter((r) => r.status === "error").length;
+    }),
+  );
+  timedRun = faster(timedRun, await round(() => conform(programs, timedTwin, [])));
+}
+let compared: Round | null = null;
+for (let i = 0; i < rounds; i++) compared = faster(compared, await round(() => compare(programs, a, b, [])));
+if (plain === null || timedRun === null || compared === null) throw new Error("no rounds ran");
 await Promise.all([a.close(), b.close(), timedTwin.close()]);
 const overheadUs = timerOverheadUs();
 
 const n = programs.length;
-const { kernel, checks, calls } = timedRun.twin;
-const harness = timedRun.ms - kernel - checks;
+const { kernel, checks, gc, gcInKernel, calls } = timedRun;
+const harness = timedRun.ms - kernel - checks - gc;
 console.log(`scenarios: ${n}, best of ${rounds} rounds`);
 if (errored > 0) console.log(`warning: ${errored} scenarios ended in an error (see npx inconf run)`);
 console.log(
@@ -129,8 +179,11 @@ console.log(`    twin time, inside the Kernel's calls:  ${kernel.toFixed(1)} ms`
 console.log(`    twin self-checks (checkInvariants):    ${checks.toFixed(1)} ms`);
 console.log(`    harness (lower, encode, decode, ...):  ${harness.toFixed(1)} ms`);
 console.log(
+  `    garbage collection:                    ${gc.toFixed(1)} ms  (${gcInKernel.toFixed(1)} ms of it during Kernel calls)`,
+);
+console.log(
   `    (a timer start/stop costs ${overheadUs.toFixed(2)} µs here: about ${((calls * overheadUs) / 1000).toFixed(1)} ms of the timed run)`,
 );
 console.log(
-  `twin-vs-twin diff:        ${compareMs.toFixed(1)} ms  (${((n * 1000) / compareMs).toFixed(0)} scenario diffs/s)`,
+  `twin-vs-twin diff:        ${compared.ms.toFixed(1)} ms  (${((n * 1000) / compared.ms).toFixed(0)} scenario diffs/s)`,
 );
