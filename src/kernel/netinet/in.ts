@@ -731,26 +731,27 @@ function in_lltable_new(l3addr: SockaddrIn, _flags: number): llentry {
 /**
  * seed in.c:989 IN_ARE_MASKED_ADDR_EQUAL: ((ntohl(d) ^ a) & m) == 0 on raw s_addr values.
  * `d` is the entry's address (network order in s_addr, so ntohl gives the host-order value);
- * `a` and `m` come from in_scrubprefix, whose s_addr hold host-order ia_subnet and
- * ia_subnetmask. Each side is thus host order and the test is an ordinary prefix match; on
+ * `a` and `m` (passed as those raw s_addr values) come from in_scrubprefix, whose s_addr hold
+ * host-order ia_subnet and ia_subnetmask. Each side is thus host order and the test is an ordinary prefix match; on
  * amd64 the raw s_addr of a twin SockaddrIn is in_addr_memory(sin_addr).
  */
-function IN_ARE_MASKED_ADDR_EQUAL(d: SockaddrIn, a: SockaddrIn, m: SockaddrIn): boolean {
+function IN_ARE_MASKED_ADDR_EQUAL(d: SockaddrIn, raw_a: number, raw_m: number): boolean {
   const ntohl_d = d.sin_addr >>> 0;
-  const raw_a = in_addr_memory(a.sin_addr);
-  const raw_m = in_addr_memory(m.sin_addr);
   return ((ntohl_d ^ raw_a) & raw_m) >>> 0 === 0;
 }
 
 // seed in.c:993 in_lltable_prefix_free
 function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, flags: number): void {
+  // The raw s_addr of each, read once for the whole walk.
+  const raw_a = in_addr_memory(pfx.sin_addr);
+  const raw_m = in_addr_memory(msk.sin_addr);
   for (const chain of llt.lle_head) {
     // LIST_FOREACH_SAFE: llentry_free unlinks `lle`; the walk then stays at its index.
     for (let i = 0; i < chain.length;) {
       const lle = chain[i];
       // LLE_STATIC in flags deletes static entries too.
       if (
-        IN_ARE_MASKED_ADDR_EQUAL(lle.l3_addr, pfx, msk) &&
+        IN_ARE_MASKED_ADDR_EQUAL(lle.l3_addr, raw_a, raw_m) &&
         (flags & LLE_STATIC || !(lle.la_flags & LLE_STATIC))
       ) {
         if (lle.la_timer.callout_stop()) LLE_REMREF(lle);
