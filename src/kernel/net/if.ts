@@ -221,12 +221,28 @@ export function ifunit(name: string): ifnet | null {
   return curvnet().ifnet.find((ifp) => ifp.if_xname === n) ?? null;
 }
 
-// if.c: ifunit_ref — by name, skipping dying interfaces, referenced.
-export function ifunit_ref(name: string): ifnet | null {
-  const n = name.length > IFNAMSIZ ? name.slice(0, IFNAMSIZ) : name;
-  const dying = IFF_DYING;
+/**
+ * ifunit_ref's strncmp(if_xname, name, IFNAMSIZ) == 0 on a name's bytes: an ifreq's ifr_name
+ * read in place (a NUL, the end of the buffer or IFNAMSIZ bytes end it, as ifr_name reads it),
+ * so that finding the interface of every interface ioctl builds no string.
+ */
+function ifname_equal(xname: string, name: Uint8Array): boolean {
+  const n = xname.length;
+  if (n > IFNAMSIZ) return false;
+  for (let i = 0; i < n; i++) if (name[i] !== xname.charCodeAt(i)) return false;
+  return n === IFNAMSIZ || name[n] === 0 || name[n] === undefined;
+}
+
+// if.c: ifunit_ref — by name (a string, or the bytes of an ifr_name), skipping dying
+// interfaces, referenced.
+export function ifunit_ref(name: string | Uint8Array): ifnet | null {
+  let bytes: Uint8Array;
+  if (typeof name === "string") {
+    bytes = new Uint8Array(IFNAMSIZ);
+    writeCString(bytes, 0, IFNAMSIZ, name);
+  } else bytes = name;
   for (const ifp of curvnet().ifnet) {
-    if (ifp.if_xname === n && !(ifp.if_flags & dying)) {
+    if (ifname_equal(ifp.if_xname, bytes) && !(ifp.if_flags & IFF_DYING)) {
       if_ref(ifp);
       return ifp;
     }
@@ -1149,7 +1165,7 @@ export function ifioctl(so: socket, cmd: number, data: Uint8Array, td: Thread): 
       // behind: EFAULT, as for the other pointer-carrying ioctls.
       return carp_attach_p() === null ? EPROTONOSUPPORT : EFAULT;
   }
-  const ifp = ifunit_ref(ifr_name(data));
+  const ifp = ifunit_ref(data);
   if (ifp === null) return ENXIO;
   // Every path drops the reference; `finally` also keeps the count right when a twin fault
   // (InvariantError) escapes from below.
