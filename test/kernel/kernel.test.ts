@@ -27,6 +27,7 @@ import {
 import { createTwinBackend } from "../../src/backends/twin.ts";
 import { GUEST_DEVICES } from "../../src/backends/twin-kernel.ts";
 import { toHex, type Op } from "../../src/harness/ops.ts";
+import { _IO, _IOW, _IOWINT } from "../../src/abi/ioccom.ts";
 import { Kernel } from "../../src/kernel/kernel.ts";
 import { EVENTHANDLER_DEREGISTER, EVENTHANDLER_REGISTER } from "../../src/kernel/kern/eventhandler.ts";
 import { curvnet, type vnet } from "../../src/kernel/net/vnet.ts";
@@ -204,6 +205,29 @@ describe("Kernel", () => {
     expect(addrOf(outer, 0x7f000009)).toEqual([]);
     expect(outer.checkInvariants()).toEqual([]);
     expect(inner.checkInvariants()).toEqual([]);
+  });
+
+  test("ioctl: an int passed by value (IOC_VOID with a length) is not read from the caller's bytes", () => {
+    // 10.4 sys_generic.c sys_ioctl:695-699: the argument is the pointer value itself (arg =
+    // (intptr_t)uap->data), which the twin has none of, so the kernel sees a zero int and never
+    // the bytes: "lo0" there would name lo0, a zero int names no interface (ifioctl: ENXIO).
+    const k = new Kernel();
+    const lo0 = new TextEncoder().encode("lo0\0");
+    const r = k.ioctl(Kernel.root(), _IOWINT("i", 200), lo0);
+    expect(r.errno).toBe(ENXIO);
+    expect([...r.data]).toEqual([...lo0]);
+  });
+
+  test("ioctl: the file ioctls kern_ioctl answers itself succeed and copy nothing out (sys_generic.c)", () => {
+    // FIONBIO, FIOASYNC (_IOW('f', 126/125, int)), FIOCLEX, FIONCLEX (_IO('f', 1/2)): handled on
+    // the file, never reaching the socket (10.4 sys_generic.c kern_ioctl, sys_socket.c soo_ioctl).
+    const k = new Kernel();
+    const one = new Uint8Array([1, 0, 0, 0]);
+    for (const cmd of [_IOW("f", 126, 4), _IOW("f", 125, 4), _IO("f", 1), _IO("f", 2)]) {
+      const r = k.ioctl(Kernel.root(), cmd, one);
+      expect(r.errno).toBe(0);
+      expect([...r.data]).toEqual([...one].slice(0, r.data.length));
+    }
   });
 
   test("ioctl: no direction bits, or IOC_OUT with length 0, is ENOTTY (sys_ioctl)", () => {
