@@ -47,6 +47,30 @@ describe("decoding traces", () => {
     expect(end?.groups).toContainEqual({ ifname: "vtnet1", group: "224.0.0.1", lladdr: "01:00:5e:00:00:01" });
   });
 
+  it("bytes that do not decode become decode errors of their op, and the rest still decodes", () => {
+    const trace: RawTrace = {
+      format: TRACE_FORMAT,
+      program: "t/garbage",
+      backend: "twin",
+      provenance: { release: "twin", uname: "test", date: "2026-01-01" },
+      ops: [{ op: "checkpoint", label: "end" }],
+      results: [
+        {
+          errno: 0,
+          rtsock: ["0400"],
+          frames: [],
+          dumps: { routes: "0500", arp: "", iflist: "", ifmalist: "" },
+        },
+      ],
+    };
+    const [op] = decodeTrace(trace).ops;
+    expect(op.decodeErrors).toHaveLength(2);
+    expect(op.decodeErrors[0]).toMatch(/^routing message 0400…: /);
+    expect(op.decodeErrors[1]).toMatch(/^routes dump: /);
+    expect(op.rtsock).toEqual([]);
+    expect(op.state).toMatchObject({ routes: [], arp: [], ifs: [], addrs: [], groups: [] });
+  });
+
   it("tun frames are raw IP: not decoded as Ethernet and left out of pcaps", () => {
     const trace: RawTrace = {
       format: TRACE_FORMAT,
