@@ -633,12 +633,17 @@ export function ifa_del_loopback_route(ifa: ifaddr, ia: Sockaddr): number {
   const info = rt_addrinfo_zero();
   info.rti_flags = ifa.ifa_flags | RTF_HOST | RTF_STATIC;
   info.rti_info[RTAX_DST] = ia;
-  // null_sdl with the interface's index and type. A delete never reads the gateway's data
-  // bytes, so they stay null_sdl's (which nothing writes).
+  // null_sdl with the interface's index and type, written out (spreading the frozen null_sdl
+  // is slow). A delete never reads the gateway's data bytes: they stay null_sdl's.
   info.rti_info[RTAX_GATEWAY] = {
-    ...null_sdl,
+    sdl_len: null_sdl.sdl_len,
+    sdl_family: AF_LINK,
     sdl_index: ifa.ifa_ifp.if_index,
     sdl_type: ifa.ifa_ifp.if_type,
+    sdl_nlen: 0,
+    sdl_alen: 0,
+    sdl_slen: 0,
+    sdl_data: null_sdl.sdl_data,
   };
   const error = rtrequest1_fib(RTM_DELETE, info, null, ifa.ifa_ifp.if_fib);
   if (error !== 0) log(LOG_DEBUG, `ifa_del_loopback_route: deletion failed: ${error}`);
