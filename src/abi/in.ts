@@ -76,13 +76,29 @@ export function ipv4ToString(n: number): string {
   return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
 }
 
-/** Host-order address of a strict dotted quad ("10.0.0.1"); null when `s` is not one. */
+/**
+ * Host-order address of a strict dotted quad ("10.0.0.1": four runs of one to three ASCII
+ * digits, each at most 255, joined by dots); null when `s` is not one. Scanned a character at
+ * a time: the harness reads every address of every program and expectation with it.
+ */
 export function parseIpv4(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (m === null) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return null;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  let addr = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : -1;
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return null;
+      part = part * 10 + (c - 0x30);
+      continue;
+    }
+    if (digits === 0 || part > 255 || (c === -1 ? dots !== 3 : c !== 0x2e || ++dots > 3)) return null;
+    addr = addr * 256 + part;
+    part = 0;
+    digits = 0;
+  }
+  return addr >>> 0;
 }
 
 /** Host-order netmask of a prefix length: 24 → 0xffffff00. */

@@ -69,6 +69,20 @@ describe("in.h constants and predicates", () => {
     expect(parseIpv4("256.0.0.1")).toBeNull();
     expect(parseIpv4("10.0.1")).toBeNull();
     expect(parseIpv4(" 10.0.0.1")).toBeNull();
+    // One to three ASCII digits per part (leading zeros read as decimal), exactly four parts.
+    expect(parseIpv4("001.002.003.004")).toBe(0x01020304);
+    expect(parseIpv4("0.0.0.0")).toBe(0);
+    for (const bad of [
+      "",
+      "1.2.3.4.",
+      ".1.2.3",
+      "1..2.3",
+      "1.2.3.0255",
+      "1.2.3.4 ",
+      "1.2.3.\u0664",
+      "1.2.3.+4",
+    ])
+      expect(parseIpv4(bad), JSON.stringify(bad)).toBeNull();
   });
 
   it("converts prefixes and masks", () => {
