@@ -574,8 +574,9 @@ function iaPrefix(ia: in_ifaddr, host: boolean): { prefix: number; mask: number 
 /** seed 671-685 / 774-788: does `ia` have the prefix (and mask) being looked for? */
 function samePrefix(ia: in_ifaddr, prefix: number, mask: number): boolean {
   if (rtinitflags(ia)) return prefix === ia.ia_dstaddr.sin_addr;
-  const p = iaPrefix(ia, false);
-  return prefix === p.prefix && mask === p.mask;
+  // iaPrefix(ia, false), without a record per address walked.
+  const m = ia.ia_sockmask.sin_addr >>> 0;
+  return mask === m && prefix === (ia.ia_addr.sin_addr & m) >>> 0;
 }
 
 // seed in.c:655 in_addprefix
