@@ -535,7 +535,7 @@ export class radix_node_head<T> {
       for (let i = skip; i < len; i++) img[i] = saByte(netmask, i);
       let bits = 0;
       for (let i = 2; i < len; i++) for (let b = img[i]; b; b &= b - 1) bits++;
-      m = { sa: Object.freeze(sa_from_image(img)), bytes: img, bits, groups: new Map() };
+      m = { sa: sa_from_image(img), bytes: img, bits, groups: new Map() };
       this.#masks.set(id, m);
     }
     return m;
@@ -641,8 +641,8 @@ export class radix_node_head<T> {
   /**
    * radix.c: rn_addroute — null (EEXIST for the caller) when an entry with this key and mask
    * exists. Entries with equal keys stay most specific first. The table keeps `key` itself, as
-   * the tree keeps rt_key's storage, and freezes it: its bytes are indexed from now on (the
-   * bytes of its sin_zero or sa_data array cannot be frozen, and must not change either).
+   * the tree keeps rt_key's storage: its bytes are indexed from now on, so it must not change
+   * (the route owns the copy rtrequest1_fib made, and nothing writes a route's key).
    */
   rn_addroute(key: Sockaddr, netmask: Sockaddr | null, value: T): radix_entry<T> | null {
     const mask = netmask === null ? null : this.#addmask(netmask);
@@ -657,7 +657,9 @@ export class radix_node_head<T> {
         before = n;
         break;
       }
-    const entry: radix_entry<T> = { key: Object.freeze(key), mask: mask === null ? null : mask.sa, value };
+    // Not frozen: a frozen sockaddr is a second object shape for every sockaddr reader (pair
+    // loop ~3%, in_control's SIOCGIFADDR ~12% slower).
+    const entry: radix_entry<T> = { key, mask: mask === null ? null : mask.sa, value };
     const kid = runId(key, this.off, Math.max(this.off, memEnd(key)), null);
     let group: match_group<T> | null = null;
     if (mask !== null) {
