@@ -4,7 +4,7 @@
 // writes through either name land in the same storage as in the kernel.
 
 import type { IfData } from "../../abi/if.ts";
-import type { Sockaddr, SockaddrIn } from "../../abi/socket.ts";
+import type { Sockaddr, SockaddrDl, SockaddrIn } from "../../abi/socket.ts";
 import { AF_INET, isSockaddrDl, LLADDR } from "../../abi/socket.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import type { Mbuf } from "../kern/mbuf.ts";
@@ -62,6 +62,8 @@ export class ifnet {
   if_transmit: if_transmit_t | null = null;
   /** The link-level ifaddr (AF_LINK, sockaddr_dl with name and address). */
   if_addr: ifaddr | null = null;
+  /** Twin bookkeeping: IF_LLADDR's last view, with what it was made from. */
+  if_lladdr_view: LladdrView | null = null;
   if_drv_flags = 0;
   if_broadcastaddr: Uint8Array | null = null;
   /** The hardware address read at attach (Ethernet only), for SIOCGHWADDR. */
@@ -253,9 +255,35 @@ export interface ifmultiaddr {
   ifma_llifma: ifmultiaddr | null;
 }
 
-/** if_var.h IF_LLADDR: the interface's own link-level address (its first ifaddr, AF_LINK). */
+/** A view of a sockaddr_dl's address bytes and the fields it was cut by. */
+interface LladdrView {
+  sdl: SockaddrDl;
+  data: Uint8Array;
+  nlen: number;
+  alen: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * if_var.h IF_LLADDR: the interface's own link-level address (its first ifaddr, AF_LINK). The
+ * view is reused while the sockaddr, its data array and its name and address lengths are the
+ * ones it was cut from (a changed address is written into the same bytes): every frame sent
+ * reads it.
+ */
 export function IF_LLADDR(ifp: ifnet): Uint8Array {
   const ifa = ifp.if_addr;
   KASSERT(ifa !== null && isSockaddrDl(ifa.ifa_addr), "IF_LLADDR: interface has no link-level address");
-  return LLADDR(ifa.ifa_addr);
+  const sdl = ifa.ifa_addr;
+  const v = ifp.if_lladdr_view;
+  if (
+    v !== null &&
+    v.sdl === sdl &&
+    v.data === sdl.sdl_data &&
+    v.nlen === sdl.sdl_nlen &&
+    v.alen === sdl.sdl_alen
+  )
+    return v.bytes;
+  const bytes = LLADDR(sdl);
+  ifp.if_lladdr_view = { sdl, data: sdl.sdl_data, nlen: sdl.sdl_nlen, alen: sdl.sdl_alen, bytes };
+  return bytes;
 }

@@ -28,7 +28,8 @@ import {
 } from "../../../src/abi/if.ts";
 import { isDecodeError, readCString } from "../../../src/abi/decode.ts";
 import { RTM_IFANNOUNCE, RTM_IFINFO } from "../../../src/abi/route_defs.ts";
-import { AF_INET, AF_LINK } from "../../../src/abi/socket.ts";
+import { AF_INET, AF_LINK, isSockaddrDl } from "../../../src/abi/socket.ts";
+import { IF_LLADDR } from "../../../src/kernel/net/if_var.ts";
 import {
   SIOCADDMULTI,
   SIOCDELMULTI,
@@ -96,6 +97,25 @@ describe("ifioctl / ifhwioctl (10.4 sys/net/if.c)", () => {
     expect(ifrInt(ifr(k, SIOCGIFMTU, ifreqEmpty("lo0")).ifr)).toBe(9000);
     // A successful change is announced with RTM_IFINFO.
     expect(so.read().map((m) => m[3])).toEqual([RTM_IFINFO]);
+  });
+
+  test("IF_LLADDR follows the link-level sockaddr: its bytes in place, a new data array, a new length", () => {
+    const k = new Kernel();
+    expect(k.attachNic("vtnet", "vtnet0", "02:00:00:00:00:01")).toBe(0);
+    const ifp = k.interfaces.find((i) => i.if_xname === "vtnet0");
+    if (ifp?.if_addr == null || !isSockaddrDl(ifp.if_addr.ifa_addr)) throw new Error("no vtnet0 lladdr");
+    const sdl = ifp.if_addr.ifa_addr;
+    const first = IF_LLADDR(ifp);
+    expect([...first]).toEqual([2, 0, 0, 0, 0, 1]);
+    expect(IF_LLADDR(ifp)).toBe(first);
+    sdl.sdl_data[sdl.sdl_nlen + 5] = 9;
+    expect([...IF_LLADDR(ifp)]).toEqual([2, 0, 0, 0, 0, 9]);
+    sdl.sdl_alen = 4;
+    expect([...IF_LLADDR(ifp)]).toEqual([2, 0, 0, 0]);
+    sdl.sdl_alen = 6;
+    sdl.sdl_data = sdl.sdl_data.slice();
+    sdl.sdl_data[sdl.sdl_nlen] = 0x0a;
+    expect([...IF_LLADDR(ifp)]).toEqual([0x0a, 0, 0, 0, 0, 9]);
   });
 
   test("if_metric and if_mtu read the u_long ifi_ fields as ints: low 32 bits, signed", () => {
