@@ -221,16 +221,22 @@ export function ifunit(name: string): ifnet | null {
   return curvnet().ifnet.find((ifp) => ifp.if_xname === n) ?? null;
 }
 
+/** The length of the name an ifr_name's bytes hold: up to a NUL, the buffer's end or IFNAMSIZ. */
+function ifname_len(name: Uint8Array): number {
+  const end = Math.min(name.length, IFNAMSIZ);
+  for (let i = 0; i < end; i++) if (name[i] === 0) return i;
+  return end;
+}
+
 /**
- * ifunit_ref's strncmp(if_xname, name, IFNAMSIZ) == 0 on a name's bytes: an ifreq's ifr_name
- * read in place (a NUL, the end of the buffer or IFNAMSIZ bytes end it, as ifr_name reads it),
- * so that finding the interface of every interface ioctl builds no string.
+ * ifunit_ref's strncmp(if_xname, name, IFNAMSIZ) == 0 on a name's bytes (`len` of them, from
+ * ifname_len), read in place, so that finding the interface of every interface ioctl builds no
+ * string. Names share their driver prefix, so the unit digits at the end are compared first.
  */
-function ifname_equal(xname: string, name: Uint8Array): boolean {
-  const n = xname.length;
-  if (n > IFNAMSIZ) return false;
-  for (let i = 0; i < n; i++) if (name[i] !== xname.charCodeAt(i)) return false;
-  return n === IFNAMSIZ || name[n] === 0 || name[n] === undefined;
+function ifname_equal(xname: string, name: Uint8Array, len: number): boolean {
+  if (xname.length !== len) return false;
+  for (let i = len - 1; i >= 0; i--) if (name[i] !== xname.charCodeAt(i)) return false;
+  return true;
 }
 
 // if.c: ifunit_ref — by name (a string, or the bytes of an ifr_name), skipping dying
@@ -241,8 +247,9 @@ export function ifunit_ref(name: string | Uint8Array): ifnet | null {
     bytes = new Uint8Array(IFNAMSIZ);
     writeCString(bytes, 0, IFNAMSIZ, name);
   } else bytes = name;
+  const len = ifname_len(bytes);
   for (const ifp of curvnet().ifnet) {
-    if (ifname_equal(ifp.if_xname, bytes) && !(ifp.if_flags & IFF_DYING)) {
+    if (ifname_equal(ifp.if_xname, bytes, len) && !(ifp.if_flags & IFF_DYING)) {
       if_ref(ifp);
       return ifp;
     }
