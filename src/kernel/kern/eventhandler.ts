@@ -59,8 +59,8 @@ export function EVENTHANDLER_REGISTER<K extends EventName>(
   priority = EVENTHANDLER_PRI_ANY,
 ): EventHandlerTag {
   const tag: EventHandlerTag = { name, priority, seq: seq++ };
-  const list = lists.get(name) ?? [];
-  list.push({ tag, fn: fn as (...args: never[]) => void });
+  // A new list, never the one an EVENTHANDLER_INVOKE may be walking (as deregister does).
+  const list = [...(lists.get(name) ?? []), { tag, fn: fn as (...args: never[]) => void }];
   list.sort((a, b) => a.tag.priority - b.tag.priority || a.tag.seq - b.tag.seq);
   lists.set(name, list);
   return tag;
@@ -76,10 +76,13 @@ export function EVENTHANDLER_DEREGISTER(tag: EventHandlerTag): void {
   );
 }
 
-// eventhandler.h: EVENTHANDLER_INVOKE — a snapshot, so handlers may (de)register while it runs.
+// eventhandler.h: EVENTHANDLER_INVOKE — on the list as it was, so handlers may (de)register
+// while it runs: both replace the list instead of changing it.
 export function EVENTHANDLER_INVOKE<K extends EventName>(
   name: K,
   ...args: Parameters<EventHandlerMap[K]>
 ): void {
-  for (const e of [...(lists.get(name) ?? [])]) (e.fn as unknown as Invoker<K>)(...args);
+  const list = lists.get(name);
+  if (list === undefined) return;
+  for (const e of list) (e.fn as unknown as Invoker<K>)(...args);
 }

@@ -22,3 +22,26 @@ test("handlers run by priority, then registration order, and can be deregistered
   EVENTHANDLER_INVOKE("ifaddr_event", fake);
   expect(seen).toEqual([]);
 });
+
+test("handlers (de)registered while an invoke runs do not change that invoke", () => {
+  const seen: string[] = [];
+  const fake = { if_xname: "x0" } as ifnet;
+  const late: ReturnType<typeof EVENTHANDLER_REGISTER>[] = [];
+  const t2 = EVENTHANDLER_REGISTER("ifaddr_event", () => seen.push("second"), EVENTHANDLER_PRI_LAST);
+  const t1 = EVENTHANDLER_REGISTER(
+    "ifaddr_event",
+    () => {
+      seen.push("first");
+      EVENTHANDLER_DEREGISTER(t2);
+      late.push(EVENTHANDLER_REGISTER("ifaddr_event", () => seen.push("late")));
+    },
+    EVENTHANDLER_PRI_FIRST,
+  );
+  EVENTHANDLER_INVOKE("ifaddr_event", fake);
+  expect(seen).toEqual(["first", "second"]);
+  seen.length = 0;
+  EVENTHANDLER_DEREGISTER(t1);
+  EVENTHANDLER_INVOKE("ifaddr_event", fake);
+  expect(seen).toEqual(["late"]);
+  for (const t of late) EVENTHANDLER_DEREGISTER(t);
+});
