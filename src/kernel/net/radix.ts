@@ -28,6 +28,7 @@ import {
 } from "../../abi/socket.ts";
 import { isDecodeError } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
+import { list_remove_at } from "../sys/queue.ts";
 
 /** The bytes a sockaddr occupies in memory: at least sa_len, plus what its struct holds beyond. */
 export function sa_image(sa: Sockaddr): Uint8Array {
@@ -417,6 +418,12 @@ interface leaf<T> {
   next: leaf<T> | null;
 }
 
+/** Inserts `elm` at index `i` of `list`, in place (splice allocates the array it returns). */
+function list_insert_at<T>(list: T[], i: number, elm: T): void {
+  for (let j = list.length; j > i; j--) list[j] = list[j - 1];
+  list[i] = elm;
+}
+
 /** Inserts `n` into `list` (kept in table order), scanning from the end where new leaves go. */
 function insertOrdered<T>(list: leaf<T>[], n: leaf<T>): void {
   let i = list.length;
@@ -497,14 +504,14 @@ export class radix_node_head<T> {
    * chain by id; a shorter one may equal keys that differ past its end, and scans. */
   readonly #extCount: number[] = [];
   #maxExt = 0;
-  /** Leaves and their entries in dump order (ascending kid, then table order). */
-  readonly #dump: leaf<T>[] = [];
-  #dumpEntries: radix_entry<T>[] = [];
-  /** Whether entries() handed #dumpEntries out: the next change copies it first. */
-  #dumpShared = false;
-  /** Walks going on over #dumpEntries: a change during one copies it first, so the walk goes
-   * on over the table as it began (a copy is no walk's, and starts unpinned). */
+  /** Leaves in dump order (ascending kid, then table order), changed in place. */
+  #dump: leaf<T>[] = [];
+  /** Walks going on over #dump: a change during one copies it first, so the walk goes on over
+   * the table as it began (a copy is no walk's, and starts unpinned). */
   #dumpPinned = 0;
+  /** entries()'s answer, built on demand from #dump; every change drops it (never mutated, so
+   * an answer handed out stays the table as it was). */
+  #entries: radix_entry<T>[] | null = null;
 
   constructor(off: number) {
     this.off = off;
@@ -738,9 +745,7 @@ export class radix_node_head<T> {
     }
     this.#extCount[n.ext] = (this.#extCount[n.ext] ?? 0) + 1;
     if (n.ext > this.#maxExt) this.#maxExt = n.ext;
-    const i = this.#dumpIndex(n);
-    this.#dump.splice(i, 0, n);
-    this.#writableDump().splice(i, 0, n.entry);
+    list_insert_at(this.#writableDump(), this.#dumpIndex(n), n);
   }
 
   /** Where n goes in (or is found in) the dump: after smaller keys and earlier equal ones. */
@@ -757,13 +762,13 @@ export class radix_node_head<T> {
     return lo;
   }
 
-  #writableDump(): radix_entry<T>[] {
-    if (this.#dumpShared || this.#dumpPinned > 0) {
-      this.#dumpEntries = this.#dumpEntries.slice();
-      this.#dumpShared = false;
+  #writableDump(): leaf<T>[] {
+    this.#entries = null;
+    if (this.#dumpPinned > 0) {
+      this.#dump = this.#dump.slice();
       this.#dumpPinned = 0;
     }
-    return this.#dumpEntries;
+    return this.#dump;
   }
 
   /**
@@ -789,8 +794,7 @@ export class radix_node_head<T> {
   #unindex(n: leaf<T>): void {
     const i = this.#dumpIndex(n);
     KASSERT(this.#dump[i] === n, "radix: leaf missing from the dump");
-    this.#dump.splice(i, 1);
-    this.#writableDump().splice(i, 1);
+    list_remove_at(this.#writableDump(), i);
     const c = --this.#extCount[n.ext];
     if (c === 0 && n.ext === this.#maxExt)
       while (this.#maxExt > 0 && !this.#extCount[this.#maxExt]) this.#maxExt--;
@@ -817,22 +821,21 @@ export class radix_node_head<T> {
   rn_walktree(f: (e: radix_entry<T>) => number): number;
   rn_walktree<W>(f: (e: radix_entry<T>, w: W) => number, w: W): number;
   rn_walktree<W>(f: (e: radix_entry<T>, w?: W) => number, w?: W): number {
-    const list = this.#dumpEntries;
+    const list = this.#dump;
     this.#dumpPinned++;
     try {
-      for (const e of list) {
-        const error = f(e, w);
+      for (let i = 0; i < list.length; i++) {
+        const error = f(list[i].entry, w);
         if (error) return error;
       }
       return 0;
     } finally {
-      if (this.#dumpEntries === list) this.#dumpPinned--;
+      if (this.#dump === list) this.#dumpPinned--;
     }
   }
 
   /** Entries in dump order: ascending key bytes, then most specific first (a radix walk). */
   entries(): readonly radix_entry<T>[] {
-    this.#dumpShared = true;
-    return this.#dumpEntries;
+    return (this.#entries ??= this.#dump.map((n) => n.entry));
   }
 }
