@@ -455,7 +455,11 @@ export class Kernel {
    * with each other and with the index. An empty list means consistent.
    */
   checkInvariants(): string[] {
-    return this.run(() => collectProblems(this.vnet));
+    const problems = this.run(() => collectProblems(this.vnet));
+    // A reader that takes frames after every op never lets the log fill: lost frames mean an
+    // observation is missing some.
+    if (this.frames.lost > 0) problems.push(`frame log: ${this.frames.lost} frames dropped untaken`);
+    return problems;
   }
 }
 

@@ -82,6 +82,14 @@ test("the transmit log keeps at most FRAME_LOG_LIMIT untaken frames: reaching it
   expect(io.lost).toBe(FRAME_LOG_LIMIT / 2);
 });
 
+test("a Kernel whose frame log dropped untaken frames fails its self-check", () => {
+  const b = new Bench();
+  b.attach("vtnet", "vtnet0");
+  expect(b.k.checkInvariants()).toEqual([]);
+  b.k.frames.lost = 3;
+  expect(b.k.checkInvariants()).toEqual(["frame log: 3 frames dropped untaken"]);
+});
+
 test("the harness takes each op's frames, so the Kernel's log holds none between ops", async () => {
   const k = await createKernel({ carp: false });
   const step = kernelStepper(k);
