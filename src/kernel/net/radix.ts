@@ -28,7 +28,7 @@ import {
 } from "../../abi/socket.ts";
 import { isDecodeError } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
-import { list_remove_at } from "../sys/queue.ts";
+import { list_remove, list_remove_at } from "../sys/queue.ts";
 
 /** The bytes a sockaddr occupies in memory: at least sa_len, plus what its struct holds beyond. */
 export function sa_image(sa: Sockaddr): Uint8Array {
@@ -316,8 +316,10 @@ function memEnd(sa: Sockaddr): number {
 
 /**
  * A run of key bytes as a Map key: with trailing zeros dropped, up to four bytes are the
- * big-endian number they make (zero-padded), longer runs the string of their char codes. Runs
- * equal once zero-padded get the same id, and ids order as their runs do (compareIds).
+ * big-endian number they make (zero-padded) as a signed 32-bit int (a small integer to V8, where
+ * an unsigned one past 2^31 is a heap number per id), longer runs the string of their char
+ * codes. Runs equal once zero-padded get the same id, and ids order as their runs do
+ * (compareIds).
  */
 type run_id = number | string;
 
@@ -325,14 +327,14 @@ type run_id = number | string;
 function runId(sa: Sockaddr, from: number, to: number, mask: Uint8Array | null): run_id {
   if (to <= from) return 0;
   if (mask === null && from === INET_RN_OFFSET && "sin_addr" in sa && (to <= 8 || sa.sin_zero === undefined))
-    return (sa.sin_addr & prefixWord(to - from)) >>> 0;
+    return sa.sin_addr & prefixWord(to - from);
   let last = -1;
   for (let i = from; i < to; i++) if (maskedByte(sa, i, mask) !== 0) last = i;
   const n = last + 1 - from;
   if (n <= 4) {
     let w = 0;
     for (let j = 0; j < 4; j++) w = (w << 8) | (j < n ? maskedByte(sa, from + j, mask) : 0);
-    return w >>> 0;
+    return w;
   }
   let s = "";
   for (let i = from; i <= last; i++) s += String.fromCharCode(maskedByte(sa, i, mask));
@@ -357,9 +359,12 @@ function runByte(id: run_id, j: number): number {
   return j < 4 ? (id >>> (24 - 8 * j)) & 0xff : 0;
 }
 
+const SIGN_BIT = 0x80000000;
+
 /** Byte-wise order of two runs, zero-padded (the radix tree's left-to-right key order). */
 function compareIds(a: run_id, b: run_id): number {
-  if (typeof a === "number" && typeof b === "number") return a - b;
+  // Flipping the sign bit orders signed words as their unsigned bytes.
+  if (typeof a === "number" && typeof b === "number") return (a ^ SIGN_BIT) - (b ^ SIGN_BIT);
   const n = Math.max(runLength(a), runLength(b));
   for (let j = 0; j < n; j++) {
     const d = runByte(a, j) - runByte(b, j);
@@ -428,14 +433,7 @@ function list_insert_at<T>(list: T[], i: number, elm: T): void {
 function insertOrdered<T>(list: leaf<T>[], n: leaf<T>): void {
   let i = list.length;
   while (i > 0 && list[i - 1].order > n.order) i--;
-  if (i === list.length) list.push(n);
-  else list.splice(i, 0, n);
-}
-
-function removeFrom<T>(list: leaf<T>[], n: leaf<T>): void {
-  const i = list.indexOf(n);
-  KASSERT(i >= 0, "radix: leaf missing from its index");
-  list.splice(i, 1);
+  list_insert_at(list, i, n);
 }
 
 /**
@@ -469,7 +467,8 @@ class leaf_index<T> {
   remove(id: run_id, n: leaf<T>): void {
     const list = this.#map.get(id);
     KASSERT(list !== undefined, "radix: leaf missing from its index");
-    removeFrom(list, n);
+    const found = list_remove(list, n);
+    KASSERT(found, "radix: leaf missing from its index");
     if (list.length === 0 && ++this.#empty > 16 && this.#empty * 2 > this.#map.size) {
       const live = new Map<run_id, leaf<T>[]>();
       for (const [k, l] of this.#map) if (l.length > 0) live.set(k, l);
@@ -571,7 +570,7 @@ export class radix_node_head<T> {
 
   /** Id of sa's bytes [off, g.end) under g's mask. */
   #groupId(g: match_group<T>, sa: Sockaddr): run_id {
-    return g.wide ? runId(sa, this.off, g.end, g.mask.bytes) : (sa_word(sa, this.off) & g.word) >>> 0;
+    return g.wide ? runId(sa, this.off, g.end, g.mask.bytes) : sa_word(sa, this.off) & g.word;
   }
 
   /**
@@ -698,7 +697,7 @@ export class radix_node_head<T> {
     const g: match_group<T> = {
       mask,
       end,
-      word: w >>> 0,
+      word: w,
       wide: end > this.off + 4,
       byId: new leaf_index<T>(),
       size: 0,
