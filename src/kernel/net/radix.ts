@@ -381,8 +381,8 @@ interface mask_info<T> {
   readonly bytes: Uint8Array;
   /** Its one bits past byte 1: moreSpecific's rank. */
   readonly bits: number;
-  /** The entries under this mask, by where their compare ends (see match_group). */
-  readonly groups: Map<number, match_group<T>>;
+  /** The entries under this mask, indexed by where their compare ends (see match_group). */
+  readonly groups: (match_group<T> | undefined)[];
 }
 
 /**
@@ -417,11 +417,18 @@ interface leaf<T> {
   readonly group: match_group<T> | null;
   /** Id of the key under the group's mask. */
   readonly mid: run_id;
+  /** The lists n is on: #keys' for kid, and its group's for mid (none for a host entry). A
+   * list stays in its index while it is not empty, so these are the lists ids name. */
+  readonly keys: leaf<T>[];
+  readonly same: leaf<T>[] | null;
   /** Position in table order (the flat list's order: insertion, each chain most specific first). */
   order: number;
   prev: leaf<T> | null;
   next: leaf<T> | null;
 }
+
+/** An empty chain, shared: a lookup of a key no leaf has. */
+const NO_LEAVES: readonly never[] = [];
 
 /** Inserts `elm` at index `i` of `list`, in place (splice allocates the array it returns). */
 function list_insert_at<T>(list: T[], i: number, elm: T): void {
@@ -451,22 +458,29 @@ class leaf_index<T> {
     return this.#map.get(id);
   }
 
+  /** The list for id, made (empty) when there is none: the one to add a leaf with id to. */
+  listFor(id: run_id): leaf<T>[] {
+    let list = this.#map.get(id);
+    if (list === undefined) {
+      list = [];
+      this.#map.set(id, list);
+      this.#empty++;
+    }
+    return list;
+  }
+
   lists(): IterableIterator<readonly leaf<T>[]> {
     return this.#map.values();
   }
 
-  add(id: run_id, n: leaf<T>): void {
-    const list = this.#map.get(id);
-    if (list === undefined) this.#map.set(id, [n]);
-    else {
-      if (list.length === 0) this.#empty--;
-      insertOrdered(list, n);
-    }
+  /** Puts n on `list`, this index's list for n's id (listFor). */
+  add(list: leaf<T>[], n: leaf<T>): void {
+    if (list.length === 0) this.#empty--;
+    insertOrdered(list, n);
   }
 
-  remove(id: run_id, n: leaf<T>): void {
-    const list = this.#map.get(id);
-    KASSERT(list !== undefined, "radix: leaf missing from its index");
+  /** Takes n off `list`, this index's list it is on. */
+  remove(list: leaf<T>[], n: leaf<T>): void {
     const found = list_remove(list, n);
     KASSERT(found, "radix: leaf missing from its index");
     if (list.length === 0 && ++this.#empty > 16 && this.#empty * 2 > this.#map.size) {
@@ -490,7 +504,11 @@ export class radix_node_head<T> {
   readonly off: number;
   /** Normalized masks by the id of their bytes past the offset. */
   readonly #masks = new Map<run_id, mask_info<T>>();
-  readonly #zeros: mask_info<T> = { sa: RN_ZEROS, bytes: new Uint8Array(0), bits: 0, groups: new Map() };
+  readonly #zeros: mask_info<T> = { sa: RN_ZEROS, bytes: new Uint8Array(0), bits: 0, groups: [] };
+  /** The mask #addmask found last, by its id: masks are never taken out of #masks, so the pair
+   * stays true (adding and deleting a route normalizes its mask three times). */
+  #lastMaskId: run_id = 0;
+  #lastMask: mask_info<T> = this.#zeros;
   /** All leaves in table order, a doubly linked list: rn_match's ties go to the earliest. */
   #first: leaf<T> | null = null;
   #last: leaf<T> | null = null;
@@ -532,6 +550,7 @@ export class radix_node_head<T> {
     // The bytes kept, trimmed, are all that tells normalized masks apart.
     const id = runId(netmask, skip, mlen, null);
     if (id === 0) return this.#zeros;
+    if (id === this.#lastMaskId) return this.#lastMask;
     let m = this.#masks.get(id);
     if (m === undefined) {
       const len = skip + runLength(id);
@@ -541,9 +560,11 @@ export class radix_node_head<T> {
       for (let i = skip; i < len; i++) img[i] = saByte(netmask, i);
       let bits = 0;
       for (let i = 2; i < len; i++) for (let b = img[i]; b; b &= b - 1) bits++;
-      m = { sa: sa_from_image(img), bytes: img, bits, groups: new Map() };
+      m = { sa: sa_from_image(img), bytes: img, bits, groups: [] };
       this.#masks.set(id, m);
     }
+    this.#lastMaskId = id;
+    this.#lastMask = m;
     return m;
   }
 
@@ -578,7 +599,7 @@ export class radix_node_head<T> {
    * first; the root leaf, which heads the chain when kid is 0, is left to the caller.
    */
   #chain(key: Sockaddr, kid: run_id): readonly leaf<T>[] {
-    if (saByte(key, 0) >= this.#maxExt) return this.#keys.get(kid) ?? [];
+    if (saByte(key, 0) >= this.#maxExt) return this.#keys.get(kid) ?? NO_LEAVES;
     const same: leaf<T>[] = [];
     for (let n = this.#first; n !== null; n = n.next) if (this.#keyEqual(key, n.entry.key)) same.push(n);
     return same;
@@ -638,7 +659,8 @@ export class radix_node_head<T> {
       return best.mask === null ? best.entry : null;
     }
     const m = this.#addmask(netmask);
-    const chain = this.#chain(key, this.#chainId(key));
+    // A key at least #maxExt long has no bytes past its length, and its chain is its own list.
+    const chain = saByte(key, 0) >= this.#maxExt ? best.keys : this.#chain(key, this.#chainId(key));
     for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++)
       if (chain[i].mask === m) return chain[i].entry;
     return null;
@@ -670,15 +692,18 @@ export class radix_node_head<T> {
     let group: match_group<T> | null = null;
     if (mask !== null) {
       const end = Math.min(saByte(key, 0), mask.bytes.length);
-      group = mask.groups.get(end) ?? this.#newGroup(mask, end);
+      group = mask.groups[end] ?? this.#newGroup(mask, end);
     }
+    const mid = group === null ? 0 : this.#groupId(group, key);
     const n: leaf<T> = {
       entry,
       kid,
       ext: this.off + runLength(kid),
       mask,
       group,
-      mid: group === null ? 0 : this.#groupId(group, key),
+      mid,
+      keys: this.#keys.listFor(kid),
+      same: group === null ? null : group.byId.listFor(mid),
       order: 0,
       prev: null,
       next: null,
@@ -702,7 +727,7 @@ export class radix_node_head<T> {
       byId: new leaf_index<T>(),
       size: 0,
     };
-    mask.groups.set(end, g);
+    mask.groups[end] = g;
     let i = 0;
     while (i < this.#ranked.length && this.#ranked[i].mask.bits >= mask.bits) i++;
     this.#ranked.splice(i, 0, g);
@@ -736,10 +761,11 @@ export class radix_node_head<T> {
   }
 
   #index(n: leaf<T>): void {
-    this.#keys.add(n.kid, n);
+    this.#keys.add(n.keys, n);
     if (n.group === null) this.#hosts++;
     else {
-      n.group.byId.add(n.mid, n);
+      KASSERT(n.same !== null, "radix: a masked leaf off its group's lists");
+      n.group.byId.add(n.same, n);
       n.group.size++;
     }
     this.#extCount[n.ext] = (this.#extCount[n.ext] ?? 0) + 1;
@@ -800,13 +826,14 @@ export class radix_node_head<T> {
     if (n.group === null) this.#hosts--;
     else {
       const g = n.group;
-      g.byId.remove(n.mid, n);
+      KASSERT(n.same !== null, "radix: a masked leaf off its group's lists");
+      g.byId.remove(n.same, n);
       if (--g.size === 0) {
-        g.mask.groups.delete(g.end);
+        g.mask.groups[g.end] = undefined;
         this.#ranked.splice(this.#ranked.indexOf(g), 1);
       }
     }
-    this.#keys.remove(n.kid, n);
+    this.#keys.remove(n.keys, n);
     if (n.prev === null) this.#first = n.next;
     else n.prev.next = n.next;
     if (n.next === null) this.#last = n.prev;
