@@ -488,10 +488,23 @@ export function ifa_ifwithdstaddr(addr: Sockaddr): ifaddr | null {
 }
 
 /** Whether `addr` falls in ifa's network: sa_data bytes compared under the netmask's bytes. */
-function inNetwork(addr: Sockaddr, ifa: ifaddr): boolean {
+export function inNetwork(addr: Sockaddr, ifa: ifaddr): boolean {
   const nm = ifa.ifa_netmask as Sockaddr;
+  const ia = ifa.ifa_addr;
   const n = sockaddrLen(nm);
-  for (let i = 2; i < n; i++) if ((saByte(addr, i) ^ saByte(ifa.ifa_addr, i)) & saByte(nm, i)) return false;
+  // Three sockaddr_ins with zero sin_zero: bytes 2-3 are the port, 4-7 the address, and the
+  // rest compare equal; only the mask's first n bytes count.
+  if (isSockaddrIn(addr) && isSockaddrIn(ia) && isSockaddrIn(nm)) {
+    if (addr.sin_zero === undefined && ia.sin_zero === undefined && nm.sin_zero === undefined) {
+      const portBytes = n >= 4 ? 0xffff : n === 3 ? 0xff00 : 0;
+      const addrBytes = n >= 8 ? 0xffffffff : n <= 4 ? 0 : (0xffffffff << (32 - 8 * (n - 4))) >>> 0;
+      return (
+        ((addr.sin_port ^ ia.sin_port) & nm.sin_port & portBytes) === 0 &&
+        ((addr.sin_addr ^ ia.sin_addr) & nm.sin_addr & addrBytes) === 0
+      );
+    }
+  }
+  for (let i = 2; i < n; i++) if ((saByte(addr, i) ^ saByte(ia, i)) & saByte(nm, i)) return false;
   return true;
 }
 
