@@ -404,16 +404,17 @@ interface match_group<T> {
 }
 
 /**
- * A leaf of the table: its entry and what the table derives from the key and mask once, when
- * the entry is added. Keys and masks are frozen then, so these cannot drift from them.
+ * A leaf of the table: the entry callers get (as a radix_node sits in its rtentry), with what
+ * the table derives from the key and mask once, when the entry is added. Keys and masks are
+ * not changed after that, so these cannot drift from them.
  */
-interface leaf<T> {
-  readonly entry: radix_entry<T>;
+interface leaf<T> extends radix_entry<T> {
   /** Id of the key's image from the offset on: its duplicate-key chain, and its dump position. */
   readonly kid: run_id;
   /** One past the key's last non-zero byte at or after the offset. */
   readonly ext: number;
-  readonly mask: mask_info<T> | null;
+  /** The normalized mask's mask_info (entry.mask is its `sa`), null for a host entry. */
+  readonly info: mask_info<T> | null;
   readonly group: match_group<T> | null;
   /** Id of the key under the group's mask. */
   readonly mid: run_id;
@@ -526,9 +527,8 @@ export class radix_node_head<T> {
   /** Walks going on over #dump: a change during one copies it first, so the walk goes on over
    * the table as it began (a copy is no walk's, and starts unpinned). */
   #dumpPinned = 0;
-  /** entries()'s answer, built on demand from #dump; every change drops it (never mutated, so
-   * an answer handed out stays the table as it was). */
-  #entries: radix_entry<T>[] | null = null;
+  /** Whether entries() handed #dump out: the next change copies it first. */
+  #dumpShared = false;
 
   constructor(off: number) {
     this.off = off;
@@ -577,10 +577,10 @@ export class radix_node_head<T> {
 
   /** radix.c: rn_satisfies_leaf — v agrees with the leaf's key under its mask. */
   #satisfies(v: Sockaddr, n: leaf<T>): boolean {
-    if (n.mask === null) return this.#keyEqual(v, n.entry.key);
-    const m = n.mask.bytes;
-    const length = Math.min(saByte(v, 0), saByte(n.entry.key, 0), m.length);
-    for (let i = this.off; i < length; i++) if ((saByte(v, i) ^ saByte(n.entry.key, i)) & m[i]) return false;
+    if (n.info === null) return this.#keyEqual(v, n.key);
+    const m = n.info.bytes;
+    const length = Math.min(saByte(v, 0), saByte(n.key, 0), m.length);
+    for (let i = this.off; i < length; i++) if ((saByte(v, i) ^ saByte(n.key, i)) & m[i]) return false;
     return true;
   }
 
@@ -601,13 +601,13 @@ export class radix_node_head<T> {
   #chain(key: Sockaddr, kid: run_id): readonly leaf<T>[] {
     if (saByte(key, 0) >= this.#maxExt) return this.#keys.get(kid) ?? NO_LEAVES;
     const same: leaf<T>[] = [];
-    for (let n = this.#first; n !== null; n = n.next) if (this.#keyEqual(key, n.entry.key)) same.push(n);
+    for (let n = this.#first; n !== null; n = n.next) if (this.#keyEqual(key, n.key)) same.push(n);
     return same;
   }
 
   /** radix.c: rn_match — the most specific entry v satisfies. */
   rn_match(v: Sockaddr): radix_entry<T> | null {
-    return this.#match(v)?.entry ?? null;
+    return this.#match(v);
   }
 
   /** The most specific leaf v satisfies, the earliest in table order among equals. */
@@ -616,10 +616,10 @@ export class radix_node_head<T> {
     if (this.#hosts > 0) {
       if (len >= this.#maxExt) {
         const chain = this.#keys.get(this.#chainId(v));
-        if (chain !== undefined) for (const n of chain) if (n.mask === null) return n;
+        if (chain !== undefined) for (const n of chain) if (n.info === null) return n;
       } else {
         for (let n = this.#first; n !== null; n = n.next)
-          if (n.mask === null && this.#keyEqual(v, n.entry.key)) return n;
+          if (n.info === null && this.#keyEqual(v, n.key)) return n;
       }
     }
     let best: leaf<T> | null = null;
@@ -652,17 +652,17 @@ export class radix_node_head<T> {
   rn_lookup(v: Sockaddr, netmask: Sockaddr | null): radix_entry<T> | null {
     const best = this.#match(v);
     if (best === null) return null;
-    const key = best.entry.key;
+    const key = best.key;
     if (netmask === null) {
       const len = saByte(v, 0);
       if (len !== saByte(key, 0) || !sameBytes(v, key, len)) return null;
-      return best.mask === null ? best.entry : null;
+      return best.info === null ? best : null;
     }
     const m = this.#addmask(netmask);
     // A key at least #maxExt long has no bytes past its length, and its chain is its own list.
     const chain = saByte(key, 0) >= this.#maxExt ? best.keys : this.#chain(key, this.#chainId(key));
     for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++)
-      if (chain[i].mask === m) return chain[i].entry;
+      if (chain[i].info === m) return chain[i];
     return null;
   }
 
@@ -679,15 +679,14 @@ export class radix_node_head<T> {
     if (cid === 0 && mask === null) return null;
     const chain = this.#chain(key, cid);
     let before: leaf<T> | null = null;
-    for (const n of chain) if (n.mask === mask) return null;
+    for (const n of chain) if (n.info === mask) return null;
     for (const n of chain)
-      if (moreSpecific(mask, n.mask)) {
+      if (moreSpecific(mask, n.info)) {
         before = n;
         break;
       }
     // Not frozen: a frozen sockaddr is a second object shape for every sockaddr reader (pair
     // loop ~3%, in_control's SIOCGIFADDR ~12% slower).
-    const entry: radix_entry<T> = { key, mask: mask === null ? null : mask.sa, value };
     const kid = runId(key, this.off, Math.max(this.off, memEnd(key)), null);
     let group: match_group<T> | null = null;
     if (mask !== null) {
@@ -696,10 +695,12 @@ export class radix_node_head<T> {
     }
     const mid = group === null ? 0 : this.#groupId(group, key);
     const n: leaf<T> = {
-      entry,
+      key,
+      mask: mask === null ? null : mask.sa,
+      value,
       kid,
       ext: this.off + runLength(kid),
-      mask,
+      info: mask,
       group,
       mid,
       keys: this.#keys.listFor(kid),
@@ -710,7 +711,7 @@ export class radix_node_head<T> {
     };
     this.#link(n, before);
     this.#index(n);
-    return entry;
+    return n;
   }
 
   #newGroup(mask: mask_info<T>, end: number): match_group<T> {
@@ -788,9 +789,9 @@ export class radix_node_head<T> {
   }
 
   #writableDump(): leaf<T>[] {
-    this.#entries = null;
-    if (this.#dumpPinned > 0) {
+    if (this.#dumpShared || this.#dumpPinned > 0) {
       this.#dump = this.#dump.slice();
+      this.#dumpShared = false;
       this.#dumpPinned = 0;
     }
     return this.#dump;
@@ -809,11 +810,11 @@ export class radix_node_head<T> {
     if (netmask === null) n = cid === 0 ? undefined : chain[0];
     else {
       const m = this.#addmask(netmask);
-      n = chain.find((x) => x.mask === m);
+      n = chain.find((x) => x.info === m);
     }
     if (n === undefined) return null;
     this.#unindex(n);
-    return n.entry;
+    return n;
   }
 
   #unindex(n: leaf<T>): void {
@@ -851,7 +852,7 @@ export class radix_node_head<T> {
     this.#dumpPinned++;
     try {
       for (let i = 0; i < list.length; i++) {
-        const error = f(list[i].entry, w);
+        const error = f(list[i], w);
         if (error) return error;
       }
       return 0;
@@ -862,6 +863,7 @@ export class radix_node_head<T> {
 
   /** Entries in dump order: ascending key bytes, then most specific first (a radix walk). */
   entries(): readonly radix_entry<T>[] {
-    return (this.#entries ??= this.#dump.map((n) => n.entry));
+    this.#dumpShared = true;
+    return this.#dump;
   }
 }
