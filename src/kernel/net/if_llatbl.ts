@@ -86,6 +86,8 @@ export type llt_dump_t = (llt: lltable, wr: SysctlReq) => number;
 export interface lltable {
   /** LLTBL_HASHTBL_SIZE chains, each newest first (LIST_INSERT_HEAD). */
   readonly lle_head: llentry[][];
+  /** Twin bookkeeping: entries on the chains, so a walk of an empty table can be skipped. */
+  llt_entries: number;
   llt_af: number;
   llt_ifp: ifnet;
   llt_prefix_free: llt_prefix_free_t;
@@ -190,6 +192,7 @@ export function llentry_free(lle: llentry): number {
   const i = chain === null ? -1 : chain.indexOf(lle);
   LLE_KASSERT(chain !== null && i >= 0, lle, "llentry_free: not on its hash chain");
   list_remove_at(chain, i);
+  if (lle.lle_tbl !== null) lle.lle_tbl.llt_entries--;
   lle.la_flags &= ~(LLE_VALID | LLE_LINKED);
 
   let pkts_dropped = 0;
@@ -217,6 +220,7 @@ export function lltable_init(ifp: ifnet, af: number): lltable {
   for (let i = 0; i < LLTBL_HASHTBL_SIZE; i++) lle_head.push([]);
   const llt: lltable = {
     lle_head,
+    llt_entries: 0,
     llt_af: af,
     llt_ifp: ifp,
     llt_prefix_free: () => unset("llt_prefix_free"),
@@ -356,6 +360,10 @@ export function lla_rt_output(rtm: RtMsghdr, info: rt_addrinfo): number {
 export function lltable_refcheck(): string[] {
   const problems: string[] = [];
   for (const llt of VNET(V_lltables)) {
+    let linked = 0;
+    for (const chain of llt.lle_head) linked += chain.length;
+    if (linked !== llt.llt_entries)
+      problems.push(`${llt.llt_ifp.if_xname}: ${linked} entries linked, llt_entries ${llt.llt_entries}`);
     for (const chain of llt.lle_head) {
       for (const lle of chain) {
         const want = 1 + (lle.la_timer.callout_pending() ? 1 : 0);

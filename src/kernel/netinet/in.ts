@@ -743,6 +743,8 @@ function IN_ARE_MASKED_ADDR_EQUAL(d: SockaddrIn, raw_a: number, raw_m: number): 
 
 // seed in.c:993 in_lltable_prefix_free
 function in_lltable_prefix_free(llt: lltable, pfx: SockaddrIn, msk: SockaddrIn, flags: number): void {
+  // A table with no entries: the walk of its buckets would find nothing.
+  if (llt.llt_entries === 0) return;
   // The raw s_addr of each, read once for the whole walk.
   const raw_a = in_addr_memory(pfx.sin_addr);
   const raw_m = in_addr_memory(msk.sin_addr);
@@ -844,6 +846,7 @@ function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla
     }
     created.lle_tbl = llt;
     created.lle_head = lleh;
+    llt.llt_entries++;
     created.la_flags |= LLE_LINKED;
     lleh.unshift(created);
     return created;

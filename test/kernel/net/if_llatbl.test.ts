@@ -220,6 +220,20 @@ describe("lltable_prefix_free (seed in.c:993-1021 in_lltable_prefix_free)", () =
     expect(arpDump(k)).toEqual([]);
   });
 
+  test("the table counts its entries (llt_entries); the audit checks the count", () => {
+    const { k, ifp } = boot();
+    const llt = LLTABLE(ifp);
+    if (llt === null) throw new Error("vtnet0 has no lltable");
+    const before = llt.llt_entries;
+    populate(k, ifp);
+    expect(llt.llt_entries).toBe(before + 2);
+    k.run(() => lltable_prefix_free(AF_INET, pfx, msk, LLE_STATIC));
+    expect(llt.llt_entries).toBe(0);
+    llt.llt_entries = 5;
+    expect(k.run(() => lltable_refcheck())).toEqual(["vtnet0: 0 entries linked, llt_entries 5"]);
+    llt.llt_entries = 0;
+  });
+
   test("deleting the last address on the prefix flushes its entries (in_scrubprefix)", () => {
     const { k, ifp } = boot();
     populate(k, ifp);
