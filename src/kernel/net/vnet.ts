@@ -26,8 +26,11 @@ export class vnet {
   loif: ifnet | null = null;
   /** V_in_ifaddrhead: every IPv4 address, in the order added. */
   readonly in_ifaddrhead: in_ifaddr[] = [];
-  /** V_in_ifaddrhashtbl: bucket number → addresses, newest first (LIST_INSERT_HEAD). */
-  readonly in_ifaddrhashtbl = new Map<number, in_ifaddr[]>();
+  /**
+   * V_in_ifaddrhashtbl: addresses by bucket number, newest first (LIST_INSERT_HEAD); a bucket's
+   * list is made when first used.
+   */
+  readonly in_ifaddrhashtbl: (in_ifaddr[] | undefined)[] = [];
   /** Every ifaddr allocated and not yet freed, for leak checks. */
   readonly ifaddrs_live = new ifaddr_registry();
   /** Per-VNET variables by VnetKey.slot; undefined until first read. */

@@ -48,21 +48,21 @@ const FNV_32_PRIME = 0x01000193;
  * i.e. network order, most significant byte of the host-order value first.
  */
 export function INADDR_HASHVAL(addr: number): number {
-  let hval = FNV1_32_INIT;
-  for (let shift = 24; shift >= 0; shift -= 8) {
-    hval = Math.imul(hval, FNV_32_PRIME) >>> 0;
-    hval = (hval ^ ((addr >>> shift) & 0xff)) >>> 0;
-  }
-  return hval;
+  // FNV-1: multiply, then xor in the next byte; Math.imul keeps the low 32 bits.
+  let hval = Math.imul(FNV1_32_INIT, FNV_32_PRIME) ^ (addr >>> 24);
+  hval = Math.imul(hval, FNV_32_PRIME) ^ ((addr >>> 16) & 0xff);
+  hval = Math.imul(hval, FNV_32_PRIME) ^ ((addr >>> 8) & 0xff);
+  hval = Math.imul(hval, FNV_32_PRIME) ^ (addr & 0xff);
+  return hval >>> 0;
 }
 
 /** in_var.h: INADDR_HASH — the bucket (newest first) that `addr` (host order) hashes to. */
 export function INADDR_HASH(v: vnet, addr: number): in_ifaddr[] {
   const b = INADDR_HASHVAL(addr) & in_ifaddrhmask;
-  let bucket = v.in_ifaddrhashtbl.get(b);
+  let bucket = v.in_ifaddrhashtbl[b];
   if (bucket === undefined) {
     bucket = [];
-    v.in_ifaddrhashtbl.set(b, bucket);
+    v.in_ifaddrhashtbl[b] = bucket;
   }
   return bucket;
 }
