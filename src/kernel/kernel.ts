@@ -340,7 +340,8 @@ export class Kernel {
     const buf = small ? smalldata(len) : new Uint8Array(len);
     if (copyin) {
       buf.set(user);
-      buf.fill(0, user.length);
+      // Zeros past a short caller's buffer only: fill is a call even when it has nothing to do.
+      if (user.length < len) buf.fill(0, user.length);
     } else {
       buf.fill(0);
     }
