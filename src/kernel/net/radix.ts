@@ -139,6 +139,21 @@ const SIN_ADDR_OFFSET = 4;
  */
 export function sa_word(sa: Sockaddr, off: number): number {
   if (off === SIN_ADDR_OFFSET && "sin_addr" in sa) return sa.sin_addr >>> 0;
+  // A sockaddr_dl's type and three lengths (ifaof_ifpforaddr reads a link-level ifa_addr so).
+  if (off === SIN_ADDR_OFFSET && "sdl_index" in sa)
+    return (
+      (((sa.sdl_type & 0xff) << 24) |
+        ((sa.sdl_nlen & 0xff) << 16) |
+        ((sa.sdl_alen & 0xff) << 8) |
+        (sa.sdl_slen & 0xff)) >>>
+      0
+    );
+  // A raw sockaddr's data (the radix head's interned masks are these: family byte 0xff).
+  if (off >= 2 && "sa_data" in sa) {
+    const d = sa.sa_data;
+    const i = off - 2;
+    return (((d[i] ?? 0) << 24) | ((d[i + 1] ?? 0) << 16) | ((d[i + 2] ?? 0) << 8) | (d[i + 3] ?? 0)) >>> 0;
+  }
   return (
     ((saByte(sa, off) << 24) |
       (saByte(sa, off + 1) << 16) |
@@ -208,7 +223,8 @@ export function sa_copy(sa: Sockaddr): Sockaddr {
       sdl_nlen: sa.sdl_nlen & 0xff,
       sdl_alen: sa.sdl_alen & 0xff,
       sdl_slen: sa.sdl_slen & 0xff,
-      sdl_data: sa.sdl_data.slice(),
+      // The constructor's copy, not slice(): slice goes through the species lookup.
+      sdl_data: new Uint8Array(sa.sdl_data),
     };
   return sa_from_image(sa_image(sa));
 }
