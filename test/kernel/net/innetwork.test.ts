@@ -3,18 +3,7 @@ import { AF_INET, sockaddrLen, type SockaddrIn } from "../../../src/abi/socket.t
 import { Kernel } from "../../../src/kernel/kernel.ts";
 import { inNetwork } from "../../../src/kernel/net/if.ts";
 import { sa_image } from "../../../src/kernel/net/radix.ts";
-
-// mulberry32: deterministic, so a failure names its case.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../wire/helpers.ts";
 
 /** The definition: bytes 2..sa_len(mask) of the two images agree under the mask's bytes. */
 function byBytes(addr: SockaddrIn, ia: SockaddrIn, nm: SockaddrIn): boolean {
@@ -26,7 +15,7 @@ function byBytes(addr: SockaddrIn, ia: SockaddrIn, nm: SockaddrIn): boolean {
 test("ifaof_ifpforaddr's network test agrees with the byte-by-byte definition", () => {
   const [lo0] = new Kernel().interfaces;
   const ifa = lo0.if_addrhead[0];
-  const r = rng(5);
+  const r = seededRandom(5);
   const sin = (near: number): SockaddrIn => {
     const s: SockaddrIn = {
       sin_len: [16, 16, 8, 12, 20][Math.floor(r() * 5)],

@@ -1,18 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { AF_INET, AF_LINK, type Sockaddr, type SockaddrIn } from "../../../src/abi/socket.ts";
 import { sa_copy, sa_from_image, sa_image } from "../../../src/kernel/net/radix.ts";
-
-// A deterministic generator (mulberry32) so a failure names its seed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../wire/helpers.ts";
 
 function randomSin(r: () => number): SockaddrIn {
   const lens = [0, 1, 2, 7, 8, 12, 16, 16, 16, 20];
@@ -28,7 +17,7 @@ function randomSin(r: () => number): SockaddrIn {
 
 describe("sa_copy: what rt_setgate and a host route's key keep of a sockaddr", () => {
   test("equals reading back the sockaddr's image, for random sockaddr_in of any length and sin_zero", () => {
-    const r = rng(12);
+    const r = seededRandom(12);
     for (let i = 0; i < 2000; i++) {
       const sin = randomSin(r);
       expect(sa_copy(sin), JSON.stringify({ ...sin, sin_zero: sin.sin_zero && [...sin.sin_zero] })).toEqual(
@@ -38,7 +27,7 @@ describe("sa_copy: what rt_setgate and a host route's key keep of a sockaddr", (
   });
 
   test("equals reading back the image for sockaddr_dl of every length against their data", () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let i = 0; i < 500; i++) {
       const dataLen = [0, 6, 12, 46, 46][Math.floor(r() * 5)];
       const sdl: Sockaddr = {
