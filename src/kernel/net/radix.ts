@@ -391,7 +391,7 @@ function compareIds(a: run_id, b: run_id): number {
 
 /** A normalized mask as the mask tree holds it, with what comparisons against it need. */
 interface mask_info<T> {
-  /** The mask handed out as radix_entry.mask: one frozen object per distinct mask. */
+  /** The mask handed out as radix_entry.mask: one object per distinct mask, never written. */
   readonly sa: Sockaddr;
   /** Its image, LEN(mask) bytes (none for rn_zeros). */
   readonly bytes: Uint8Array;
@@ -701,8 +701,6 @@ export class radix_node_head<T> {
         before = n;
         break;
       }
-    // Not frozen: a frozen sockaddr is a second object shape for every sockaddr reader (pair
-    // loop ~3%, in_control's SIOCGIFADDR ~12% slower).
     const kid = runId(key, this.off, Math.max(this.off, memEnd(key)), null);
     let group: match_group<T> | null = null;
     if (mask !== null) {
@@ -711,6 +709,8 @@ export class radix_node_head<T> {
     }
     const mid = group === null ? 0 : this.#groupId(group, key);
     const n: leaf<T> = {
+      // Not frozen: a frozen sockaddr is a second object shape for every sockaddr reader (pair
+      // loop ~3%, in_control's SIOCGIFADDR ~12% slower).
       key,
       mask: mask === null ? null : mask.sa,
       value,
