@@ -82,20 +82,20 @@ export function sockaddrIn(addr: number, len = SOCKADDR_IN_SIZE): SockaddrIn {
   return { sin_len: len, sin_family: AF_INET, sin_port: 0, sin_addr: addr >>> 0 };
 }
 
-// The kind of a sockaddr is told by a field only it has. Read as a property (undefined when
-// absent) rather than with `in`: these run for every address on every list walk, and a load
-// from a few known shapes is what the JIT makes fastest.
+// The kind of a sockaddr is told by a field only it has, tested with `in`. (Reading the field
+// and comparing with undefined was faster while route keys were frozen objects; with the three
+// plain shapes left, `in` is: pair loop +5%, in_control(SIOCGIFADDR) +12%, bundled, CPU time.)
 
 export function isSockaddrIn(sa: Sockaddr): sa is SockaddrIn {
-  return (sa as Partial<SockaddrIn>).sin_addr !== undefined;
+  return "sin_addr" in sa;
 }
 
 export function isSockaddrDl(sa: Sockaddr): sa is SockaddrDl {
-  return (sa as Partial<SockaddrDl>).sdl_index !== undefined;
+  return "sdl_index" in sa;
 }
 
 export function isSockaddrRaw(sa: Sockaddr): sa is SockaddrRaw {
-  return (sa as Partial<SockaddrRaw>).sa_data !== undefined;
+  return "sa_data" in sa;
 }
 
 export function sockaddrLen(sa: Sockaddr): number {
