@@ -118,6 +118,31 @@ export function setU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 3] = (value >>> 24) & 0xff;
 }
 
+// Big-endian (network order) fields, byte by byte for the same reason: packet headers and the
+// addresses in them. A read past the buffer's end takes the missing bytes as zero.
+
+export function getN16(bytes: Uint8Array, at: number): number {
+  return (bytes[at] << 8) | bytes[at + 1];
+}
+
+export function getN32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
+/** Writes the low 16 bits of `value`, most significant byte first. */
+export function setN16(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 8;
+  bytes[at + 1] = value;
+}
+
+/** Writes the low 32 bits of `value`, most significant byte first. */
+export function setN32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+}
+
 /**
  * A little-endian 64-bit unsigned field (u_long, uint64_t on amd64) as a bigint: every value
  * decodes, and exactly (the kernel leaves some, e.g. rtm_inits in NET_RT_DUMP, unset). Zero, the

@@ -2,11 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   getI16,
   getI32,
+  getN16,
+  getN32,
   getI64,
   getU16,
   getU32,
   getU64,
   readCString,
+  setN16,
+  setN32,
   setU16,
   setU32,
   setU64,
@@ -81,5 +85,36 @@ describe("readCString", () => {
 
   it("keeps bytes above 0x7f as the Latin-1 characters C's char array holds", () => {
     expect(readCString(new Uint8Array([0x65, 0xe9, 0xff, 0]), 0, 16)).toBe("e\u00e9\u00ff");
+  });
+});
+
+// Packet headers are big-endian: the same agreement with a big-endian DataView.
+describe("network-order field helpers agree with DataView", () => {
+  const rand = seededRandom(0xbe);
+  it("read 16 and 32-bit fields at any offset, and missing bytes past the end as zero", () => {
+    for (let i = 0; i < 500; i++) {
+      const b = Uint8Array.from({ length: 8 }, () => Math.floor(rand() * 256));
+      const v = new DataView(b.buffer);
+      for (const at of [0, 1, 4]) {
+        expect(getN16(b, at)).toBe(v.getUint16(at, false));
+        expect(getN32(b, at)).toBe(v.getUint32(at, false));
+      }
+      expect(getN32(b, 6)).toBe(((b[6] << 24) | (b[7] << 16)) >>> 0);
+    }
+  });
+
+  it("write the low bits most significant byte first, as DataView's setters do", () => {
+    const numbers = [0, 1, -1, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, -0x80000000, 0xffffffff];
+    const more = Array.from({ length: 200 }, () => Math.floor((rand() - 0.5) * 2 ** 34));
+    for (const n of [...numbers, ...more]) {
+      const a = new Uint8Array(4);
+      const b = new Uint8Array(4);
+      setN16(a, 1, n);
+      new DataView(b.buffer).setUint16(1, n, false);
+      expect(a).toEqual(b);
+      setN32(a, 0, n);
+      new DataView(b.buffer).setUint32(0, n, false);
+      expect(a).toEqual(b);
+    }
   });
 });

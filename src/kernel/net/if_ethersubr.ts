@@ -47,7 +47,7 @@ import {
   ETHERTYPE_REVARP,
   ETHERTYPE_VLAN,
 } from "../../wire/ethernet.ts";
-import { viewOf } from "../../abi/decode.ts";
+import { getN16, setN16, viewOf } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
 import { M_BCAST, M_MCAST, m_data, m_dupdata, type Mbuf } from "../kern/mbuf.ts";
 import { AF_ARP, arp_ifinit, arpintr, arpresolve } from "../netinet/if_ether.ts";
@@ -57,6 +57,7 @@ import { if_simloop } from "./if_loop.ts";
 import { LLE_IFADDR } from "./if_llatbl.ts";
 import { IF_LLADDR, in_ifaddr, type ifnet, type IoctlData } from "./if_var.ts";
 import type { route } from "./route.ts";
+import { bcopy } from "../sys/systm.ts";
 
 /** 10.4 sys/sys/socket.h pseudo_AF_HDRCMPLT: the caller supplies source and destination. */
 export const pseudo_AF_HDRCMPLT = 31;
@@ -96,8 +97,8 @@ export function ether_ifattach(ifp: ifnet, lla: Uint8Array): void {
   sdl.sdl_type = IFT_ETHER;
   sdl.sdl_alen = ifp.if_addrlen;
   KASSERT(sdl.sdl_data.length >= sdl.sdl_nlen + ETHER_ADDR_LEN, `${ifp.if_xname}: lladdr does not fit`);
-  lladdr_copy(sdl.sdl_data, sdl.sdl_nlen, lla, ETHER_ADDR_LEN);
-  if (ifp.if_hw_addr !== null) lladdr_copy(ifp.if_hw_addr, 0, lla, ifp.if_addrlen);
+  bcopy(lla, sdl.sdl_data, sdl.sdl_nlen, ETHER_ADDR_LEN);
+  if (ifp.if_hw_addr !== null) bcopy(lla, ifp.if_hw_addr, 0, ifp.if_addrlen);
 }
 
 // if_ethersubr.c: ether_ifdetach
@@ -108,14 +109,6 @@ export function ether_ifdetach(ifp: ifnet): void {
 /** The sockaddr's bytes after sa_family, for the families that carry an ether_header there. */
 function saData(dst: Sockaddr): Uint8Array | null {
   return isSockaddrRaw(dst) ? dst.sa_data : null;
-}
-
-/**
- * ntohs of the 16 bits at `off`, which callers have checked are in the buffer. Read byte by byte:
- * a DataView would give the buffer an ArrayBuffer of its own on every packet.
- */
-function be16(b: Uint8Array, off: number): number {
-  return (b[off] << 8) | b[off + 1];
 }
 
 // if_ethersubr.c: ether_output
@@ -143,10 +136,9 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
     case AF_ARP: {
       // ah->ar_hrd = htons(ARPHRD_ETHER), byte by byte (a DataView would allocate).
       const ah = m.data;
-      ah[ARP.HTYPE] = ARPHRD_ETHER >>> 8;
-      ah[ARP.HTYPE + 1] = ARPHRD_ETHER;
+      setN16(ah, ARP.HTYPE, ARPHRD_ETHER);
       loop_copy = false; // never loop an ARP packet back to ourselves
-      const op = be16(ah, ARP.OPER);
+      const op = getN16(ah, ARP.OPER);
       type = op === ARPOP_REVREQUEST || op === ARPOP_REVREPLY ? ETHERTYPE_REVARP : ETHERTYPE_ARP;
       edst = m.m_flags & M_BCAST ? BROADCAST_MAC : arTha(m.data);
       break;
@@ -158,7 +150,7 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
       if (family === pseudo_AF_HDRCMPLT) esrc = eh.slice(ETHERNET.SRC, ETHERNET.ETHERTYPE);
       loop_copy = false;
       edst = eh.slice(ETHERNET.DST, ETHERNET.SRC);
-      type = be16(eh, ETHERNET.ETHERTYPE);
+      type = getN16(eh, ETHERNET.ETHERTYPE);
       break;
     }
     default:
@@ -167,10 +159,9 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
 
   // M_PREPEND of the header: the frame is one new buffer, written in place.
   const frame = m_data(ETHER_HDR_LEN + m.data.length);
-  lladdr_copy(frame, ETHERNET.DST, edst, ETHER_ADDR_LEN);
-  lladdr_copy(frame, ETHERNET.SRC, esrc, ETHER_ADDR_LEN);
-  frame[ETHERNET.ETHERTYPE] = type >>> 8;
-  frame[ETHERNET.ETHERTYPE + 1] = type;
+  bcopy(edst, frame, ETHERNET.DST, ETHER_ADDR_LEN);
+  bcopy(esrc, frame, ETHERNET.SRC, ETHER_ADDR_LEN);
+  setN16(frame, ETHERNET.ETHERTYPE, type);
   frame.set(m.data, ETHERNET.PAYLOAD);
   m.data = frame;
 
@@ -191,16 +182,6 @@ export function ether_output(ifp: ifnet, m: Mbuf, dst: Sockaddr, ro: route | nul
 /** ar_tha() of an Ethernet/IPv4 ARP packet: the target hardware address. */
 function arTha(ah: Uint8Array): Uint8Array {
   return ah.slice(ARP.THA, ARP.THA + ETHER_ADDR_LEN);
-}
-
-/**
- * bcopy of `n` bytes of the link address `src` to `dst` at `off`; a shorter `src` gives what it
- * has, as set() of its subarray would. Byte by byte: the first subarray of a small array moves
- * its bytes off the heap, which costs more than the copy.
- */
-function lladdr_copy(dst: Uint8Array, off: number, src: Uint8Array, n: number): void {
-  const len = Math.min(n, src.length);
-  for (let i = 0; i < len; i++) dst[off + i] = src[i];
 }
 
 // if_ethersubr.c: ether_output_frame — the frame goes to the driver.
@@ -238,12 +219,12 @@ function ether_input_internal(ifp: ifnet, m: Mbuf): void {
 
   // An 802.1Q header the hardware did not strip: remember the tag and remove the header.
   let vtag: number | null = null;
-  if (be16(eh, ETHERNET.ETHERTYPE) === ETHERTYPE_VLAN) {
+  if (getN16(eh, ETHERNET.ETHERTYPE) === ETHERTYPE_VLAN) {
     if (m.data.length < ETHER_VLAN_HDR_LEN) {
       ifp.if_data.ifi_ierrors++;
       return;
     }
-    vtag = be16(eh, ETHER_HDR_LEN);
+    vtag = getN16(eh, ETHER_HDR_LEN);
     const stripped = new Uint8Array(m.data.length - ETHER_VLAN_ENCAP_LEN);
     stripped.set(eh.subarray(0, ETHERNET.ETHERTYPE));
     stripped.set(eh.subarray(ETHERNET.ETHERTYPE + ETHER_VLAN_ENCAP_LEN), ETHERNET.ETHERTYPE);
@@ -263,7 +244,7 @@ function EVL_VLANOFTAG(tag: number): number {
 
 // if_ethersubr.c: ether_demux — `vtag` stands for M_VLANTAG plus m_pkthdr.ether_vtag.
 export function ether_demux(ifp: ifnet, m: Mbuf, vtag: number | null = null): void {
-  const ether_type = be16(m.data, ETHERNET.ETHERTYPE);
+  const ether_type = getN16(m.data, ETHERNET.ETHERTYPE);
   // A frame for a VLAN other than 0 needs a vlan(4) interface, which the twin has none of.
   if (vtag !== null && EVL_VLANOFTAG(vtag) !== 0) {
     ifp.if_data.ifi_noproto++;

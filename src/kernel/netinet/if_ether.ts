@@ -55,6 +55,8 @@ import { IF_LLADDR, in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts"
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE, type vnet } from "../net/vnet.ts";
 import { IA_SIN, INADDR_HASH, LLTABLE } from "./in_var.ts";
+import { getN16, getN32, setN16, setN32 } from "../../abi/decode.ts";
+import { bcopy } from "../sys/systm.ts";
 
 // sys/socket.h: AF_ARP, the family ether_output takes ready-made ARP packets in (PF_ARP too,
 // the number of the net.link.ether.arp node).
@@ -402,14 +404,13 @@ class arphdr {
     this.b = b;
   }
   get ar_hrd(): number {
-    return (this.b[0] << 8) | this.b[1];
+    return getN16(this.b, 0);
   }
   get ar_pro(): number {
-    return (this.b[2] << 8) | this.b[3];
+    return getN16(this.b, 2);
   }
   set ar_pro(x: number) {
-    this.b[2] = x >>> 8;
-    this.b[3] = x;
+    setN16(this.b, 2, x);
   }
   get ar_hln(): number {
     return this.b[4];
@@ -424,11 +425,10 @@ class arphdr {
     this.b[5] = x;
   }
   get ar_op(): number {
-    return (this.b[6] << 8) | this.b[7];
+    return getN16(this.b, 6);
   }
   set ar_op(x: number) {
-    this.b[6] = x >>> 8;
-    this.b[7] = x;
+    setN16(this.b, 6, x);
   }
   // if_arp.h: ar_sha/ar_spa/ar_tha/ar_tpa
   get sha(): number {
@@ -459,17 +459,11 @@ class arphdr {
   }
   /** An IPv4 address at `off`, host order; bytes past the buffer read as zero, as in bytes(). */
   inaddr(off: number): number {
-    const b = this.b;
-    // An index past the end reads undefined, which the shifts and ors take as 0.
-    return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+    return getN32(this.b, off);
   }
   /** Stores host-order `addr` at `off`, which callers keep inside the buffer. */
   setinaddr(off: number, addr: number): void {
-    const b = this.b;
-    b[off] = addr >>> 24;
-    b[off + 1] = addr >>> 16;
-    b[off + 2] = addr >>> 8;
-    b[off + 3] = addr;
+    setN32(this.b, off, addr);
   }
 }
 
@@ -542,7 +536,7 @@ export function arprequest(ifp: ifnet, sip: number | null, tip: number, enaddr: 
   ah.ar_pln = IN_ADDR_SIZE;
   ah.ar_op = ARPOP_REQUEST;
   // bcopy(enaddr, ar_sha(ah), ah->ar_hln); a shorter enaddr leaves zeros, as set() would.
-  for (let i = 0, at = ah.sha; i < hln; i++) data[at + i] = sha[i];
+  bcopy(sha, data, ah.sha, hln);
   ah.setinaddr(ah.spa, sip);
   ah.setinaddr(ah.tpa, tip);
   const m = m_gethdr(data, M_BCAST);

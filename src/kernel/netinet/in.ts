@@ -43,7 +43,7 @@ import {
   IPPROTO_IP,
   type InAliasreq,
 } from "../../abi/in.ts";
-import { isDecodeError } from "../../abi/decode.ts";
+import { getN32, isDecodeError } from "../../abi/decode.ts";
 import {
   RTA_DST,
   RTA_GATEWAY,
@@ -146,6 +146,7 @@ import {
   SIOCSIFNETMASK,
 } from "../../abi/sockio.ts";
 import { list_remove } from "../sys/queue.ts";
+import { bcopy } from "../sys/systm.ts";
 
 // seed in.c:77-82 — net.inet.ip.no_same_prefix, per VNET, default 0. The nodes on the way are
 // FreeBSD's numbered ones (CTL_NET 4, PF_INET 2, IPPROTO_IP 0) so the OID is the kernel's.
@@ -247,8 +248,7 @@ function userBytes(data: IoctlData): Uint8Array {
 
 /** ifr_addr.sin_addr of an ifreq (bytes 20-23, network order) as a host-order number. */
 function ifr_addr_s_addr(b: Uint8Array): number {
-  const o = IFREQ_OFFSETS.ifr_addr + 4;
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  return getN32(b, IFREQ_OFFSETS.ifr_addr + 4);
 }
 
 /** A sockaddr_in embedded in an ioctl struct whose size the ioctl layer has checked. */
@@ -840,8 +840,7 @@ function in_lltable_lookup(llt: lltable, flags: number, l3addr: SockaddrIn): lla
     const created = in_lltable_new(l3addr, flags);
     created.la_flags = flags & ~LLE_CREATE;
     if ((flags & (LLE_CREATE | LLE_IFADDR)) === (LLE_CREATE | LLE_IFADDR)) {
-      const lladdr = IF_LLADDR(ifp);
-      for (let i = 0; i < ifp.if_addrlen && i < lladdr.length; i++) created.ll_addr[i] = lladdr[i];
+      bcopy(IF_LLADDR(ifp), created.ll_addr, 0, ifp.if_addrlen);
       created.la_flags |= LLE_VALID | LLE_STATIC;
     }
     created.lle_tbl = llt;
