@@ -1143,12 +1143,9 @@ export function inet_dgram_socket(v: vnet): socket {
  * Built a character at a time, which for names this short beats a spread into fromCharCode.
  */
 function ifr_name(data: Uint8Array): string {
+  const n = ifname_len(data);
   let name = "";
-  for (let i = 0; i < 16; i++) {
-    const c = data[i];
-    if (c === 0 || c === undefined) break;
-    name += String.fromCharCode(c);
-  }
+  for (let i = 0; i < n; i++) name += String.fromCharCode(data[i]);
   return name;
 }
 
