@@ -231,77 +231,57 @@ function rtMsgObs(m: RoutingMessage, names: IfNames): RtMsgObs {
       if (isIpv6Sockaddr(sa) && (m.kind !== "ifma" || slot === "ifa")) ipv6 = true;
     }
   }
-  const text = formatRoutingMessage(m);
-  // One literal per kind, keys in one order (addrs, pid, seq, errno, ipv6, text, type, ifname,
-  // flags): observations are compared and written out as JSON.
+  // Keys in one order (observations are compared and written out as JSON); each kind fills in
+  // its header's fields.
+  const obs: RtMsgObs = {
+    addrs,
+    pid: 0,
+    seq: 0,
+    errno: 0,
+    ipv6,
+    text: formatRoutingMessage(m),
+    type: "",
+    ifname: "",
+    flags: "",
+  };
   switch (m.kind) {
     case "rt": {
       const h = m.hdr;
-      return {
-        addrs,
-        pid: h.rtm_pid,
-        seq: h.rtm_seq,
-        errno: h.rtm_errno,
-        ipv6,
-        text,
-        type: rtmTypeName(h.rtm_type),
-        ifname: ifname(names, h.rtm_index),
-        flags: formatRtFlags(h.rtm_flags),
-      };
+      obs.pid = h.rtm_pid;
+      obs.seq = h.rtm_seq;
+      obs.errno = h.rtm_errno;
+      return withHeader(obs, h.rtm_type, ifname(names, h.rtm_index), formatRtFlags(h.rtm_flags));
     }
     case "ifa":
-      return {
-        addrs,
-        pid: 0,
-        seq: 0,
-        errno: 0,
-        ipv6,
-        text,
-        type: rtmTypeName(m.hdr.ifam_type),
-        ifname: ifname(names, m.hdr.ifam_index),
-        flags: formatIfFlags(m.hdr.ifam_flags),
-      };
+      return withHeader(
+        obs,
+        m.hdr.ifam_type,
+        ifname(names, m.hdr.ifam_index),
+        formatIfFlags(m.hdr.ifam_flags),
+      );
     case "if":
-      return {
-        addrs,
-        pid: 0,
-        seq: 0,
-        errno: 0,
-        ipv6,
-        text,
-        type: rtmTypeName(m.hdr.ifm_type),
-        ifname: ifname(names, m.hdr.ifm_index),
-        flags: formatIfFlags(m.hdr.ifm_flags),
-      };
+      return withHeader(obs, m.hdr.ifm_type, ifname(names, m.hdr.ifm_index), formatIfFlags(m.hdr.ifm_flags));
     case "ifma":
-      return {
-        addrs,
-        pid: 0,
-        seq: 0,
-        errno: 0,
-        ipv6,
-        text,
-        type: rtmTypeName(m.hdr.ifmam_type),
-        ifname: ifname(names, m.hdr.ifmam_index),
-        flags: "",
-      };
+      return withHeader(obs, m.hdr.ifmam_type, ifname(names, m.hdr.ifmam_index), "");
     case "ifannounce":
-      return {
-        addrs,
-        pid: 0,
-        seq: 0,
-        errno: 0,
-        ipv6,
-        text,
-        type: rtmTypeName(m.hdr.ifan_type),
-        ifname: m.hdr.ifan_name,
-        flags: m.hdr.ifan_what === 0 ? "ARRIVAL" : "DEPARTURE",
-      };
+      return withHeader(
+        obs,
+        m.hdr.ifan_type,
+        m.hdr.ifan_name,
+        m.hdr.ifan_what === 0 ? "ARRIVAL" : "DEPARTURE",
+      );
     default: {
       const never: never = m;
       throw new Error(`unhandled routing message ${JSON.stringify(never)}`);
     }
   }
+}
+
+function withHeader(obs: RtMsgObs, type: number, name: string, flags: string): RtMsgObs {
+  obs.type = rtmTypeName(type);
+  obs.ifname = name;
+  obs.flags = flags;
+  return obs;
 }
 
 function decodeState(
