@@ -2,7 +2,7 @@
 // (frames). Interface indices become names using every iflist dump, announcement and message
 // IFP slot in the trace, because indices differ between the twin and a VM with a management NIC.
 
-import { isDecodeError, formatDecodeError, u64Json, type DecodeError } from "../abi/decode.ts";
+import { getN32, isDecodeError, formatDecodeError, u64Json, type DecodeError } from "../abi/decode.ts";
 import { formatIfFlags, IFF_POINTOPOINT } from "../abi/if.ts";
 import { formatLladdr } from "../abi/if_dl.ts";
 import { ipv4ToString, maskToPrefix } from "../abi/in.ts";
@@ -202,9 +202,7 @@ export function maskOf(sa: Sockaddr | undefined): number | null {
   if (sa === undefined) return null;
   if (isSockaddrIn(sa)) return sa.sin_addr;
   if (isSockaddrDl(sa)) return null;
-  const b = new Uint8Array(4);
-  b.set(sa.sa_data.subarray(2, 6));
-  return new DataView(b.buffer).getUint32(0, false);
+  return getN32(sa.sa_data, 2);
 }
 
 function ipOf(sa: Sockaddr | undefined): string | undefined {
