@@ -2,7 +2,7 @@
 // sys/netinet/in.h), plus the variable-length sockaddr codec used inside routing messages,
 // where each sockaddr occupies sa_len bytes rounded up by SA_SIZE.
 
-import { checkLength, decodeError, outputBuffer, setU16, type DecodeError } from "./decode.ts";
+import { checkLength, decodeError, getU16, outputBuffer, setU16, type DecodeError } from "./decode.ts";
 
 // 10.4 sys/sys/socket.h AF_*
 export const AF_UNSPEC = 0;
@@ -237,7 +237,7 @@ export function sockaddrDlFromImage(image: Uint8Array): SockaddrDl {
   return {
     sdl_len: image[0],
     sdl_family: image[1],
-    sdl_index: image[2] | (image[3] << 8), // u_short, little-endian on amd64
+    sdl_index: getU16(image, 2), // u_short, little-endian on amd64
     sdl_type: image[4],
     sdl_nlen: image[5],
     sdl_alen: image[6],
