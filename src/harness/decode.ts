@@ -134,8 +134,7 @@ function decodeOp(
   const frames: FrameObs[] = r.frames.map((f) => frameObs(f, rawIp));
   const obs: OpObs = { index, origin, op, errno: r.errno, rtsock, frames, decodeErrors };
   if (r.data !== undefined) obs.data = r.data;
-  if (r.dumps !== undefined && d.dumps !== undefined)
-    obs.state = decodeState(r.dumps, d.dumps, names, decodeErrors);
+  if (d.dumps !== undefined) obs.state = decodeState(d.dumps, r.dumps?.uptime, names, decodeErrors);
   return obs;
 }
 
@@ -283,8 +282,8 @@ function withHeader(obs: RtMsgObs, type: number, name: string, flags: string): R
 }
 
 function decodeState(
-  dumps: NonNullable<OpResult["dumps"]>,
   decoded: NonNullable<DecodedResult["dumps"]>,
+  uptime: number | undefined,
   names: IfNames,
   errors: string[],
 ): StateObs {
@@ -361,6 +360,6 @@ function decodeState(
     if (g !== undefined) groups.push({ ifname: ifname(names, m.hdr.ifmam_index), group: g, lladdr });
   }
   const state: StateObs = { ifs, addrs, routes, arp, groups };
-  if (dumps.uptime !== undefined) state.uptime = dumps.uptime;
+  if (uptime !== undefined) state.uptime = uptime;
   return state;
 }
