@@ -629,15 +629,7 @@ export class radix_node_head<T> {
   /** The most specific leaf v satisfies, the earliest in table order among equals. */
   #match(v: Sockaddr): leaf<T> | null {
     const len = saByte(v, 0);
-    if (this.#hosts > 0) {
-      if (len >= this.#maxExt) {
-        const chain = this.#keys.get(this.#chainId(v));
-        if (chain !== undefined) for (const n of chain) if (n.info === null) return n;
-      } else {
-        for (let n = this.#first; n !== null; n = n.next)
-          if (n.info === null && this.#keyEqual(v, n.key)) return n;
-      }
-    }
+    if (this.#hosts > 0) for (const n of this.#chain(v, this.#chainId(v))) if (n.info === null) return n;
     let best: leaf<T> | null = null;
     let bits = 0;
     for (const g of this.#ranked) {
