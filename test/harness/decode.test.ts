@@ -8,6 +8,24 @@ import { encodeRoutingMessage, newRoutingMessage, RTM_NEWADDR, RTM_NEWMADDR } fr
 import { sockaddrDl, sockaddrIn } from "../../src/abi/socket.ts";
 import { allScenarios } from "../../suites/index.ts";
 
+/** A hand-made trace of `ops` and their `results`, as `backend` would record it. */
+function traceOf(
+  program: string,
+  backend: string,
+  ops: RawTrace["ops"],
+  results: RawTrace["results"],
+  release = "twin",
+): RawTrace {
+  return {
+    format: TRACE_FORMAT,
+    program,
+    backend,
+    provenance: { release, uname: "test", date: "2026-01-01" },
+    ops,
+    results,
+  };
+}
+
 describe("decoding traces", () => {
   it("reads radix-style netmasks: trimmed, with family 0 or 255", () => {
     // sa_len 6, family 255, port bytes ff ff, then 255.255 (the rest trimmed).
@@ -48,13 +66,11 @@ describe("decoding traces", () => {
   });
 
   it("bytes that do not decode become decode errors of their op, and the rest still decodes", () => {
-    const trace: RawTrace = {
-      format: TRACE_FORMAT,
-      program: "t/garbage",
-      backend: "twin",
-      provenance: { release: "twin", uname: "test", date: "2026-01-01" },
-      ops: [{ op: "checkpoint", label: "end" }],
-      results: [
+    const trace = traceOf(
+      "t/garbage",
+      "twin",
+      [{ op: "checkpoint", label: "end" }],
+      [
         {
           errno: 0,
           rtsock: ["0400"],
@@ -62,7 +78,7 @@ describe("decoding traces", () => {
           dumps: { routes: "0500", arp: "", iflist: "", ifmalist: "" },
         },
       ],
-    };
+    );
     const [op] = decodeTrace(trace).ops;
     expect(op.decodeErrors).toHaveLength(2);
     expect(op.decodeErrors[0]).toMatch(/^routing message 0400…: /);
@@ -72,14 +88,12 @@ describe("decoding traces", () => {
   });
 
   it("tun frames are raw IP: not decoded as Ethernet and left out of pcaps", () => {
-    const trace: RawTrace = {
-      format: TRACE_FORMAT,
-      program: "t/tun",
-      backend: "twin",
-      provenance: { release: "twin", uname: "test", date: "2026-01-01" },
-      ops: [{ op: "nic", name: "tun0", driver: "tun" }],
-      results: [{ errno: 0, rtsock: [], frames: [{ ifname: "tun0", time: 0, frame: "4500001c" }] }],
-    };
+    const trace = traceOf(
+      "t/tun",
+      "twin",
+      [{ op: "nic", name: "tun0", driver: "tun" }],
+      [{ errno: 0, rtsock: [], frames: [{ ifname: "tun0", time: 0, frame: "4500001c" }] }],
+    );
     const f = decodeTrace(trace).ops[0].frames[0];
     expect(f.summary).toBe("raw IP, length 4");
     expect(f.json.layers).toEqual([
@@ -100,14 +114,13 @@ describe("decoding traces", () => {
         ifa: sockaddrIn(0xe0000001),
       }),
     ];
-    const trace: RawTrace = {
-      format: TRACE_FORMAT,
-      program: "t/v6",
-      backend: "freebsd",
-      provenance: { release: "x", uname: "test", date: "2026-01-01" },
-      ops: [{ op: "sleep", seconds: 0 }],
-      results: [{ errno: 0, rtsock: msgs.map((m) => toHex(encodeRoutingMessage(m))), frames: [] }],
-    };
+    const trace = traceOf(
+      "t/v6",
+      "freebsd",
+      [{ op: "sleep", seconds: 0 }],
+      [{ errno: 0, rtsock: msgs.map((m) => toHex(encodeRoutingMessage(m))), frames: [] }],
+      "x",
+    );
     expect(decodeTrace(trace).ops[0].rtsock.map((m) => m.ipv6)).toEqual([true, true, false]);
   });
 });
