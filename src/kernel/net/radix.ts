@@ -28,7 +28,7 @@ import {
 } from "../../abi/socket.ts";
 import { isDecodeError } from "../../abi/decode.ts";
 import { KASSERT } from "../kern/invariant.ts";
-import { list_remove, list_remove_at } from "../sys/queue.ts";
+import { list_insert_at, list_remove, list_remove_at } from "../sys/queue.ts";
 
 /** The bytes a sockaddr occupies in memory: at least sa_len, plus what its struct holds beyond. */
 export function sa_image(sa: Sockaddr): Uint8Array {
@@ -446,12 +446,6 @@ interface leaf<T> extends radix_entry<T> {
 
 /** An empty chain, shared: a lookup of a key no leaf has. */
 const NO_LEAVES: readonly never[] = [];
-
-/** Inserts `elm` at index `i` of `list`, in place (splice allocates the array it returns). */
-function list_insert_at<T>(list: T[], i: number, elm: T): void {
-  for (let j = list.length; j > i; j--) list[j] = list[j - 1];
-  list[i] = elm;
-}
 
 /** Inserts `n` into `list` (kept in table order), scanning from the end where new leaves go. */
 function insertOrdered<T>(list: leaf<T>[], n: leaf<T>): void {
