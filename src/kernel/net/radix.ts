@@ -661,8 +661,8 @@ export class radix_node_head<T> {
       return best.info === null ? best : null;
     }
     const m = this.#addmask(netmask);
-    // A key at least #maxExt long has no bytes past its length, and its chain is its own list.
-    const chain = saByte(key, 0) >= this.#maxExt ? best.keys : this.#chain(key, this.#chainId(key));
+    // The key's own id names its chain: #chain reads it only when no byte lies past the length.
+    const chain = this.#chain(key, best.kid);
     for (let i = chain.indexOf(best); i >= 0 && i < chain.length; i++)
       if (chain[i].info === m) return chain[i];
     return null;
