@@ -85,6 +85,16 @@ export function hex(n: number, width = 0): string {
   return "0x" + (n >>> 0).toString(16).padStart(width, "0");
 }
 
+/** "00".."ff", so formatting a byte is a lookup. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Two lowercase hex digits per byte, `sep` between bytes: hexBytes(mac, ":") = "52:54:00:12:34:56". */
+export function hexBytes(bytes: Uint8Array, sep = ""): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += i === 0 ? HEX_BYTE[bytes[i]] : sep + HEX_BYTE[bytes[i]];
+  return s;
+}
+
 // Little-endian (amd64) integer fields read and written byte by byte. A DataView costs an
 // allocation per struct, and every ioctl, routing message and dump decodes several structs.
 

@@ -8,6 +8,7 @@ import {
   getI32,
   getI64,
   getU64,
+  hexBytes,
   outputBuffer,
   readCString,
   setU16,
@@ -288,8 +289,7 @@ export function ifrIndex(ifr: Ifreq): number {
 }
 
 export function formatIfreq(ifr: Ifreq): string {
-  const hexUnion = [...ifr.ifr_ifru].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `ifreq ${ifr.ifr_name} ifru ${hexUnion}`;
+  return `ifreq ${ifr.ifr_name} ifru ${hexBytes(ifr.ifr_ifru)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // places that copy the whole struct (in.c's in_lltable_dump writes sizeof(struct sockaddr_dl)).
 // Variable-length sockaddr_dl inside routing messages goes through socket.ts decodeSockaddr.
 
-import { checkLength, outputBuffer, type DecodeError } from "./decode.ts";
+import { checkLength, hexBytes, outputBuffer, type DecodeError } from "./decode.ts";
 import {
   AF_LINK,
   LLADDR,
@@ -46,14 +46,9 @@ export function encodeSockaddrDl(sdl: SockaddrDl, into?: Uint8Array, offset = 0)
   return out;
 }
 
-/** "00".."ff", so formatting a byte is a lookup. */
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
 /** Colon-separated hex of a link address: "52:54:00:12:34:56". */
 export function formatLladdr(a: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < a.length; i++) s += i === 0 ? HEX_BYTE[a[i]] : ":" + HEX_BYTE[a[i]];
-  return s;
+  return hexBytes(a, ":");
 }
 
 /** "link#2 vtnet0 52:54:00:12:34:56" (name and address only when present). */

@@ -13,6 +13,7 @@ import {
   getU32,
   getU64,
   hex,
+  hexBytes,
   isDecodeError,
   outputBuffer,
   readCString,
@@ -684,7 +685,7 @@ export function newRoutingMessage(type: number, addrs: RtAddrs = {}): RoutingMes
 export function formatSockaddr(sa: Sockaddr): string {
   if (isSockaddrIn(sa)) return formatSockaddrIn(sa);
   if (isSockaddrDl(sa)) return formatSockaddrDl(sa);
-  const data = [...sa.sa_data].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const data = hexBytes(sa.sa_data);
   return `(af ${sa.sa_family} len ${sa.sa_len}${data.length > 0 ? " " + data : ""})`;
 }
 
