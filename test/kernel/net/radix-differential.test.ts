@@ -88,8 +88,12 @@ const randomMask = (r: Rand): Sockaddr => randomSa(r, MASKS);
 /** Tags of entries, so the two tables' entries can be compared. */
 const tag = (e: radix_entry<number> | oracle_entry<number> | null): number | null =>
   e === null ? null : e.value;
-const maskBytes = (m: Sockaddr | null): number[] | null =>
-  m === null ? null : [...oracle_sa_image(m).subarray(0, Math.max(oracle_sa_image(m)[0], 0))];
+/** A mask's first sa_len bytes (its normalized form), by the oracle's image. */
+function maskBytes(m: Sockaddr | null): number[] | null {
+  if (m === null) return null;
+  const img = oracle_sa_image(m);
+  return [...img.subarray(0, img[0])];
+}
 
 function agree(h: radix_node_head<number>, o: oracle_head<number>, where: string): void {
   const he = h.entries();
