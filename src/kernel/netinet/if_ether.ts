@@ -55,7 +55,7 @@ import { IF_LLADDR, in_ifaddr, type ifaddr, type ifnet } from "../net/if_var.ts"
 import { rtalloc1, RTFREE, type rtentry } from "../net/route.ts";
 import { CURVNET_RESTORE, CURVNET_SET, curvnet, VNET, VNET_DEFINE, type vnet } from "../net/vnet.ts";
 import { IA_SIN, INADDR_HASH, LLTABLE } from "./in_var.ts";
-import { getN16, getN32, setN16, setN32 } from "../../abi/decode.ts";
+import { getN16, getN32, hexBytes, setN16, setN32 } from "../../abi/decode.ts";
 import { bcopy } from "../sys/systm.ts";
 
 // sys/socket.h: AF_ARP, the family ether_output takes ready-made ARP packets in (PF_ARP too,
@@ -375,11 +375,6 @@ export function inet_ntoa(addr: number): string {
   return ipv4ToString(addr);
 }
 
-/** printf's %*D with ":" — bytes as two lowercase hex digits each. */
-function hexD(bytes: Uint8Array, sep: string): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(sep);
-}
-
 /** LLTABLE(ifp) for an interface ARP runs on, which always has its IPv4 table. */
 function lltable_of(ifp: ifnet): lltable {
   const llt = LLTABLE(ifp);
@@ -676,8 +671,8 @@ export function arpintr(m: Mbuf): void {
     // The addresses are printed as 6 bytes each at ar_sha and ar_tha, whatever ar_hln says.
     log(
       LOG_NOTICE,
-      `arp: unknown hardware address format (0x${hexD(ar.bytes(0, 2), "")}) ` +
-        `(from ${hexD(ar.bytes(ar.sha, 6), ":")} to ${hexD(ar.bytes(ar.tha, 6), ":")})`,
+      `arp: unknown hardware address format (0x${hexBytes(ar.bytes(0, 2), "")}) ` +
+        `(from ${hexBytes(ar.bytes(ar.sha, 6), ":")} to ${hexBytes(ar.bytes(ar.tha, 6), ":")})`,
     );
     return;
   }
@@ -736,7 +731,7 @@ export function in_arpinput(m: Mbuf): void {
   // ar_sha(ah), if_addrlen bytes: inside the packet, which req_len covers.
   const sha = ah.b.subarray(ah.sha, ah.sha + ifp.if_addrlen);
   if (st.allow_multicast === 0 && ah.b[ah.sha] & 0x01) {
-    ARP_LOG(LOG_NOTICE, `${hexD(sha, ":")} is multicast`);
+    ARP_LOG(LOG_NOTICE, `${hexBytes(sha, ":")} is multicast`);
     return;
   }
 
@@ -760,7 +755,7 @@ export function in_arpinput(m: Mbuf): void {
   let reply = false;
   // 0.0.0.0 as sender is DHCP's probe, not a conflict.
   if (isaddr === myaddr && myaddr !== 0) {
-    ARP_LOG(LOG_ERR, `${hexD(sha, ":")} is using my IP address ${inet_ntoa(isaddr)} on ${ifp.if_xname}!`);
+    ARP_LOG(LOG_ERR, `${hexBytes(sha, ":")} is using my IP address ${inet_ntoa(isaddr)} on ${ifp.if_xname}!`);
     itaddr = myaddr;
     ARPSTAT_INC("dupips");
     reply = true;
@@ -848,7 +843,7 @@ function arp_update_entry(ifp: ifnet, ah: arphdr, sha: Uint8Array, la: llentry, 
     if (st.log_arp_wrong_iface)
       ARP_LOG(
         LOG_WARNING,
-        `${inet_ntoa(isaddr)} is on ${llt.llt_ifp.if_xname} but got reply from ${hexD(sha, ":")} on ${ifp.if_xname}`,
+        `${inet_ntoa(isaddr)} is on ${llt.llt_ifp.if_xname} but got reply from ${hexBytes(sha, ":")} on ${ifp.if_xname}`,
       );
     return true;
   }
@@ -858,20 +853,20 @@ function arp_update_entry(ifp: ifnet, ah: arphdr, sha: Uint8Array, la: llentry, 
       if (st.log_arp_permanent_modify)
         ARP_LOG(
           LOG_ERR,
-          `${hexD(sha, ":")} attempts to modify permanent entry for ${inet_ntoa(isaddr)} on ${ifp.if_xname}`,
+          `${hexBytes(sha, ":")} attempts to modify permanent entry for ${inet_ntoa(isaddr)} on ${ifp.if_xname}`,
         );
       return true;
     }
     if (st.log_arp_movements)
       ARP_LOG(
         LOG_INFO,
-        `${inet_ntoa(isaddr)} moved from ${hexD(cached, ":")} to ${hexD(sha, ":")} on ${ifp.if_xname}`,
+        `${inet_ntoa(isaddr)} moved from ${hexBytes(cached, ":")} to ${hexBytes(sha, ":")} on ${ifp.if_xname}`,
       );
   }
   if (ifp.if_addrlen !== ah.ar_hln) {
     ARP_LOG(
       LOG_WARNING,
-      `from ${hexD(sha, ":")}: addr len: new ${ah.ar_hln}, i/f ${ifp.if_addrlen} (ignored)`,
+      `from ${hexBytes(sha, ":")}: addr len: new ${ah.ar_hln}, i/f ${ifp.if_addrlen} (ignored)`,
     );
     return false;
   }
