@@ -10,8 +10,12 @@ import {
 } from "../../../src/kernel/net/radix.ts";
 
 const sin = (a: number, len = 16): Sockaddr => sockaddrIn(a, len);
-const bytes = (sa: Sockaddr | null): number[] =>
-  sa === null ? [] : [...sa_image(sa).subarray(0, Math.max(sa_image(sa)[0], 0))];
+/** A sockaddr's first sa_len bytes; none for null. */
+function bytes(sa: Sockaddr | null): number[] {
+  if (sa === null) return [];
+  const img = sa_image(sa);
+  return [...img.subarray(0, img[0])];
+}
 
 describe("rn_addmask_r normalization (10.4 sys/net/radix.c rn_addmask_r)", () => {
   const head = new radix_node_head<string>(INET_RN_OFFSET);
