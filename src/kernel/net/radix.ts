@@ -432,10 +432,9 @@ interface leaf<T> extends radix_entry<T> {
   /** The normalized mask's mask_info (entry.mask is its `sa`), null for a host entry. */
   readonly info: mask_info<T> | null;
   readonly group: match_group<T> | null;
-  /** Id of the key under the group's mask. */
-  readonly mid: run_id;
-  /** The lists n is on: #keys' for kid, and its group's for mid (none for a host entry). A
-   * list stays in its index while it is not empty, so these are the lists ids name. */
+  /** The lists n is on: #keys' for kid, and its group's for the key's id under the group's mask
+   * (none for a host entry). A list stays in its index while it is not empty, so these are the
+   * lists ids name. */
   readonly keys: leaf<T>[];
   readonly same: leaf<T>[] | null;
   /** Position in table order (the flat list's order: insertion, each chain most specific first). */
@@ -693,7 +692,6 @@ export class radix_node_head<T> {
       const end = Math.min(saByte(key, 0), mask.bytes.length);
       group = mask.groups[end] ?? this.#newGroup(mask, end);
     }
-    const mid = group === null ? 0 : this.#groupId(group, key);
     const n: leaf<T> = {
       // Not frozen: a frozen sockaddr is a second object shape for every sockaddr reader (pair
       // loop ~3%, in_control's SIOCGIFADDR ~12% slower).
@@ -704,9 +702,8 @@ export class radix_node_head<T> {
       ext: this.off + runLength(kid),
       info: mask,
       group,
-      mid,
       keys: this.#keys.listFor(kid),
-      same: group === null ? null : group.byId.listFor(mid),
+      same: group === null ? null : group.byId.listFor(this.#groupId(group, key)),
       order: 0,
       prev: null,
       next: null,
